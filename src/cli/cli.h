@@ -1,0 +1,100 @@
+/*
+ * cli.h - what the subcommands share: option parsing, loading the task file
+ * and the store, and the exit codes (README.md, "Exit codes").
+ */
+#ifndef CTASK_CLI_H
+#define CTASK_CLI_H
+
+#include "graph.h"
+#include "plugin.h"
+#include "store.h"
+
+#include <getopt.h>
+#include <stdio.h>
+#include <stdbool.h>
+
+enum {
+	EXIT_OK = 0,
+	EXIT_TASKS = 1,    /* a task failed / not everything is done */
+	EXIT_USAGE = 2,    /* unknown command, option or argument */
+	EXIT_TASKFILE = 3, /* task file missing, does not compile or load */
+	EXIT_STORE = 4,    /* not a ctask store, other schema, not writable */
+	EXIT_IO = 5,       /* I/O error or corrupt data */
+};
+
+typedef struct {
+	const char *name;
+	const char *summary;
+	const char *help; /* full text for --help and `ctask help NAME` */
+	int (*run)(int argc, char **argv);
+} cli_command;
+
+/* Options every command that loads a task file takes. */
+typedef struct {
+	const char *cmd;      /* command name, for messages */
+	const char *file;     /* task file (default ctaskfile.c / .so) */
+	const char *store;    /* --store DIR, or NULL for the default */
+	const char *cflags;   /* --cflags */
+	const char *ldflags;  /* --ldflags */
+	bool verbose;
+	char **args;          /* positional arguments after FILE */
+	int nargs;
+} cli_common;
+
+/* Handles one command-specific option; returns 0 or an exit code. */
+typedef int (*cli_opt_fn)(void *ud, int opt, const char *arg);
+
+/* Parses argv (argv[0] is the command name). extra/extra_short are the
+ * command's own options, given to fn. The first positional argument is the
+ * task file if it ends in .c or .so. Prints the help and returns -1 for
+ * --help; prints a one-line error and returns EXIT_USAGE on bad usage. */
+int cli_parse(const cli_command *cmd, int argc, char **argv,
+              const struct option *extra, const char *extra_short,
+              cli_opt_fn fn, void *ud, cli_common *c);
+
+/* A loaded task file with its graph, and its store if there is one. */
+typedef struct {
+	cli_common *c;
+	char *store_dir;             /* malloc'd */
+	ctask_store *store;          /* NULL if none exists and !create */
+	ctask_plugin_handle *plugin; /* owned */
+	ctask_graph *g;              /* owned */
+} cli_session;
+
+/* Opens the store (creating it if create), loads the task file, builds the
+ * graph and sets task states. Prints one line on error and returns the exit
+ * code; the session is then already closed. */
+int cli_open(cli_session *ss, cli_common *c, bool create);
+void cli_close(cli_session *ss);
+
+/* Prints "ctask CMD: message" on stderr and returns code. */
+int cli_error(const char *cmd, int code, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+/* The exit code for a library error code. */
+int cli_exit_code(int err);
+/* Prints the help of a command to f. */
+void cli_print_help(const cli_command *cmd, FILE *f);
+
+/* The name_id whose name is name, or -1. */
+long cli_find_name(const ctask_graph *g, const char *name);
+/* "count_primes, sum_primes" (malloc'd), for messages. */
+char *cli_name_list(const ctask_graph *g);
+/* Human-readable size: "12.3 KiB". */
+const char *cli_bytes(uint64_t n, char buf[32]);
+
+extern const cli_command cmd_execute, cmd_status, cmd_invalidate, cmd_cleanup,
+	cmd_check, cmd_show;
+
+#define CLI_COMMON_HELP                                                       \
+	"\nCommon options:\n"                                                 \
+	"  --store DIR      the store (default: FILE's stem + .ctaskdata, next "  \
+	"to FILE)\n"                                                          \
+	"  --cflags FLAGS   extra compiler flags for a .c task file "              \
+	"(also $CTASK_CFLAGS)\n"                                              \
+	"  --ldflags FLAGS  extra linker flags (also $CTASK_LDFLAGS)\n"        \
+	"  -v, --verbose    show the compiler command\n"                      \
+	"  -h, --help       show this help\n"                                 \
+	"\nFILE defaults to ctaskfile.c (or ctaskfile.so) in the current "     \
+	"directory.\n"
+
+#endif

@@ -1,0 +1,166 @@
+/*
+ * ctask invalidate - forget the results of some functions and of
+ * everything downstream of them.
+ */
+#include "cli.h"
+
+#include "arena.h"
+#include "error.h"
+#include "exec.h"
+
+#include <regex.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char help[] =
+	"usage: ctask invalidate [FILE] NAME... [OPTIONS]\n\n"
+	"Removes the stored results of the tasks of function NAME, and of "
+	"every task\ndownstream of them, so that the next execute recomputes "
+	"them. Names match\nexactly (unlike jug, where a substring matched).\n\n"
+	"Options:\n"
+	"  --regex          NAMEs are POSIX extended regular expressions, "
+	"matched\n                   against whole function names\n"
+	"  -n, --dry-run    only report what would be removed\n" CLI_COMMON_HELP
+	"\nExit status: 0, 2 usage (e.g. a NAME that matches no function), "
+	"3 task\nfile, 4 store, 5 I/O error.\n";
+
+typedef struct {
+	bool regex, dry_run;
+} inv_args;
+
+enum { OPT_REGEX = 2200 };
+
+static int on_opt(void *ud, int opt, const char *arg)
+{
+	(void)arg;
+	inv_args *ia = ud;
+	if (opt == OPT_REGEX)
+		ia->regex = true;
+	else if (opt == 'n')
+		ia->dry_run = true;
+	else
+		return EXIT_USAGE;
+	return 0;
+}
+
+/* Sets hit[name_id] for the names matched by pattern; returns how many
+ * matched, or -EXIT_USAGE for a bad pattern. */
+static int match_names(const ctask_graph *g, const char *pat, bool regex,
+                       uint8_t *hit)
+{
+	int matched = 0;
+	regex_t re;
+	if (regex) {
+		char *anchored = ctask_xmalloc(strlen(pat) + 8);
+		sprintf(anchored, "^(%s)$", pat);
+		int err = regcomp(&re, anchored, REG_EXTENDED | REG_NOSUB);
+		free(anchored);
+		if (err) {
+			cli_error("invalidate", EXIT_USAGE,
+			          "--regex '%s': not a valid regular expression",
+			          pat);
+			return -EXIT_USAGE;
+		}
+	}
+	for (size_t i = 0; i < ctask_graph_nnames(g); i++) {
+		const char *name = ctask_graph_name(g, i);
+		bool m = regex ? regexec(&re, name, 0, NULL, 0) == 0
+		               : strcmp(name, pat) == 0;
+		if (m)
+			hit[i] = 1, matched++;
+	}
+	if (regex)
+		regfree(&re);
+	return matched;
+}
+
+/* Marks the tasks to invalidate: those of the named functions and all their
+ * downstream tasks. */
+static int mark(cli_session *ss, const inv_args *ia, uint8_t *marks)
+{
+	const ctask_graph *g = ss->g;
+	uint8_t *hit = ctask_xcalloc(ctask_graph_nnames(g) + 1, 1);
+	int rc = 0;
+	for (int i = 0; i < ss->c->nargs && rc == 0; i++) {
+		int m = match_names(g, ss->c->args[i], ia->regex, hit);
+		if (m < 0) {
+			rc = -m;
+		} else if (m == 0) {
+			char *names = cli_name_list(g);
+			rc = cli_error("invalidate", EXIT_USAGE,
+			               "%s: no function %s '%s' in %s (it "
+			               "has: %s)",
+			               ss->c->args[i],
+			               ia->regex ? "matches" : "is named",
+			               ss->c->args[i], ss->c->file, names);
+			free(names);
+		}
+	}
+	for (size_t t = 0; rc == 0 && t < ctask_graph_size(g); t++)
+		marks[t] = hit[ctask_graph_task(g, t)->name_id];
+	free(hit);
+	if (rc == 0)
+		ctask_graph_mark_downstream(g, marks);
+	return rc;
+}
+
+static int run(int argc, char **argv)
+{
+	inv_args ia = {0};
+	static const struct option opts[] = {
+		{"regex", no_argument, NULL, OPT_REGEX},
+		{"dry-run", no_argument, NULL, 'n'},
+		{0},
+	};
+	cli_common c;
+	int rc = cli_parse(&cmd_invalidate, argc, argv, opts, "n", on_opt, &ia,
+	                   &c);
+	if (rc != 0)
+		return rc < 0 ? EXIT_OK : rc;
+	if (c.nargs == 0)
+		return cli_error("invalidate", EXIT_USAGE,
+		                 "no function NAME given (see ctask help "
+		                 "invalidate)");
+	cli_session ss;
+	if ((rc = cli_open(&ss, &c, false)) != 0)
+		return rc;
+	const ctask_graph *g = ss.g;
+	size_t n = ctask_graph_size(g), nn = ctask_graph_nnames(g);
+	uint8_t *marks = ctask_xcalloc(n + 1, 1);
+	ctask_hash *hs = ctask_xmalloc((n + 1) * sizeof *hs);
+	size_t *per = ctask_xcalloc(nn + 1, sizeof *per), nh = 0;
+	if ((rc = mark(&ss, &ia, marks)) != 0)
+		goto done;
+	for (size_t t = 0; t < n; t++) {
+		const ctask_task *task = ctask_graph_task(g, t);
+		bool stored = task->state == CTASK_S_DONE ||
+		              task->state == CTASK_S_FAILED;
+		if (marks[t] && stored)
+			hs[nh++] = task->hash, per[task->name_id]++;
+	}
+	if (!ia.dry_run && nh > 0) {
+		int err = ctask_store_delete(ss.store, nh, hs, NULL, NULL);
+		if (err < 0) {
+			rc = cli_error("invalidate", cli_exit_code(err), "%s",
+			               ctask_error_last());
+			goto done;
+		}
+	}
+	const char *verb = ia.dry_run ? "would remove" : "removed";
+	for (size_t i = 0; i < nn; i++)
+		if (per[i])
+			printf("%s: %s %zu result%s\n", ctask_graph_name(g, i),
+			       verb, per[i], per[i] == 1 ? "" : "s");
+	printf("total: %s %zu result%s\n", verb, nh, nh == 1 ? "" : "s");
+done:
+	free(marks);
+	free(hs);
+	free(per);
+	cli_close(&ss);
+	return rc;
+}
+
+const cli_command cmd_invalidate = {
+	"invalidate", "remove results of functions and everything downstream",
+	help, run};

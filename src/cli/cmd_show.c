@@ -1,0 +1,185 @@
+/*
+ * ctask show - print a task's result (or failure) as JSON.
+ */
+#include "cli.h"
+
+#include "arena.h"
+#include "error.h"
+#include "value.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+static const char help[] =
+	"usage: ctask show [FILE] NAME[#I] | HASH [OPTIONS]\n\n"
+	"Prints the result of a task as JSON, with its hash, state, size, "
+	"duration\nand when and where it was computed; for a failed task, its "
+	"message. NAME#I\nis the I-th task (from 0, in the order the graph "
+	"made them) of function\nNAME; NAME alone means every task of NAME "
+	"(a JSON array if there are\nseveral). Arrays are shown as dtype and "
+	"shape, with the data when small.\n" CLI_COMMON_HELP
+	"\nExit status: 0, 1 when a task has no result yet, 2 usage, 3 task "
+	"file,\n4 store, 5 I/O error (e.g. a corrupt result).\n";
+
+static const char *const states[] = {"waiting", "ready", "running", "done",
+                                     "failed"};
+
+static void iso_time(double t, char buf[32])
+{
+	time_t s = (time_t)t;
+	struct tm tm;
+	gmtime_r(&s, &tm);
+	strftime(buf, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+/* Prints one task as a JSON object. Returns 0, EXIT_TASKS if it has no
+ * result, or an exit code for a store error. */
+static int show_task(cli_session *ss, const ctask_task *t, size_t index)
+{
+	char hex[CTASK_HASH_HEX];
+	ctask_hash_hex(&t->hash, hex);
+	const char *name = ctask_task_name(ss->g, t);
+	printf("{\"name\": ");
+	ctask_json_string(stdout, name, strlen(name));
+	printf(", \"index\": %zu, \"hash\": \"%s\", \"state\": \"%s\"", index,
+	       hex, states[t->state]);
+	if (t->state != CTASK_S_DONE && t->state != CTASK_S_FAILED) {
+		printf("}\n");
+		return EXIT_TASKS;
+	}
+	ctask_record rec;
+	ctask_buf data = {0};
+	int err = ctask_store_get(ss->store, &t->hash, &rec, &data);
+	int rc = 0;
+	if (err < 0) {
+		printf("}\n");
+		fflush(stdout);
+		rc = cli_error("show", cli_exit_code(err), "%s",
+		               ctask_error_last());
+		goto done;
+	}
+	char when[32];
+	iso_time(rec.started, when);
+	printf(", \"size\": %llu, \"duration\": %.6f, \"computed_at\": \"%s\", "
+	       "\"host\": ",
+	       (unsigned long long)rec.size, rec.duration, when);
+	ctask_json_string(stdout, rec.host ? rec.host : "",
+	                  rec.host ? strlen(rec.host) : 0);
+	if (rec.state == CTASK_REC_FAILED) {
+		printf(", \"message\": ");
+		ctask_json_string(stdout, rec.message ? rec.message : "",
+		                  rec.message ? strlen(rec.message) : 0);
+	} else {
+		ctask_arena *a = ctask_arena_new();
+		ctask_value *v = NULL;
+		err = ctask_value_decode(a, data.p, data.len, &v);
+		printf(", \"value\": ");
+		if (err == 0)
+			ctask_value_json(v, stdout, 64);
+		else
+			printf("null");
+		ctask_arena_free(a);
+		if (err < 0)
+			rc = cli_error("show", EXIT_IO, "%s: %s", hex,
+			               ctask_error_last());
+	}
+	printf("}\n");
+done:
+	ctask_buf_free(&data);
+	return rc;
+}
+
+/* Resolves "NAME", "NAME#I" or a hash into tasks (and their indexes). */
+static int select_tasks(cli_session *ss, const char *spec,
+                        const ctask_task ***out, size_t **idx, size_t *n)
+{
+	const ctask_graph *g = ss->g;
+	size_t nt = ctask_graph_size(g);
+	*out = ctask_xmalloc((nt + 1) * sizeof **out);
+	*idx = ctask_xmalloc((nt + 1) * sizeof **idx);
+	*n = 0;
+	ctask_hash h;
+	if (ctask_hash_parse(spec, &h) == 0) {
+		const ctask_task *t = ctask_graph_find(g, &h);
+		if (!t)
+			return cli_error("show", EXIT_USAGE,
+			                 "%s: no task of %s has this hash", spec,
+			                 ss->c->file);
+		(*out)[0] = t, (*idx)[0] = 0, *n = 1;
+		return 0;
+	}
+	char *name = ctask_xstrdup(spec), *hash_sign = strchr(name, '#');
+	long want = -1;
+	if (hash_sign) {
+		*hash_sign = '\0';
+		char *end;
+		want = strtol(hash_sign + 1, &end, 10);
+		if (*end || end == hash_sign + 1 || want < 0) {
+			free(name);
+			return cli_error("show", EXIT_USAGE,
+			                 "%s: expected NAME#INDEX, e.g. sum#0", spec);
+		}
+	}
+	long id = cli_find_name(g, name);
+	size_t count = 0;
+	for (size_t t = 0; id >= 0 && t < nt; t++) {
+		const ctask_task *task = ctask_graph_task(g, t);
+		if (task->name_id != (uint32_t)id)
+			continue;
+		if (want < 0 || (size_t)want == count)
+			(*out)[*n] = task, (*idx)[(*n)++] = count;
+		count++;
+	}
+	int rc = 0;
+	if (id < 0) {
+		char *names = cli_name_list(g);
+		rc = cli_error("show", EXIT_USAGE,
+		               "%s: no function of that name in %s (it has: %s)",
+		               name, ss->c->file, names);
+		free(names);
+	} else if (*n == 0) {
+		rc = cli_error("show", EXIT_USAGE,
+		               "%s: %s has only %zu task%s (#0 to #%zu)", spec,
+		               name, count, count == 1 ? "" : "s", count - 1);
+	}
+	free(name);
+	return rc;
+}
+
+static int run(int argc, char **argv)
+{
+	cli_common c;
+	int rc = cli_parse(&cmd_show, argc, argv, NULL, "", NULL, NULL, &c);
+	if (rc != 0)
+		return rc < 0 ? EXIT_OK : rc;
+	if (c.nargs != 1)
+		return cli_error("show", EXIT_USAGE,
+		                 "expected one NAME[#I] or HASH (see ctask help "
+		                 "show)");
+	cli_session ss;
+	if ((rc = cli_open(&ss, &c, false)) != 0)
+		return rc;
+	const ctask_task **ts = NULL;
+	size_t *idx = NULL, n = 0;
+	rc = select_tasks(&ss, c.args[0], &ts, &idx, &n);
+	if (n > 1)
+		printf("[\n");
+	for (size_t i = 0; rc <= EXIT_TASKS && i < n; i++) {
+		if (i)
+			printf(",\n");
+		int r = show_task(&ss, ts[i], idx[i]);
+		if (r > rc)
+			rc = r;
+	}
+	if (n > 1)
+		printf("]\n");
+	free(ts);
+	free(idx);
+	cli_close(&ss);
+	return rc;
+}
+
+const cli_command cmd_show = {"show", "print a task's result as JSON", help,
+                              run};

@@ -1,0 +1,282 @@
+#include "cli.h"
+
+#include "arena.h"
+#include "buf.h"
+#include "error.h"
+#include "exec.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+int cli_error(const char *cmd, int code, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	fprintf(stderr, "ctask%s%s: ", cmd ? " " : "", cmd ? cmd : "");
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+	va_end(ap);
+	return code;
+}
+
+int cli_exit_code(int err)
+{
+	switch (err) {
+	case 0:
+		return EXIT_OK;
+	case CTASK_EUSAGE:
+		return EXIT_USAGE;
+	case CTASK_ETASKFILE:
+	case CTASK_ENOTFOUND:
+		return EXIT_TASKFILE;
+	case CTASK_ESTORE:
+	case CTASK_EREADONLY:
+	case CTASK_EBUSY:
+		return EXIT_STORE;
+	default:
+		return EXIT_IO;
+	}
+}
+
+void cli_print_help(const cli_command *cmd, FILE *f)
+{
+	fputs(cmd->help, f);
+}
+
+static bool is_task_file(const char *s)
+{
+	size_t n = strlen(s);
+	return (n > 2 && strcmp(s + n - 2, ".c") == 0) ||
+	       (n > 3 && strcmp(s + n - 3, ".so") == 0);
+}
+
+enum { OPT_STORE = 1000, OPT_CFLAGS, OPT_LDFLAGS };
+
+int cli_parse(const cli_command *cmd, int argc, char **argv,
+              const struct option *extra, const char *extra_short,
+              cli_opt_fn fn, void *ud, cli_common *c)
+{
+	static const struct option common[] = {
+		{"store", required_argument, NULL, OPT_STORE},
+		{"cflags", required_argument, NULL, OPT_CFLAGS},
+		{"ldflags", required_argument, NULL, OPT_LDFLAGS},
+		{"verbose", no_argument, NULL, 'v'},
+		{"help", no_argument, NULL, 'h'},
+	};
+	size_t ne = 0, nc = sizeof common / sizeof common[0];
+	while (extra && extra[ne].name)
+		ne++;
+	struct option opts[64] = {{0}};
+	memcpy(opts, common, sizeof common);
+	if (ne)
+		memcpy(opts + nc, extra, ne * sizeof *extra);
+	char shorts[64];
+	snprintf(shorts, sizeof shorts, ":vh%s", extra_short ? extra_short : "");
+	memset(c, 0, sizeof *c);
+	c->cmd = cmd->name;
+	opterr = 0;
+	optind = 1;
+	int opt;
+	while ((opt = getopt_long(argc, argv, shorts, opts, NULL)) != -1) {
+		int rc = 0;
+		switch (opt) {
+		case 'h':
+			cli_print_help(cmd, stdout);
+			return -1;
+		case 'v':
+			c->verbose = true;
+			break;
+		case OPT_STORE:
+			c->store = optarg;
+			break;
+		case OPT_CFLAGS:
+			c->cflags = optarg;
+			break;
+		case OPT_LDFLAGS:
+			c->ldflags = optarg;
+			break;
+		case '?':
+			if (optopt)
+				return cli_error(cmd->name, EXIT_USAGE,
+				                 "unknown option '-%c' (see "
+				                 "ctask help %s)",
+				                 optopt, cmd->name);
+			return cli_error(cmd->name, EXIT_USAGE,
+			                 "unknown option '%s' (see ctask help "
+			                 "%s)",
+			                 argv[optind - 1], cmd->name);
+		case ':':
+			return cli_error(cmd->name, EXIT_USAGE,
+			                 "option '%s' needs an argument",
+			                 argv[optind - 1]);
+		default:
+			rc = fn ? fn(ud, opt, optarg) : EXIT_USAGE;
+		}
+		if (rc)
+			return rc;
+	}
+	c->args = argv + optind;
+	c->nargs = argc - optind;
+	if (c->nargs > 0 && is_task_file(c->args[0])) {
+		c->file = c->args[0];
+		c->args++, c->nargs--;
+	}
+	return 0;
+}
+
+/* The default task file: ctaskfile.c, else ctaskfile.so. */
+static const char *default_file(void)
+{
+	if (access("ctaskfile.c", F_OK) == 0)
+		return "ctaskfile.c";
+	if (access("ctaskfile.so", F_OK) == 0)
+		return "ctaskfile.so";
+	return NULL;
+}
+
+/* FILE's directory + stem + ".ctaskdata" (malloc'd). */
+static char *default_store(const char *file)
+{
+	const char *slash = strrchr(file, '/');
+	const char *base = slash ? slash + 1 : file;
+	const char *dot = strrchr(base, '.');
+	size_t stem = dot ? (size_t)(dot - base) : strlen(base);
+	ctask_buf b = {0};
+	ctask_buf_printf(&b, "%.*s%.*s.ctaskdata", (int)(base - file), file,
+	                 (int)stem, base);
+	return (char *)b.p;
+}
+
+/* Opens the store if it exists (or create). */
+static int open_store(cli_session *ss, bool create)
+{
+	ss->store_dir = ss->c->store ? ctask_xstrdup(ss->c->store)
+	                             : default_store(ss->c->file);
+	int rc = ctask_store_open(ss->store_dir, create ? CTASK_STORE_CREATE : 0,
+	                          &ss->store);
+	if (rc == CTASK_ENOTFOUND && !create)
+		return 0;
+	if (rc < 0)
+		return cli_error(ss->c->cmd, cli_exit_code(rc), "%s",
+		                 ctask_error_last());
+	return 0;
+}
+
+/* Keeps a freshly compiled plugin in the store for the next run. */
+static int cache_plugin(cli_session *ss)
+{
+	ctask_buf dir = {0};
+	ctask_buf_printf(&dir, "%s/plugins", ss->store_dir);
+	int rc = ctask_plugin_cache(ss->plugin, (char *)dir.p);
+	ctask_buf_free(&dir);
+	if (rc < 0)
+		return cli_error(ss->c->cmd, cli_exit_code(rc), "%s",
+		                 ctask_error_last());
+	return 0;
+}
+
+static int load_graph(cli_session *ss)
+{
+	ctask_buf cache = {0};
+	ctask_plugin_opts po = {.cflags = ss->c->cflags,
+	                        .ldflags = ss->c->ldflags,
+	                        .verbose = ss->c->verbose};
+	if (ss->store) {
+		ctask_buf_printf(&cache, "%s/plugins", ss->store_dir);
+		po.cache_dir = (char *)cache.p;
+	}
+	int rc = ctask_plugin_open(ss->c->file, &po, &ss->plugin);
+	ctask_buf_free(&cache);
+	if (rc < 0)
+		return cli_error(ss->c->cmd, cli_exit_code(rc), "%s",
+		                 ctask_error_last());
+	if (ss->store && (rc = cache_plugin(ss)) != 0)
+		return rc;
+	rc = ctask_graph_build(ctask_plugin_entry_of(ss->plugin)->graph, &ss->g);
+	if (rc < 0)
+		return cli_error(ss->c->cmd, EXIT_TASKFILE,
+		                 "%s: building the graph failed: %s",
+		                 ss->c->file, ctask_error_last());
+	return 0;
+}
+
+int cli_open(cli_session *ss, cli_common *c, bool create)
+{
+	memset(ss, 0, sizeof *ss);
+	ss->c = c;
+	if (!c->file)
+		c->file = default_file();
+	if (!c->file)
+		return cli_error(c->cmd, EXIT_TASKFILE,
+		                 "no task file given, and no ctaskfile.c or "
+		                 "ctaskfile.so in the current directory");
+	if (access(c->file, R_OK) != 0)
+		return cli_error(c->cmd, EXIT_TASKFILE, "%s: %s", c->file,
+		                 strerror(errno));
+	/* The store is checked before anything is compiled, and created only
+	 * after the task file has compiled and built its graph, so bad input
+	 * never leaves a new or changed store behind. */
+	int rc = open_store(ss, false);
+	if (rc == 0)
+		rc = load_graph(ss);
+	if (rc == 0 && !ss->store && create) {
+		rc = open_store(ss, true);
+		if (rc == 0)
+			rc = cache_plugin(ss);
+	}
+	if (rc == 0) {
+		int err = ctask_exec_states(ss->g, ss->store, NULL);
+		if (err < 0)
+			rc = cli_error(c->cmd, cli_exit_code(err), "%s",
+			               ctask_error_last());
+	}
+	if (rc != 0)
+		cli_close(ss);
+	return rc;
+}
+
+void cli_close(cli_session *ss)
+{
+	ctask_graph_free(ss->g);
+	ctask_plugin_close(ss->plugin); /* after the graph: it runs its code */
+	ctask_store_close(ss->store);
+	free(ss->store_dir);
+	memset(ss, 0, sizeof *ss);
+}
+
+long cli_find_name(const ctask_graph *g, const char *name)
+{
+	for (size_t i = 0; i < ctask_graph_nnames(g); i++)
+		if (strcmp(ctask_graph_name(g, i), name) == 0)
+			return (long)i;
+	return -1;
+}
+
+char *cli_name_list(const ctask_graph *g)
+{
+	ctask_buf b = {0};
+	ctask_buf_str(&b, "");
+	for (size_t i = 0; i < ctask_graph_nnames(g); i++)
+		ctask_buf_printf(&b, "%s%s", i ? ", " : "",
+		                 ctask_graph_name(g, i));
+	return (char *)b.p;
+}
+
+const char *cli_bytes(uint64_t n, char buf[32])
+{
+	static const char *units[] = {"bytes", "KiB", "MiB", "GiB", "TiB"};
+	double v = (double)n;
+	int u = 0;
+	while (v >= 1024 && u < 4)
+		v /= 1024, u++;
+	if (u == 0)
+		snprintf(buf, 32, "%llu bytes", (unsigned long long)n);
+	else
+		snprintf(buf, 32, "%.1f %s", v, units[u]);
+	return buf;
+}

@@ -1,0 +1,315 @@
+#include "graph.h"
+
+#include "error.h"
+#include "value.h"
+
+#include <inttypes.h>
+#include <setjmp.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct ctask_graph {
+	ctask_arena *arena; /* owns tasks, arguments and names */
+	ctask_ctx cx;       /* context for values made while building */
+	ctask_task **tasks; /* malloc'd vector, tasks in creation order */
+	size_t ntasks, cap;
+	uint32_t *slots; /* malloc'd open-addressing table: id + 1, 0 empty */
+	size_t nslots;
+	const char **names; /* malloc'd vector of distinct function names */
+	ctask_fn *name_fns;
+	size_t nnames;
+	ctask_buf scratch; /* reused for argument encodings */
+	ctask_buf key;     /* reused for the hash encoding */
+};
+
+ctask_ctx *ctask_graph_ctx(ctask_graph *g) { return &g->cx; }
+size_t ctask_graph_size(const ctask_graph *g) { return g->ntasks; }
+ctask_task *ctask_graph_task(const ctask_graph *g, size_t id)
+{
+	return g->tasks[id];
+}
+size_t ctask_graph_nnames(const ctask_graph *g) { return g->nnames; }
+const char *ctask_graph_name(const ctask_graph *g, size_t name_id)
+{
+	return g->names[name_id];
+}
+const char *ctask_task_name(const ctask_graph *g, const ctask_task *t)
+{
+	return g->names[t->name_id];
+}
+
+static uint64_t slot_of(const ctask_hash *h)
+{
+	uint64_t k;
+	memcpy(&k, h->b, sizeof k);
+	return k;
+}
+
+ctask_task *ctask_graph_find(const ctask_graph *g, const ctask_hash *h)
+{
+	size_t mask = g->nslots - 1;
+	for (size_t i = slot_of(h) & mask;; i = (i + 1) & mask) {
+		uint32_t id = g->slots[i];
+		if (id == 0)
+			return NULL;
+		if (memcmp(g->tasks[id - 1]->hash.b, h->b, 16) == 0)
+			return g->tasks[id - 1];
+	}
+}
+
+static void slots_insert(uint32_t *slots, size_t nslots, const ctask_task *t)
+{
+	size_t mask = nslots - 1;
+	size_t i = slot_of(&t->hash) & mask;
+	while (slots[i] != 0)
+		i = (i + 1) & mask;
+	slots[i] = t->id + 1;
+}
+
+/* Appends t, growing the vector and keeping the table at most half full. */
+static void add_task(ctask_graph *g, ctask_task *t)
+{
+	if (g->ntasks == g->cap) {
+		g->cap = g->cap ? 2 * g->cap : 1024;
+		g->tasks = ctask_xrealloc(g->tasks, g->cap * sizeof *g->tasks);
+	}
+	t->id = (uint32_t)g->ntasks;
+	g->tasks[g->ntasks++] = t;
+	if (2 * g->ntasks > g->nslots) {
+		free(g->slots);
+		g->nslots *= 2;
+		g->slots = ctask_xcalloc(g->nslots, sizeof *g->slots);
+		for (size_t i = 0; i < g->ntasks; i++)
+			slots_insert(g->slots, g->nslots, g->tasks[i]);
+	} else {
+		slots_insert(g->slots, g->nslots, t);
+	}
+}
+
+static uint32_t name_id(ctask_graph *g, ctask_fn fn, const char *name)
+{
+	for (size_t i = 0; i < g->nnames; i++)
+		if (g->name_fns[i] == fn)
+			return (uint32_t)i;
+	for (size_t i = 0; i < g->nnames; i++)
+		if (strcmp(g->names[i], name) == 0)
+			ctask_ctx_failf(&g->cx, "two different functions are "
+			                        "both named %s", name);
+	g->names = ctask_xrealloc(g->names, (g->nnames + 1) * sizeof *g->names);
+	g->name_fns = ctask_xrealloc(g->name_fns,
+	                             (g->nnames + 1) * sizeof *g->name_fns);
+	g->names[g->nnames] = ctask_arena_strdup(g->arena, name);
+	g->name_fns[g->nnames] = fn;
+	return (uint32_t)g->nnames++;
+}
+
+/* Encodes a plain argument (not a task) as canonical CBOR into g->scratch.
+ * Bad arguments fail graph building with a message naming the argument. */
+static void encode_plain(ctask_graph *g, const char *name, size_t i,
+                         const ctask_argspec *a)
+{
+	ctask_value v = {.type = CTASK_T_NULL};
+	switch (a->kind) {
+	case CTASK__ARG_INT:
+		v.type = CTASK_T_INT, v.u.i = a->as.i;
+		break;
+	case CTASK__ARG_UINT:
+		if (a->as.u > INT64_MAX)
+			ctask_ctx_failf(&g->cx, "%s: argument %zu (%" PRIu64
+			                        ") does not fit in int64",
+			                name, i, a->as.u);
+		v.type = CTASK_T_INT, v.u.i = (int64_t)a->as.u;
+		break;
+	case CTASK__ARG_DOUBLE:
+		v.type = CTASK_T_DOUBLE, v.u.d = a->as.d;
+		break;
+	case CTASK__ARG_BOOL:
+		v.type = CTASK_T_BOOL, v.u.b = a->as.i != 0;
+		break;
+	case CTASK__ARG_STRING:
+		if (!a->as.s)
+			ctask_ctx_failf(&g->cx, "%s: argument %zu is a NULL "
+			                        "string",
+			                name, i);
+		v.type = CTASK_T_STRING, v.u.s = a->as.s;
+		v.len = strlen(a->as.s);
+		if (!ctask_utf8_valid(v.u.s, v.len))
+			ctask_ctx_failf(&g->cx, "%s: argument %zu is not "
+			                        "valid UTF-8",
+			                name, i);
+		break;
+	case CTASK__ARG_VALUE:
+		if (!a->as.v)
+			ctask_ctx_failf(&g->cx, "%s: argument %zu is a NULL "
+			                        "value",
+			                name, i);
+		g->scratch.len = 0;
+		ctask_value_encode(a->as.v, &g->scratch);
+		return;
+	}
+	g->scratch.len = 0;
+	ctask_value_encode(&v, &g->scratch);
+}
+
+/* Builds the hash key of fn(args) in g->key, failing on NULL tasks. */
+static void build_key(ctask_graph *g, const char *name, size_t nargs,
+                      const ctask_argspec *args)
+{
+	ctask_key_begin(&g->key, name, 0, nargs);
+	for (size_t i = 0; i < nargs; i++) {
+		const ctask_argspec *a = &args[i];
+		if (a->kind == CTASK__ARG_TASK) {
+			if (!a->as.t)
+				ctask_ctx_failf(&g->cx, "%s: argument %zu is "
+				                        "a NULL task",
+				                name, i);
+			ctask_key_task(&g->key, &a->as.t->hash);
+		} else if (a->kind == CTASK__ARG_TASKLIST) {
+			if (!a->as.tl)
+				ctask_ctx_failf(&g->cx, "%s: argument %zu is "
+				                        "a NULL task list",
+				                name, i);
+			ctask_key_list(&g->key, a->as.tl->n);
+			for (size_t j = 0; j < a->as.tl->n; j++)
+				ctask_key_list_item(&g->key,
+				                    &a->as.tl->ts[j]->hash);
+		} else {
+			encode_plain(g, name, i, a);
+			ctask_key_value(&g->key, g->scratch.p, g->scratch.len);
+		}
+	}
+}
+
+/* Copies the arguments of a new task into the graph's arena. Plain values
+ * are encoded a second time rather than kept from build_key: that keeps the
+ * common path (a task that already exists) free of copies. */
+static void store_args(ctask_graph *g, ctask_task *t, const char *name,
+                       const ctask_argspec *args)
+{
+	t->args = ctask_arena_alloc(g->arena, t->nargs * sizeof *t->args);
+	for (uint32_t i = 0; i < t->nargs; i++) {
+		const ctask_argspec *a = &args[i];
+		ctask_garg *ga = &t->args[i];
+		if (a->kind == CTASK__ARG_TASK) {
+			ga->kind = CTASK_GARG_TASK, ga->n = 0;
+			ga->u.task = a->as.t;
+		} else if (a->kind == CTASK__ARG_TASKLIST) {
+			ga->kind = CTASK_GARG_LIST;
+			ga->n = (uint32_t)a->as.tl->n;
+			ga->u.list = a->as.tl->ts;
+		} else {
+			encode_plain(g, name, i, a);
+			uint8_t *p = ctask_arena_alloc(g->arena, g->scratch.len);
+			memcpy(p, g->scratch.p, g->scratch.len);
+			ga->kind = CTASK_GARG_VALUE;
+			ga->n = (uint32_t)g->scratch.len;
+			ga->u.cbor = p;
+		}
+	}
+}
+
+ctask_task *ctask__call(ctask_graph *g, ctask_fn fn, const char *name,
+                        size_t nargs, const ctask_argspec *args)
+{
+	if (!fn)
+		ctask_ctx_failf(&g->cx, "ctask_call: %s is a NULL function",
+		                name);
+	build_key(g, name, nargs, args);
+	ctask_hash h;
+	ctask_hash_bytes(g->key.p, g->key.len, &h);
+	ctask_task *t = ctask_graph_find(g, &h);
+	if (t)
+		return t;
+	t = ctask_arena_alloc(g->arena, sizeof *t);
+	t->hash = h;
+	t->name_id = name_id(g, fn, name);
+	t->nargs = (uint32_t)nargs;
+	t->state = CTASK_S_WAITING;
+	t->fn = fn;
+	store_args(g, t, name, args);
+	add_task(g, t);
+	return t;
+}
+
+ctask_tasklist *ctask_list(ctask_graph *g, ctask_task *const *ts, size_t n)
+{
+	ctask_tasklist *tl = ctask_arena_alloc(g->arena, sizeof *tl);
+	tl->n = n;
+	tl->ts = ctask_arena_alloc(g->arena, n * sizeof *tl->ts + 1);
+	for (size_t i = 0; i < n; i++) {
+		if (!ts[i])
+			ctask_ctx_failf(&g->cx, "ctask_list: task %zu of %zu "
+			                        "is NULL",
+			                i, n);
+		tl->ts[i] = ts[i];
+	}
+	return tl;
+}
+
+void ctask_graph_fail(ctask_graph *g, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	ctask_ctx_failv(&g->cx, fmt, ap);
+}
+
+int ctask_graph_build(ctask_graph_fn fn, ctask_graph **out)
+{
+	ctask_graph *g = ctask_xcalloc(1, sizeof *g);
+	g->arena = ctask_arena_new();
+	g->cx.arena = g->arena;
+	g->cx.name = "graph";
+	g->nslots = 2048;
+	g->slots = ctask_xcalloc(g->nslots, sizeof *g->slots);
+	jmp_buf escape;
+	ctask_ctx *saved = ctask_ctx_current();
+	g->cx.escape = &escape;
+	ctask_ctx_set_current(&g->cx);
+	if (setjmp(escape) != 0) {
+		ctask_ctx_set_current(saved);
+		int rc = ctask_error_set(CTASK_ETASKFILE, "%s",
+		                         g->cx.message);
+		ctask_graph_free(g);
+		return rc;
+	}
+	fn(g);
+	ctask_ctx_set_current(saved);
+	g->cx.escape = NULL;
+	ctask_buf_free(&g->scratch);
+	ctask_buf_free(&g->key);
+	*out = g;
+	return 0;
+}
+
+void ctask_graph_free(ctask_graph *g)
+{
+	if (!g)
+		return;
+	ctask_arena_free(g->arena);
+	free(g->tasks);
+	free(g->slots);
+	free(g->names);
+	free(g->name_fns);
+	ctask_buf_free(&g->scratch);
+	ctask_buf_free(&g->key);
+	free(g);
+}
+
+void ctask_graph_mark_upstream(const ctask_graph *g, uint8_t *mark)
+{
+	for (size_t i = g->ntasks; i-- > 0;) {
+		const ctask_task *t = g->tasks[i];
+		if (mark[i])
+			CTASK_FOREACH_INPUT(t, d, mark[d->id] = 1);
+	}
+}
+
+void ctask_graph_mark_downstream(const ctask_graph *g, uint8_t *mark)
+{
+	for (size_t i = 0; i < g->ntasks; i++) {
+		const ctask_task *t = g->tasks[i];
+		if (mark[i])
+			continue;
+		CTASK_FOREACH_INPUT(t, d, if (mark[d->id]) mark[i] = 1);
+	}
+}

@@ -1,0 +1,367 @@
+#include "plugin.h"
+
+#include "arena.h"
+#include "buf.h"
+#include "error.h"
+#include "hash.h"
+
+#include <dlfcn.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+struct ctask_plugin_handle {
+	void *dl;                   /* dlopen handle */
+	const ctask_plugin *entry;  /* inside dl */
+	char *so_path;              /* malloc'd: the file loaded */
+	char *tmp_dir;              /* malloc'd: temporary build dir, or NULL */
+	char *cache_name;           /* malloc'd: file name in a cache dir */
+	bool compiled;
+};
+
+const ctask_plugin *ctask_plugin_entry_of(const ctask_plugin_handle *p)
+{
+	return p->entry;
+}
+const char *ctask_plugin_so_path(const ctask_plugin_handle *p)
+{
+	return p->so_path;
+}
+bool ctask_plugin_compiled(const ctask_plugin_handle *p)
+{
+	return p->compiled;
+}
+
+static bool ends_with(const char *s, const char *suffix)
+{
+	size_t n = strlen(s), m = strlen(suffix);
+	return n >= m && strcmp(s + n - m, suffix) == 0;
+}
+
+/* Reads a whole file into b. Returns 0 or -errno. */
+static int read_file(const char *path, ctask_buf *b)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	for (;;) {
+		uint8_t *p = ctask_buf_reserve(b, 65536);
+		ssize_t n = read(fd, p, 65536);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			int err = n < 0 ? -errno : 0;
+			close(fd);
+			return err;
+		}
+		b->len += (size_t)n;
+	}
+}
+
+/* Where ctask.h lives: $CTASK_INCLUDE_DIR, else ../include next to the
+ * running command (an installed or in-tree build), else the source tree this
+ * ctask was built from. Returns a malloc'd path. */
+static char *include_dir(void)
+{
+	const char *env = getenv("CTASK_INCLUDE_DIR");
+	if (env && *env)
+		return ctask_xstrdup(env);
+	char exe[4096];
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+	if (n > 0) {
+		exe[n] = '\0';
+		char *dir = dirname(exe);
+		ctask_buf b = {0};
+		ctask_buf_printf(&b, "%s/../include/ctask.h", dir);
+		if (access((char *)b.p, R_OK) == 0) {
+			b.len -= strlen("/ctask.h");
+			b.p[b.len] = '\0';
+			return (char *)b.p;
+		}
+		ctask_buf_free(&b);
+	}
+	return ctask_xstrdup(CTASK_SOURCE_INCLUDE_DIR);
+}
+
+/* Splits flags on whitespace into argv (no shell quoting: documented). The
+ * words point into *copy, which the caller frees. */
+static void split_words(const char *flags, char **copy, char **argv,
+                        size_t *argc, size_t max)
+{
+	*copy = ctask_xstrdup(flags ? flags : "");
+	for (char *save = NULL, *w = strtok_r(*copy, " \t\n", &save);
+	     w && *argc < max; w = strtok_r(NULL, " \t\n", &save))
+		argv[(*argc)++] = w;
+}
+
+typedef struct {
+	const char *cc, *cflags, *ldflags;
+	char *incdir; /* malloc'd */
+} build_cfg;
+
+static void cfg_init(build_cfg *c, const ctask_plugin_opts *o)
+{
+	const char *env_cc = getenv("CC");
+	c->cc = o && o->cc ? o->cc : env_cc && *env_cc ? env_cc : "cc";
+	c->cflags = o && o->cflags ? o->cflags : getenv("CTASK_CFLAGS");
+	c->ldflags = o && o->ldflags ? o->ldflags : getenv("CTASK_LDFLAGS");
+	c->incdir = include_dir();
+}
+
+/* The cache key: everything that changes the compiled plugin. */
+static int plugin_key(const char *src, const build_cfg *c, ctask_hash *out)
+{
+	ctask_buf b = {0};
+	ctask_buf_printf(&b, "ctask-plugin 1\nabi %d\ncc %s\ncflags %s\n"
+	                     "ldflags %s\n",
+	                 CTASK_ABI_VERSION, c->cc, c->cflags ? c->cflags : "",
+	                 c->ldflags ? c->ldflags : "");
+	ctask_buf hdr = {0};
+	char *h = NULL;
+	size_t hl = strlen(c->incdir) + 16;
+	h = ctask_xmalloc(hl);
+	snprintf(h, hl, "%s/ctask.h", c->incdir);
+	(void)read_file(h, &hdr); /* a missing header fails the compile */
+	free(h);
+	ctask_buf_uvarint(&b, hdr.len);
+	ctask_buf_append(&b, hdr.p, hdr.len);
+	ctask_buf_free(&hdr);
+	int rc = read_file(src, &b);
+	if (rc == 0)
+		ctask_hash_bytes(b.p, b.len, out);
+	ctask_buf_free(&b);
+	return rc;
+}
+
+/* Runs the compiler; its messages go straight to our stderr. */
+static int run_compiler(const char *src, const char *out, const build_cfg *c,
+                        bool verbose)
+{
+	char *argv[256], *cf = NULL, *lf = NULL;
+	size_t argc = 0;
+	char inc[4096];
+	snprintf(inc, sizeof inc, "-I%s", c->incdir);
+	argv[argc++] = (char *)c->cc;
+	argv[argc++] = "-shared";
+	argv[argc++] = "-fPIC";
+	argv[argc++] = "-O2";
+	argv[argc++] = "-g";
+	argv[argc++] = inc;
+	split_words(c->cflags, &cf, argv, &argc, 120);
+	argv[argc++] = "-o";
+	argv[argc++] = (char *)out;
+	argv[argc++] = (char *)src;
+	split_words(c->ldflags, &lf, argv, &argc, 250);
+	argv[argc] = NULL;
+	if (verbose) {
+		for (size_t i = 0; i < argc; i++)
+			fprintf(stderr, "%s%s", i ? " " : "", argv[i]);
+		fputc('\n', stderr);
+	}
+	int rc = 0;
+	pid_t pid = fork();
+	if (pid == 0) {
+		execvp(argv[0], argv);
+		fprintf(stderr, "ctask: cannot run compiler %s: %s\n", argv[0],
+		        strerror(errno));
+		_exit(127);
+	}
+	int st = 0;
+	if (pid < 0 || waitpid(pid, &st, 0) < 0)
+		rc = ctask_error_set(CTASK_EIO, "%s: cannot start %s: %s", src,
+		                     c->cc, strerror(errno));
+	else if (!WIFEXITED(st) || WEXITSTATUS(st) != 0)
+		rc = ctask_error_set(CTASK_ETASKFILE,
+		                     "%s: compilation failed (%s exited with "
+		                     "status %d)",
+		                     src, c->cc,
+		                     WIFEXITED(st) ? WEXITSTATUS(st) : -1);
+	free(cf);
+	free(lf);
+	return rc;
+}
+
+/* dlopens so and checks the entry point. */
+static int load_so(ctask_plugin_handle *p, const char *display)
+{
+	p->dl = dlopen(p->so_path, RTLD_NOW | RTLD_LOCAL);
+	if (!p->dl)
+		return ctask_error_set(CTASK_ETASKFILE, "%s: cannot load: %s",
+		                       display, dlerror());
+	const ctask_plugin *e = dlsym(p->dl, "ctask_plugin_entry");
+	if (!e)
+		return ctask_error_set(CTASK_ETASKFILE,
+		                       "%s: no ctask_plugin_entry symbol (does "
+		                       "the task file use CTASK_GRAPH?)",
+		                       display);
+	if (e->abi_version != CTASK_ABI_VERSION)
+		return ctask_error_set(CTASK_ETASKFILE,
+		                       "%s: built for ctask ABI version %u; "
+		                       "this ctask has ABI version %d (rebuild "
+		                       "it against this ctask.h)",
+		                       display, e->abi_version,
+		                       CTASK_ABI_VERSION);
+	if (e->struct_size != sizeof(ctask_plugin) || !e->graph)
+		return ctask_error_set(CTASK_ETASKFILE,
+		                       "%s: ctask_plugin_entry is malformed",
+		                       display);
+	p->entry = e;
+	return 0;
+}
+
+static const char *hex_of(const ctask_hash *h, char hex[CTASK_HASH_HEX])
+{
+	ctask_hash_hex(h, hex);
+	return hex;
+}
+
+/* Compiles src unless cache_dir already has it; sets p->so_path. */
+static int compile_or_find(ctask_plugin_handle *p, const char *src,
+                           const ctask_plugin_opts *o)
+{
+	build_cfg c;
+	cfg_init(&c, o);
+	ctask_hash key;
+	int rc = plugin_key(src, &c, &key);
+	if (rc < 0) {
+		rc = ctask_error_set(CTASK_ENOTFOUND, "%s: cannot read: %s",
+		                     src, strerror(-rc));
+		goto done;
+	}
+	char hex[CTASK_HASH_HEX], *base = ctask_xstrdup(src);
+	char *stem = basename(base);
+	stem[strlen(stem) - 2] = '\0'; /* drop ".c" */
+	ctask_buf name = {0};
+	ctask_buf_printf(&name, "%s-%s.so", stem, hex_of(&key, hex));
+	free(base);
+	p->cache_name = (char *)name.p;
+	if (o && o->cache_dir) {
+		ctask_buf path = {0};
+		ctask_buf_printf(&path, "%s/%s", o->cache_dir, p->cache_name);
+		if (access((char *)path.p, R_OK) == 0) {
+			p->so_path = (char *)path.p;
+			goto done;
+		}
+		ctask_buf_free(&path);
+	}
+	const char *tmpdir = getenv("TMPDIR");
+	ctask_buf t = {0};
+	ctask_buf_printf(&t, "%s/ctask-build-XXXXXX",
+	                 tmpdir && *tmpdir ? tmpdir : "/tmp");
+	if (!mkdtemp((char *)t.p)) {
+		rc = ctask_error_set(CTASK_EIO, "cannot create %s: %s",
+		                     (char *)t.p, strerror(errno));
+		ctask_buf_free(&t);
+		goto done;
+	}
+	p->tmp_dir = (char *)t.p;
+	ctask_buf so = {0};
+	ctask_buf_printf(&so, "%s/%s", p->tmp_dir, p->cache_name);
+	p->so_path = (char *)so.p;
+	p->compiled = true;
+	rc = run_compiler(src, p->so_path, &c, o && o->verbose);
+done:
+	free(c.incdir);
+	return rc;
+}
+
+int ctask_plugin_open(const char *path, const ctask_plugin_opts *o,
+                      ctask_plugin_handle **out)
+{
+	*out = NULL;
+	struct stat st;
+	if (stat(path, &st) != 0)
+		return ctask_error_set(CTASK_ENOTFOUND, "%s: %s", path,
+		                       strerror(errno));
+	if (!S_ISREG(st.st_mode))
+		return ctask_error_set(CTASK_ENOTFOUND,
+		                       "%s: not a regular file", path);
+	ctask_plugin_handle *p = ctask_xcalloc(1, sizeof *p);
+	int rc;
+	if (ends_with(path, ".c")) {
+		rc = compile_or_find(p, path, o);
+	} else if (ends_with(path, ".so")) {
+		/* dlopen searches the library path for names without a '/'. */
+		ctask_buf b = {0};
+		ctask_buf_printf(&b, "%s%s", strchr(path, '/') ? "" : "./",
+		                 path);
+		p->so_path = (char *)b.p;
+		rc = 0;
+	} else {
+		rc = ctask_error_set(CTASK_ETASKFILE,
+		                     "%s: a task file must end in .c or .so",
+		                     path);
+	}
+	if (rc == 0)
+		rc = load_so(p, path);
+	if (rc < 0) {
+		ctask_plugin_close(p);
+		return rc;
+	}
+	*out = p;
+	return 0;
+}
+
+/* Copies from into dir/name through a temporary file and a rename, so a
+ * concurrent run never loads a half-written plugin. */
+static int copy_into(const char *from, const char *dir, const char *name)
+{
+	ctask_buf data = {0}, tmp = {0}, dst = {0};
+	int rc = read_file(from, &data);
+	int fd = -1;
+	if (rc < 0)
+		goto done;
+	if (mkdir(dir, 0777) != 0 && errno != EEXIST) {
+		rc = -errno;
+		goto done;
+	}
+	ctask_buf_printf(&tmp, "%s/.tmp-%d-%s", dir, (int)getpid(), name);
+	ctask_buf_printf(&dst, "%s/%s", dir, name);
+	fd = open((char *)tmp.p, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
+	          0755);
+	if (fd < 0 || write(fd, data.p, data.len) != (ssize_t)data.len ||
+	    fsync(fd) != 0 || rename((char *)tmp.p, (char *)dst.p) != 0) {
+		rc = -errno;
+		unlink((char *)tmp.p);
+	}
+done:
+	if (fd >= 0)
+		close(fd);
+	ctask_buf_free(&data);
+	ctask_buf_free(&tmp);
+	ctask_buf_free(&dst);
+	return rc;
+}
+
+int ctask_plugin_cache(ctask_plugin_handle *p, const char *cache_dir)
+{
+	if (!p->tmp_dir)
+		return 0;
+	int rc = copy_into(p->so_path, cache_dir, p->cache_name);
+	if (rc < 0)
+		return ctask_error_set(CTASK_EIO, "cannot cache plugin in %s: %s",
+		                       cache_dir, strerror(-rc));
+	return 0;
+}
+
+void ctask_plugin_close(ctask_plugin_handle *p)
+{
+	if (!p)
+		return;
+	if (p->dl)
+		dlclose(p->dl);
+	if (p->tmp_dir) {
+		unlink(p->so_path);
+		rmdir(p->tmp_dir);
+	}
+	free(p->so_path);
+	free(p->tmp_dir);
+	free(p->cache_name);
+	free(p);
+}

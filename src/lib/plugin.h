@@ -1,0 +1,50 @@
+/*
+ * plugin.h - turning a task file into a loaded graph function.
+ *
+ * A .c file is compiled with the system compiler into a shared object and
+ * cached under the store's plugins/ directory, keyed by the hash of the
+ * source, the flags, the compiler and ctask.h; it is rebuilt only when one of
+ * those changes. A .so is loaded as it is. Either way the loader checks the
+ * exported ctask_plugin_entry's ABI version before calling anything.
+ */
+#ifndef CTASK_PLUGIN_H
+#define CTASK_PLUGIN_H
+
+#include "ctask.h"
+
+#include <stdbool.h>
+
+typedef struct {
+	const char *cc;        /* NULL: $CC, else "cc" */
+	const char *cflags;    /* extra flags; NULL: $CTASK_CFLAGS */
+	const char *ldflags;   /* NULL: $CTASK_LDFLAGS */
+	const char *cache_dir; /* where compiled plugins are looked up (read
+	                          only; NULL: none). A new build goes to a
+	                          temporary directory; ctask_plugin_cache
+	                          moves it into a cache once the store is
+	                          known to be good. */
+	bool verbose;          /* print the compiler command */
+} ctask_plugin_opts;
+
+typedef struct ctask_plugin_handle ctask_plugin_handle;
+
+/* Loads the task file at path (.c or .so). Errors, one line naming path:
+ *   CTASK_ENOTFOUND  the file does not exist or cannot be read
+ *   CTASK_ETASKFILE  it does not compile (the compiler's own errors have gone
+ *                    to stderr), cannot be loaded, has no entry point, or
+ *                    was built for another ABI version
+ * The caller owns *out and closes it with ctask_plugin_close (which unloads
+ * the code: close it only after the graph is freed). */
+int ctask_plugin_open(const char *path, const ctask_plugin_opts *o,
+                      ctask_plugin_handle **out);
+void ctask_plugin_close(ctask_plugin_handle *p); /* accepts NULL */
+
+const ctask_plugin *ctask_plugin_entry_of(const ctask_plugin_handle *p);
+/* The shared object actually loaded, and whether this call compiled it. */
+const char *ctask_plugin_so_path(const ctask_plugin_handle *p);
+bool ctask_plugin_compiled(const ctask_plugin_handle *p);
+/* Copies a plugin compiled by this call into cache_dir (created if missing)
+ * so the next run finds it; no-op for a .so or a plugin already cached. */
+int ctask_plugin_cache(ctask_plugin_handle *p, const char *cache_dir);
+
+#endif

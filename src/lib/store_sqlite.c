@@ -1,0 +1,1038 @@
+/*
+ * store_sqlite.c - the embedded store: a directory holding
+ *
+ *   ctask.db             SQLite (WAL): meta, results, leases, runs
+ *   objects/ab/cdef...   results larger than CTASK_INLINE_MAX, named by the
+ *                        XXH3-128 of their bytes (2 hex digits, then 30)
+ *   plugins/             the compiled-plugin cache (owned by plugin.c)
+ *
+ * Durability. An object file is written to a temporary name, fsynced,
+ * renamed and its directory fsynced before the row naming it is committed,
+ * so a row that survives a crash always finds its bytes. The database runs
+ * with synchronous=NORMAL: in WAL mode that keeps every commit atomic and
+ * the database uncorrupted across process kills and power loss; what power
+ * loss (not a process kill) can cost is the last few commits, i.e. a few
+ * finished tasks are computed again. Tasks are deterministic, so that is
+ * only time, and FULL would add an fsync of the WAL to every put, which the
+ * executor calls once per finished batch of tasks.
+ *
+ * Concurrency. Several processes share a store: every write is a BEGIN
+ * IMMEDIATE transaction and waits up to BUSY_TIMEOUT_MS for the lock. An
+ * object is never unlinked while another process may be about to commit a
+ * row naming it: delete renames unreferenced objects away inside its
+ * transaction (and back on rollback), and put re-checks under the lock that
+ * the objects its rows name still exist.
+ */
+#include "store_impl.h"
+
+#include "arena.h"
+#include "error.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#define APP_ID 0x6374736bu /* "ctsk": PRAGMA application_id */
+#define BUSY_TIMEOUT_MS 10000
+
+/* The cached statements, prepared once at open. */
+enum {
+	ST_GET,
+	ST_PUT,
+	ST_SCAN,
+	ST_OBJ_OF,
+	ST_DEL,
+	ST_OBJ_REF,
+	ST_BEGIN,
+	ST_COMMIT,
+	ST_ROLLBACK,
+	ST_COUNT
+};
+
+static const char *const stmt_sql[ST_COUNT] = {
+	[ST_GET] = "SELECT name, state, size, checksum, inline, object, message,"
+	           " started, duration, host FROM results WHERE hash = ?1",
+	[ST_PUT] = "INSERT OR REPLACE INTO results (hash, name, state, size,"
+	           " checksum, inline, object, message, started, duration, host)"
+	           " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+	[ST_SCAN] = "SELECT hash, name, state, size, object IS NOT NULL,"
+	            " started, duration, host, message FROM results"
+	            " ORDER BY hash",
+	[ST_OBJ_OF] = "SELECT object FROM results WHERE hash = ?1",
+	[ST_DEL] = "DELETE FROM results WHERE hash = ?1",
+	[ST_OBJ_REF] = "SELECT 1 FROM results WHERE object = ?1 LIMIT 1",
+	[ST_BEGIN] = "BEGIN IMMEDIATE",
+	[ST_COMMIT] = "COMMIT",
+	[ST_ROLLBACK] = "ROLLBACK",
+};
+
+/* Everything in one transaction, and idempotent (IF NOT EXISTS, OR IGNORE)
+ * so that two processes creating the same store at once both succeed. */
+static const char schema_sql[] =
+	"BEGIN IMMEDIATE;"
+	"CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value);"
+	"CREATE TABLE IF NOT EXISTS results (hash BLOB PRIMARY KEY,"
+	" name TEXT NOT NULL, state INTEGER NOT NULL, size INTEGER NOT NULL,"
+	" checksum INTEGER NOT NULL, inline BLOB, object TEXT, message TEXT,"
+	" started REAL, duration REAL, host TEXT) WITHOUT ROWID;"
+	"CREATE INDEX IF NOT EXISTS results_object ON results (object)"
+	" WHERE object IS NOT NULL;"
+	"CREATE TABLE IF NOT EXISTS leases (hash BLOB PRIMARY KEY, owner TEXT,"
+	" host TEXT, pid INTEGER, started REAL, expires REAL) WITHOUT ROWID;"
+	"CREATE TABLE IF NOT EXISTS runs (id INTEGER PRIMARY KEY, host TEXT,"
+	" pid INTEGER, started REAL, finished REAL, ran INTEGER,"
+	" failed INTEGER);"
+	"INSERT OR IGNORE INTO meta VALUES ('format', 'ctask-store'),"
+	" ('schema_version', '1');"
+	"PRAGMA application_id = 1668576107;" /* APP_ID */
+	"PRAGMA user_version = 1;"            /* CTASK_STORE_SCHEMA */
+	"COMMIT;";
+
+_Static_assert(CTASK_STORE_SCHEMA == 1, "update schema_sql");
+
+typedef struct {
+	ctask_store base;
+	sqlite3 *db;                /* owned; closed by sq_close */
+	sqlite3_stmt *st[ST_COUNT]; /* owned; finalized by sq_close */
+	ctask_buf strs;             /* owned; the strings of the last get */
+	int scanning;               /* ST_SCAN is in use */
+} sq_store;
+
+/* Objects taken out of objects/ inside a transaction: renamed to a .tmp-
+ * name so a rollback can put them back; unlinked after the commit. */
+typedef struct {
+	char hex[CTASK_HASH_HEX];
+	char tmp[40];
+} dropped;
+typedef struct {
+	dropped *v; /* owned by the list (malloc); drops_finish frees it */
+	size_t n, cap;
+	uint64_t bytes;
+} drop_list;
+
+static void sq_close(ctask_store *base);
+
+/* ---- errors and small helpers ------------------------------------------ */
+
+/* Turns an SQLite failure into a CTASK_E* code and a message. */
+static int sq_fail(sq_store *s, int rc, const char *what)
+{
+	int code = CTASK_EIO;
+	switch (rc & 0xff) {
+	case SQLITE_BUSY:
+	case SQLITE_LOCKED:
+		code = CTASK_EBUSY;
+		break;
+	case SQLITE_READONLY:
+	case SQLITE_CANTOPEN:
+	case SQLITE_PERM:
+	case SQLITE_AUTH:
+		return ctask_error_set(CTASK_EREADONLY,
+		                       "store %s is not writable", s->base.path);
+	case SQLITE_NOMEM:
+		code = CTASK_ENOMEM;
+		break;
+	case SQLITE_CORRUPT:
+	case SQLITE_NOTADB:
+		code = CTASK_ECORRUPT;
+		break;
+	}
+	return ctask_error_set(code, "store %s: %s: %s", s->base.path, what,
+	                       sqlite3_errmsg(s->db));
+}
+
+/* Turns a failed system call on path (errno) into a code and a message. */
+static int sys_fail(const sq_store *s, const char *what, const char *path)
+{
+	int e = errno;
+	if (e == EACCES || e == EPERM || e == EROFS)
+		return ctask_error_set(CTASK_EREADONLY,
+		                       "store %s is not writable", s->base.path);
+	return ctask_error_set(CTASK_EIO, "store %s: cannot %s %s: %s",
+	                       s->base.path, what, path, strerror(e));
+}
+
+/* Steps a statement that returns no rows, then resets it. */
+static int step_done(sq_store *s, int which, const char *what)
+{
+	int rc = sqlite3_step(s->st[which]);
+	sqlite3_reset(s->st[which]);
+	return rc == SQLITE_DONE ? 0 : sq_fail(s, rc, what);
+}
+
+static void rollback(sq_store *s)
+{
+	/* Fails only if no transaction is open, which is what we want. */
+	sqlite3_step(s->st[ST_ROLLBACK]);
+	sqlite3_reset(s->st[ST_ROLLBACK]);
+}
+
+/* 16 random hex digits for temporary names. */
+static void rand_hex(char out[17])
+{
+	static unsigned counter;
+	uint64_t r = 0;
+	if (getrandom(&r, sizeof r, GRND_NONBLOCK) != (ssize_t)sizeof r) {
+		struct timespec ts;
+		clock_gettime(CLOCK_REALTIME, &ts);
+		r = (uint64_t)ts.tv_nsec * 0x9e3779b97f4a7c15u ^
+		    (uint64_t)ts.tv_sec ^ ++counter;
+	}
+	snprintf(out, 17, "%016" PRIx64, r);
+}
+
+/* fsync a directory so a rename or create in it is durable. */
+static int fsync_dir(const char *path)
+{
+	int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	/* Some file systems cannot fsync directories; nothing more to do. */
+	int rc = fsync(fd) != 0 && errno != EINVAL ? -1 : 0;
+	close(fd);
+	return rc;
+}
+
+/* "DIR/objects/ab/cdef..." (or with sub, "DIR/objects/ab/SUB"). */
+static void object_path(const sq_store *s, ctask_buf *b, const char *hex,
+                        const char *sub)
+{
+	b->len = 0;
+	ctask_buf_printf(b, "%s/objects/%.2s/%s", s->base.path, hex,
+	                 sub ? sub : hex + 2);
+}
+
+static int is_hex32(const char *p, size_t n)
+{
+	if (n != 32)
+		return 0;
+	for (size_t i = 0; i < n; i++)
+		if (!((p[i] >= '0' && p[i] <= '9') || (p[i] >= 'a' && p[i] <= 'f')))
+			return 0;
+	return 1;
+}
+
+/* ---- open --------------------------------------------------------------- */
+
+/* Returns 1 if dir has no entries, 0 if it has, -1 (errno) on failure. */
+static int dir_is_empty(const char *dir)
+{
+	DIR *d = opendir(dir);
+	if (!d)
+		return -1;
+	struct dirent *e;
+	int empty = 1;
+	while ((e = readdir(d)))
+		if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0) {
+			empty = 0;
+			break;
+		}
+	closedir(d);
+	return empty;
+}
+
+static uint32_t be32(const uint8_t *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
+	       (uint32_t)p[2] << 8 | p[3];
+}
+
+/* Checks DIR/ctask.db from its header alone, before SQLite ever opens it:
+ * opening a foreign WAL database would create files beside it, and a
+ * directory that is not a store is never to be touched. Sets *fresh when
+ * ctask.db is empty and CREATE is given (a creation that was interrupted,
+ * or is under way in another process). */
+static int check_header(sq_store *s, int flags, int *fresh)
+{
+	const char *dir = s->base.path;
+	ctask_buf path = {0}; /* owned here */
+	uint8_t h[100];
+	ssize_t n = 0;
+	int rc = 0, fd = -1;
+	struct stat st;
+
+	ctask_buf_printf(&path, "%s/ctask.db", dir);
+	fd = open((char *)path.p, O_RDONLY | O_CLOEXEC);
+	if (fd < 0 && errno == ENOENT) {
+		rc = ctask_error_set(CTASK_ESTORE,
+		                     "%s is not a ctask store (no ctask.db)", dir);
+		goto done;
+	}
+	if (fd < 0 || fstat(fd, &st) != 0 ||
+	    (S_ISREG(st.st_mode) && (n = pread(fd, h, sizeof h, 0)) < 0)) {
+		rc = ctask_error_set(CTASK_EIO, "store %s: cannot read %s: %s",
+		                     dir, (char *)path.p, strerror(errno));
+		goto done;
+	}
+	if (!S_ISREG(st.st_mode))
+		rc = ctask_error_set(CTASK_ESTORE,
+		                     "%s is not a ctask store (ctask.db is not a"
+		                     " file)", dir);
+	else if (n == 0 && (flags & CTASK_STORE_CREATE))
+		*fresh = 1;
+	else if (n == 0)
+		rc = ctask_error_set(CTASK_ESTORE,
+		                     "%s is not a ctask store (ctask.db is empty)",
+		                     dir);
+	else if (n < (ssize_t)sizeof h || memcmp(h, "SQLite format 3", 16))
+		rc = ctask_error_set(CTASK_ESTORE,
+		                     "%s is not a ctask store (ctask.db is not an"
+		                     " SQLite database)", dir);
+	else if (be32(h + 68) != APP_ID)
+		rc = ctask_error_set(CTASK_ESTORE,
+		                     "%s is not a ctask store (ctask.db is not a"
+		                     " ctask database)", dir);
+	else if (be32(h + 60) != CTASK_STORE_SCHEMA)
+		rc = ctask_error_set(CTASK_ESTORE,
+		                     "%s has store schema version %" PRIu32
+		                     "; this ctask reads version %d",
+		                     dir, be32(h + 60), CTASK_STORE_SCHEMA);
+done:
+	if (fd >= 0)
+		close(fd);
+	ctask_buf_free(&path);
+	return rc;
+}
+
+/* Decides what DIR is: missing or empty (then *fresh: create a store in it,
+ * if CREATE), or an existing store (checked by check_header). */
+static int check_dir(sq_store *s, int flags, int *fresh)
+{
+	const char *dir = s->base.path;
+	struct stat st;
+
+	if (stat(dir, &st) != 0) {
+		if (errno != ENOENT)
+			return ctask_error_set(CTASK_EIO, "store %s: %s", dir,
+			                       strerror(errno));
+		if (!(flags & CTASK_STORE_CREATE))
+			return ctask_error_set(CTASK_ENOTFOUND,
+			                       "store %s does not exist", dir);
+		if (mkdir(dir, 0777) == 0) {
+			*fresh = 1;
+			return 0;
+		}
+		if (errno == ENOENT)
+			return ctask_error_set(CTASK_ENOTFOUND,
+			                       "cannot create store %s: its parent"
+			                       " directory does not exist", dir);
+		/* EEXIST: another process created it just now; look again. */
+		if (errno != EEXIST || stat(dir, &st) != 0)
+			return sys_fail(s, "create", dir);
+	}
+	if (!S_ISDIR(st.st_mode))
+		return ctask_error_set(CTASK_ESTORE,
+		                       "%s is not a ctask store (not a directory)",
+		                       dir);
+	int empty = dir_is_empty(dir);
+	if (empty < 0)
+		return ctask_error_set(CTASK_EIO, "store %s: cannot read it: %s",
+		                       dir, strerror(errno));
+	if (empty && !(flags & CTASK_STORE_CREATE))
+		return ctask_error_set(CTASK_ENOTFOUND,
+		                       "store %s does not exist (the directory is"
+		                       " empty)", dir);
+	if (empty) {
+		*fresh = 1;
+		return 0;
+	}
+	return check_header(s, flags, fresh);
+}
+
+/* Opens ctask.db read-write (creating and initialising it when fresh). */
+static int open_db(sq_store *s, int fresh)
+{
+	ctask_buf path = {0}; /* owned here */
+	int rc;
+
+	ctask_buf_printf(&path, "%s/ctask.db", s->base.path);
+	int oflags = SQLITE_OPEN_READWRITE | (fresh ? SQLITE_OPEN_CREATE : 0);
+	/* s->db is set even on failure; sq_close closes it. */
+	rc = sqlite3_open_v2((char *)path.p, &s->db, oflags, NULL);
+	if (rc != SQLITE_OK) {
+		rc = sq_fail(s, rc, "cannot open ctask.db");
+		goto done;
+	}
+	sqlite3_busy_timeout(s->db, BUSY_TIMEOUT_MS);
+	if (fresh) {
+		rc = sqlite3_exec(s->db, schema_sql, NULL, NULL, NULL);
+		if (rc != SQLITE_OK) {
+			rc = sq_fail(s, rc, "cannot create the store");
+			sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+		}
+	}
+done:
+	ctask_buf_free(&path);
+	return rc;
+}
+
+/* Reads meta: the authority on what the database is, beyond the header. */
+static int check_meta(sq_store *s)
+{
+	const char *dir = s->base.path;
+	sqlite3_stmt *q = NULL; /* owned here */
+	int rc = sqlite3_prepare_v2(
+		s->db,
+		"SELECT (SELECT value FROM meta WHERE key = 'format'),"
+		" (SELECT value FROM meta WHERE key = 'schema_version')",
+		-1, &q, NULL);
+	if (rc == SQLITE_ERROR) { /* no such table: meta */
+		rc = ctask_error_set(CTASK_ESTORE,
+		                     "%s is not a ctask store (ctask.db has no"
+		                     " meta table)", dir);
+		goto done;
+	}
+	if (rc == SQLITE_OK && (rc = sqlite3_step(q)) == SQLITE_ROW)
+		rc = SQLITE_OK;
+	if (rc != SQLITE_OK) {
+		rc = sq_fail(s, rc, "cannot read ctask.db");
+		goto done;
+	}
+	const char *format = (const char *)sqlite3_column_text(q, 0);
+	const char *version = (const char *)sqlite3_column_text(q, 1);
+	if (!format || strcmp(format, "ctask-store") != 0)
+		rc = ctask_error_set(CTASK_ESTORE,
+		                     "%s is not a ctask store (ctask.db is not a"
+		                     " ctask database)", dir);
+	else if (!version || strcmp(version, "1") != 0)
+		rc = ctask_error_set(CTASK_ESTORE,
+		                     "%s has store schema version %s; this ctask"
+		                     " reads version %d",
+		                     dir, version ? version : "(none)",
+		                     CTASK_STORE_SCHEMA);
+done:
+	sqlite3_finalize(q);
+	return rc;
+}
+
+static int make_dir(sq_store *s, const char *name)
+{
+	ctask_buf path = {0}; /* owned here */
+	ctask_buf_printf(&path, "%s/%s", s->base.path, name);
+	int rc = 0;
+	if (mkdir((char *)path.p, 0777) != 0 && errno != EEXIST)
+		rc = sys_fail(s, "create", (char *)path.p);
+	ctask_buf_free(&path);
+	return rc;
+}
+
+/* Proves the store writable by writing: access(W_OK) says yes to root even
+ * on a read-only mount or someone else's directory... and root is exactly
+ * who runs in containers. Takes the write lock (database and WAL files) and
+ * creates and removes a file in objects/. */
+static int check_writable(sq_store *s)
+{
+	ctask_buf path = {0}; /* owned here */
+	char r[17];
+	int rc = 0, fd;
+
+	if (sqlite3_db_readonly(s->db, "main") == 1) {
+		rc = ctask_error_set(CTASK_EREADONLY, "store %s is not writable",
+		                     s->base.path);
+		goto done;
+	}
+	rc = sqlite3_exec(s->db,
+	                  "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;"
+	                  " BEGIN IMMEDIATE; COMMIT;",
+	                  NULL, NULL, NULL);
+	if (rc != SQLITE_OK) {
+		rc = sq_fail(s, rc, "cannot write ctask.db");
+		goto done;
+	}
+	if ((rc = make_dir(s, "objects")) || (rc = make_dir(s, "plugins")))
+		goto done;
+	rand_hex(r);
+	ctask_buf_printf(&path, "%s/objects/.tmp-probe-%ld-%s", s->base.path,
+	                 (long)getpid(), r);
+	fd = open((char *)path.p, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC,
+	          0600);
+	if (fd < 0) {
+		rc = sys_fail(s, "create", (char *)path.p);
+		goto done;
+	}
+	close(fd);
+	unlink((char *)path.p);
+done:
+	ctask_buf_free(&path);
+	return rc;
+}
+
+/* The journal mode must really be WAL: several processes read while one
+ * writes, and the durability argument at the top depends on it. */
+static int check_wal(sq_store *s)
+{
+	sqlite3_stmt *q = NULL; /* owned here */
+	int rc = sqlite3_prepare_v2(s->db, "PRAGMA journal_mode", -1, &q, NULL);
+	if (rc == SQLITE_OK && (rc = sqlite3_step(q)) == SQLITE_ROW) {
+		const char *m = (const char *)sqlite3_column_text(q, 0);
+		rc = m && strcmp(m, "wal") == 0
+		             ? 0
+		             : ctask_error_set(CTASK_EIO,
+		                               "store %s: cannot use WAL mode"
+		                               " (journal mode is %s)",
+		                               s->base.path, m ? m : "?");
+	} else {
+		rc = sq_fail(s, rc, "cannot read the journal mode");
+	}
+	sqlite3_finalize(q);
+	return rc;
+}
+
+static int sq_open(const char *dir, int flags, ctask_store **out)
+{
+	/* owned here until returned; sq_close frees it on failure */
+	sq_store *s = ctask_xcalloc(1, sizeof *s);
+	int rc, fresh = 0;
+
+	s->base.ops = &ctask_store__sqlite_ops;
+	s->base.path = ctask_xstrdup(dir);
+	if ((rc = check_dir(s, flags, &fresh)) || (rc = open_db(s, fresh)) ||
+	    (rc = check_meta(s)) || (rc = check_writable(s)) ||
+	    (rc = check_wal(s)))
+		goto done;
+	for (int i = 0; i < ST_COUNT; i++) {
+		rc = sqlite3_prepare_v3(s->db, stmt_sql[i], -1,
+		                        SQLITE_PREPARE_PERSISTENT, &s->st[i],
+		                        NULL);
+		if (rc != SQLITE_OK) {
+			rc = sq_fail(s, rc, "cannot prepare a statement");
+			goto done;
+		}
+	}
+done:
+	if (rc)
+		sq_close(&s->base);
+	else
+		*out = &s->base;
+	return rc;
+}
+
+static void sq_close(ctask_store *base)
+{
+	sq_store *s = (sq_store *)base;
+	for (int i = 0; i < ST_COUNT; i++)
+		sqlite3_finalize(s->st[i]);
+	/* The last connection to close checkpoints and removes the WAL. */
+	sqlite3_close_v2(s->db);
+	ctask_buf_free(&s->strs);
+	free(s->base.path);
+	free(s);
+}
+
+/* ---- scan and get ------------------------------------------------------ */
+
+static int sq_scan(ctask_store *base, ctask_scan_cb cb, void *ud)
+{
+	sq_store *s = (sq_store *)base;
+	sqlite3_stmt *q = s->st[ST_SCAN];
+	int rc = 0, r;
+
+	if (s->scanning)
+		return ctask_error_set(CTASK_EUSAGE,
+		                       "store scan called from a scan callback");
+	s->scanning = 1;
+	while ((r = sqlite3_step(q)) == SQLITE_ROW) {
+		ctask_record rec = {0};
+		if (sqlite3_column_bytes(q, 0) != (int)sizeof rec.hash.b) {
+			rc = ctask_error_set(CTASK_ECORRUPT,
+			                     "store %s: a result has a bad hash",
+			                     s->base.path);
+			goto done;
+		}
+		memcpy(rec.hash.b, sqlite3_column_blob(q, 0), sizeof rec.hash.b);
+		rec.name = (const char *)sqlite3_column_text(q, 1);
+		rec.state = sqlite3_column_int(q, 2);
+		rec.size = (uint64_t)sqlite3_column_int64(q, 3);
+		rec.in_object = sqlite3_column_int(q, 4) != 0;
+		rec.started = sqlite3_column_double(q, 5);
+		rec.duration = sqlite3_column_double(q, 6);
+		rec.host = (const char *)sqlite3_column_text(q, 7);
+		rec.message = (const char *)sqlite3_column_text(q, 8);
+		if ((rc = cb(ud, &rec)))
+			goto done;
+	}
+	if (r != SQLITE_DONE)
+		rc = sq_fail(s, r, "cannot read results");
+done:
+	sqlite3_reset(q);
+	s->scanning = 0;
+	return rc;
+}
+
+/* Reads objects/ab/cd... into data and checks it is what the row says:
+ * its name is the XXH3-128 of the bytes, and the checksum matches. */
+static int read_object(sq_store *s, const char *hex, uint64_t size,
+                       uint64_t sum, ctask_buf *data, const char *task)
+{
+	ctask_buf path = {0}; /* owned here */
+	const char *why = NULL;
+	int rc = 0, fd = -1;
+	struct stat st;
+	ctask_hash h;
+	char got[CTASK_HASH_HEX];
+
+	object_path(s, &path, hex, NULL);
+	fd = open((char *)path.p, O_RDONLY | O_CLOEXEC);
+	if (fd < 0 && errno == ENOENT) {
+		why = "missing";
+		goto done;
+	}
+	if (fd < 0 || fstat(fd, &st) != 0) {
+		rc = sys_fail(s, "read", (char *)path.p);
+		goto done;
+	}
+	if ((uint64_t)st.st_size != size || size > SIZE_MAX / 2) {
+		why = "checksum mismatch"; /* the size alone says it */
+		goto done;
+	}
+	uint8_t *p = ctask_buf_reserve(data, (size_t)size);
+	for (size_t got_n = 0; got_n < size;) {
+		ssize_t n = read(fd, p + got_n, (size_t)size - got_n);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			if (n == 0)
+				errno = EIO; /* shrank under us */
+			rc = sys_fail(s, "read", (char *)path.p);
+			goto done;
+		}
+		got_n += (size_t)n;
+	}
+	ctask_hash_bytes(p, (size_t)size, &h);
+	ctask_hash_hex(&h, got);
+	if (strcmp(got, hex) != 0 || ctask_checksum(p, (size_t)size) != sum)
+		why = "checksum mismatch";
+	else
+		data->len = (size_t)size;
+done:
+	if (why)
+		rc = ctask_error_set(CTASK_ECORRUPT,
+		                     "object objects/%.2s/%s of task %s: %s", hex,
+		                     hex + 2, task, why);
+	if (fd >= 0)
+		close(fd);
+	ctask_buf_free(&path);
+	return rc;
+}
+
+/* Copies column i's text into s->strs (NUL-terminated); returns its offset
+ * or SIZE_MAX for NULL. Offsets, not pointers: strs may move as it grows. */
+static size_t keep_text(sq_store *s, sqlite3_stmt *q, int i)
+{
+	const unsigned char *t = sqlite3_column_text(q, i);
+	if (!t)
+		return SIZE_MAX;
+	size_t off = s->strs.len;
+	ctask_buf_append(&s->strs, t, (size_t)sqlite3_column_bytes(q, i));
+	ctask_buf_byte(&s->strs, 0);
+	return off;
+}
+
+static const char *kept(const sq_store *s, size_t off)
+{
+	return off == SIZE_MAX ? NULL : (const char *)s->strs.p + off;
+}
+
+/* data may be NULL: then only the row is read (no bytes, no checks). */
+static int sq_get(ctask_store *base, const ctask_hash *hash,
+                  ctask_record *rec, ctask_buf *data)
+{
+	sq_store *s = (sq_store *)base;
+	sqlite3_stmt *q = s->st[ST_GET];
+	char hhex[CTASK_HASH_HEX], obj[CTASK_HASH_HEX] = "";
+	ctask_buf task = {0}; /* owned here: "HASHHEX (name)" for messages */
+	int rc = 0, r;
+
+	memset(rec, 0, sizeof *rec);
+	rec->hash = *hash;
+	if (data)
+		data->len = 0;
+	ctask_hash_hex(hash, hhex);
+	sqlite3_bind_blob(q, 1, hash->b, sizeof hash->b, SQLITE_STATIC);
+	if ((r = sqlite3_step(q)) != SQLITE_ROW) {
+		rc = r == SQLITE_DONE
+		             ? ctask_error_set(CTASK_ENOTFOUND,
+		                               "no result for task %s in store %s",
+		                               hhex, s->base.path)
+		             : sq_fail(s, r, "cannot read a result");
+		goto done;
+	}
+	s->strs.len = 0;
+	size_t name = keep_text(s, q, 0), msg = keep_text(s, q, 6),
+	       host = keep_text(s, q, 9);
+	rec->state = sqlite3_column_int(q, 1);
+	rec->size = (uint64_t)sqlite3_column_int64(q, 2);
+	uint64_t sum = (uint64_t)sqlite3_column_int64(q, 3);
+	rec->started = sqlite3_column_double(q, 7);
+	rec->duration = sqlite3_column_double(q, 8);
+	rec->name = kept(s, name);
+	rec->message = kept(s, msg);
+	rec->host = kept(s, host);
+	ctask_buf_printf(&task, "%s (%s)", hhex, rec->name ? rec->name : "?");
+
+	const char *o = (const char *)sqlite3_column_text(q, 5);
+	if (o) {
+		if (!is_hex32(o, (size_t)sqlite3_column_bytes(q, 5))) {
+			rc = ctask_error_set(CTASK_ECORRUPT,
+			                     "store %s: task %s has a bad object"
+			                     " name", s->base.path, (char *)task.p);
+			goto done;
+		}
+		memcpy(obj, o, sizeof obj);
+		rec->in_object = true;
+	} else if (data && rec->state == CTASK_REC_DONE) {
+		const void *b = sqlite3_column_blob(q, 4);
+		size_t n = (size_t)sqlite3_column_bytes(q, 4);
+		if (n != rec->size || ctask_checksum(b, n) != sum) {
+			rc = ctask_error_set(CTASK_ECORRUPT,
+			                     "inline result of task %s: checksum"
+			                     " mismatch", (char *)task.p);
+			goto done;
+		}
+		if (n) /* b is NULL for an empty blob */
+			ctask_buf_append(data, b, n);
+	}
+	sqlite3_reset(q); /* end the read before the (slow) file read */
+	if (obj[0] && data && rec->state == CTASK_REC_DONE)
+		rc = read_object(s, obj, rec->size, sum, data, (char *)task.p);
+done:
+	sqlite3_reset(q);
+	sqlite3_clear_bindings(q);
+	ctask_buf_free(&task);
+	return rc;
+}
+
+/* ---- put ---------------------------------------------------------------- */
+
+static int write_all(int fd, const uint8_t *p, uint64_t n)
+{
+	while (n > 0) {
+		ssize_t w = write(fd, p, n > (1u << 30) ? (1u << 30) : (size_t)n);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0)
+			return -1;
+		p += w;
+		n -= (uint64_t)w;
+	}
+	return 0;
+}
+
+/* Makes objects/ab/cd... (named hex) hold data, durably, unless it already
+ * exists: a temporary file, fsync, rename, fsync of the directory (and of
+ * objects/ when ab/ is new, so ab/ itself survives a crash). */
+static int write_object(sq_store *s, const char *hex, const uint8_t *data,
+                        uint64_t size)
+{
+	ctask_buf path = {0}, tmp = {0}, sub = {0}; /* owned here */
+	char r[17];
+	int rc = 0, fd = -1, made_sub = 0;
+	struct stat st;
+
+	object_path(s, &path, hex, NULL);
+	if (stat((char *)path.p, &st) == 0)
+		goto done; /* content-addressed: same name, same bytes */
+	ctask_buf_printf(&sub, "%s/objects/%.2s", s->base.path, hex);
+	if (mkdir((char *)sub.p, 0777) == 0)
+		made_sub = 1;
+	else if (errno != EEXIST) {
+		rc = sys_fail(s, "create", (char *)sub.p);
+		goto done;
+	}
+	rand_hex(r);
+	ctask_buf_printf(&tmp, "%s/.tmp-%ld-%s", (char *)sub.p,
+	                 (long)getpid(), r);
+	/* 0444: an object is never changed after it is written. */
+	fd = open((char *)tmp.p, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0444);
+	if (fd < 0) {
+		rc = sys_fail(s, "create", (char *)tmp.p);
+		goto done;
+	}
+	if (write_all(fd, data, size) != 0 || fsync(fd) != 0) {
+		rc = sys_fail(s, "write", (char *)tmp.p);
+		goto done;
+	}
+	int c = close(fd);
+	fd = -1;
+	if (c != 0 || rename((char *)tmp.p, (char *)path.p) != 0) {
+		rc = sys_fail(s, "write", (char *)path.p);
+		goto done;
+	}
+	tmp.len = 0; /* renamed: nothing left to clean up */
+	sub.len = 0;
+	ctask_buf_printf(&sub, "%s/objects/%.2s", s->base.path, hex);
+	if (fsync_dir((char *)sub.p) != 0)
+		rc = sys_fail(s, "sync", (char *)sub.p);
+	else if (made_sub) {
+		sub.len = 0;
+		ctask_buf_printf(&sub, "%s/objects", s->base.path);
+		if (fsync_dir((char *)sub.p) != 0)
+			rc = sys_fail(s, "sync", (char *)sub.p);
+	}
+done:
+	if (fd >= 0)
+		close(fd);
+	if (rc && tmp.len)
+		unlink((char *)tmp.p);
+	ctask_buf_free(&path);
+	ctask_buf_free(&tmp);
+	ctask_buf_free(&sub);
+	return rc;
+}
+
+static int insert_row(sq_store *s, const ctask_record *r, const char *obj)
+{
+	sqlite3_stmt *q = s->st[ST_PUT];
+	int done = r->state == CTASK_REC_DONE;
+	uint64_t size = done ? r->size : 0;
+	const void *data = done ? r->data : NULL;
+
+	sqlite3_bind_blob(q, 1, r->hash.b, sizeof r->hash.b, SQLITE_STATIC);
+	sqlite3_bind_text(q, 2, r->name, -1, SQLITE_STATIC);
+	sqlite3_bind_int(q, 3, r->state);
+	sqlite3_bind_int64(q, 4, (sqlite3_int64)size);
+	/* The checksum's bits, as SQLite's integers are signed. */
+	sqlite3_bind_int64(q, 5, (sqlite3_int64)ctask_checksum(data ? data : "",
+	                                                       (size_t)size));
+	if (done && !obj[0]) /* "" when empty: NULL means "in objects/" */
+		sqlite3_bind_blob64(q, 6, data ? data : (const void *)"", size,
+		                    SQLITE_STATIC);
+	else
+		sqlite3_bind_null(q, 6);
+	if (obj[0])
+		sqlite3_bind_text(q, 7, obj, -1, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(q, 7);
+	if (!done && r->message)
+		sqlite3_bind_text(q, 8, r->message, -1, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(q, 8);
+	sqlite3_bind_double(q, 9, r->started);
+	sqlite3_bind_double(q, 10, r->duration);
+	if (r->host)
+		sqlite3_bind_text(q, 11, r->host, -1, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(q, 11);
+	int rc = step_done(s, ST_PUT, "cannot write a result");
+	sqlite3_clear_bindings(q);
+	return rc;
+}
+
+/* ---- dropping unreferenced objects (put and delete) --------------------- */
+
+/* Content addresses to check once a transaction's rows are written. */
+typedef struct {
+	char (*v)[CTASK_HASH_HEX]; /* owned by the list's user (malloc) */
+	size_t n, cap;
+} obj_list;
+
+/* Adds the object of h's current row, if it has one, to c. */
+static int note_object(sq_store *s, const ctask_hash *h, obj_list *c)
+{
+	sqlite3_stmt *q = s->st[ST_OBJ_OF];
+	sqlite3_bind_blob(q, 1, h->b, sizeof h->b, SQLITE_STATIC);
+	int rc = 0, r = sqlite3_step(q);
+	if (r == SQLITE_ROW) {
+		const char *o = (const char *)sqlite3_column_text(q, 0);
+		if (o && is_hex32(o, (size_t)sqlite3_column_bytes(q, 0))) {
+			if (c->n == c->cap) {
+				c->cap = c->cap ? 2 * c->cap : 8;
+				c->v = ctask_xrealloc(c->v, c->cap * sizeof *c->v);
+			}
+			memcpy(c->v[c->n++], o, CTASK_HASH_HEX);
+		}
+	} else if (r != SQLITE_DONE) {
+		rc = sq_fail(s, r, "cannot read a result");
+	}
+	sqlite3_reset(q);
+	return rc;
+}
+
+/* Renames away every object in c that no row refers to any more, inside the
+ * transaction (see "Concurrency" at the top), adding it to d. */
+static int drop_unreferenced(sq_store *s, const obj_list *c, drop_list *d)
+{
+	sqlite3_stmt *q = s->st[ST_OBJ_REF];
+	ctask_buf path = {0}, tmp = {0}; /* owned here */
+	struct stat st;
+	int rc = 0;
+
+	for (size_t i = 0; i < c->n && !rc; i++) {
+		sqlite3_bind_text(q, 1, c->v[i], -1, SQLITE_STATIC);
+		int r = sqlite3_step(q);
+		sqlite3_reset(q);
+		if (r != SQLITE_DONE) { /* ROW: still referenced */
+			rc = r == SQLITE_ROW ? 0 : sq_fail(s, r, "cannot read");
+			continue;
+		}
+		object_path(s, &path, c->v[i], NULL);
+		if (lstat((char *)path.p, &st) != 0)
+			continue; /* already dropped (listed twice) or missing */
+		if (d->n == d->cap) {
+			d->cap = d->cap ? 2 * d->cap : 8;
+			d->v = ctask_xrealloc(d->v, d->cap * sizeof *d->v);
+		}
+		dropped *e = &d->v[d->n];
+		char r16[17];
+		rand_hex(r16);
+		memcpy(e->hex, c->v[i], CTASK_HASH_HEX);
+		snprintf(e->tmp, sizeof e->tmp, ".tmp-del-%ld-%s",
+		         (long)getpid(), r16);
+		object_path(s, &tmp, e->hex, e->tmp);
+		if (rename((char *)path.p, (char *)tmp.p) != 0) {
+			rc = sys_fail(s, "remove", (char *)path.p);
+			continue;
+		}
+		d->n++;
+		d->bytes += (uint64_t)st.st_size;
+	}
+	ctask_buf_free(&path);
+	ctask_buf_free(&tmp);
+	return rc;
+}
+
+/* Makes the last commit durable: with synchronous=NORMAL power loss could
+ * undo it, and then its rows would name objects we are about to unlink. */
+static int sync_wal(sq_store *s)
+{
+	ctask_buf path = {0}; /* owned here */
+	ctask_buf_printf(&path, "%s/ctask.db-wal", s->base.path);
+	int rc = 0, fd = open((char *)path.p, O_RDONLY | O_CLOEXEC);
+	if (fd >= 0) {
+		rc = fsync(fd);
+		close(fd);
+	} else if (errno != ENOENT) { /* no WAL: all checkpointed and synced */
+		rc = -1;
+	}
+	ctask_buf_free(&path);
+	return rc;
+}
+
+/* After the transaction: unlinks the dropped objects if it committed (and
+ * the commit is durable), else renames them back; frees d. */
+static void drops_finish(sq_store *s, drop_list *d, int committed)
+{
+	ctask_buf path = {0}, tmp = {0}; /* owned here */
+	if (d->n && committed && sync_wal(s) != 0)
+		committed = 0; /* keeping unreferenced objects is harmless */
+	for (size_t i = 0; i < d->n; i++) {
+		object_path(s, &tmp, d->v[i].hex, d->v[i].tmp);
+		if (committed) {
+			unlink((char *)tmp.p);
+		} else {
+			object_path(s, &path, d->v[i].hex, NULL);
+			rename((char *)tmp.p, (char *)path.p);
+		}
+	}
+	ctask_buf_free(&path);
+	ctask_buf_free(&tmp);
+	free(d->v);
+	memset(d, 0, sizeof *d);
+}
+
+static int sq_put(ctask_store *base, size_t n, const ctask_record *recs)
+{
+	sq_store *s = (sq_store *)base;
+	/* owned here: each record's content address, "" when inline */
+	char (*obj)[CTASK_HASH_HEX] = ctask_xcalloc(n, sizeof *obj);
+	obj_list old = {0};    /* owned here: objects of replaced rows */
+	drop_list drops = {0}; /* owned here */
+	int rc = 0, in_tx = 0;
+	ctask_hash h;
+
+	/* Objects first, outside the lock: their fsyncs must not hold up the
+	 * other writers. */
+	for (size_t i = 0; i < n; i++) {
+		const ctask_record *r = &recs[i];
+		if (r->state != CTASK_REC_DONE || r->size <= CTASK_INLINE_MAX)
+			continue;
+		ctask_hash_bytes(r->data, (size_t)r->size, &h);
+		ctask_hash_hex(&h, obj[i]);
+		if ((rc = write_object(s, obj[i], r->data, r->size)))
+			goto done;
+	}
+	if ((rc = step_done(s, ST_BEGIN, "cannot start a transaction")))
+		goto done;
+	in_tx = 1;
+	for (size_t i = 0; i < n; i++) {
+		/* Under the lock, an object found a moment ago may have been
+		 * dropped by a delete; this stat (or rewrite) settles it. */
+		if (obj[i][0] &&
+		    (rc = write_object(s, obj[i], recs[i].data, recs[i].size)))
+			goto done;
+		if ((rc = note_object(s, &recs[i].hash, &old)) ||
+		    (rc = insert_row(s, &recs[i], obj[i])))
+			goto done;
+	}
+	/* A replaced row's object goes when no row names it any more (a task
+	 * whose result changed, or a failure replacing a result). */
+	if ((rc = drop_unreferenced(s, &old, &drops)) ||
+	    (rc = step_done(s, ST_COMMIT, "cannot commit")))
+		goto done;
+	in_tx = 0;
+done:
+	if (in_tx)
+		rollback(s);
+	drops_finish(s, &drops, rc == 0);
+	free(old.v);
+	free(obj);
+	return rc;
+}
+
+/* ---- delete ------------------------------------------------------------- */
+
+static int sq_delete(ctask_store *base, size_t n, const ctask_hash *hs,
+                     uint64_t *count, uint64_t *freed)
+{
+	sq_store *s = (sq_store *)base;
+	obj_list objs = {0};   /* owned here: objects of the deleted rows */
+	drop_list drops = {0}; /* owned here */
+	uint64_t deleted = 0;
+	int rc, in_tx = 0;
+
+	if ((rc = step_done(s, ST_BEGIN, "cannot start a transaction")))
+		goto done;
+	in_tx = 1;
+	for (size_t i = 0; i < n; i++) {
+		if ((rc = note_object(s, &hs[i], &objs)))
+			goto done;
+		sqlite3_bind_blob(s->st[ST_DEL], 1, hs[i].b, sizeof hs[i].b,
+		                  SQLITE_STATIC);
+		if ((rc = step_done(s, ST_DEL, "cannot delete a result")))
+			goto done;
+		deleted += (uint64_t)sqlite3_changes(s->db);
+	}
+	if ((rc = drop_unreferenced(s, &objs, &drops)) ||
+	    (rc = step_done(s, ST_COMMIT, "cannot commit")))
+		goto done;
+	in_tx = 0;
+	if (count)
+		*count += deleted;
+	if (freed)
+		*freed += drops.bytes;
+done:
+	if (in_tx)
+		rollback(s);
+	drops_finish(s, &drops, rc == 0);
+	free(objs.v);
+	return rc;
+}
+
+const struct ctask_store_ops ctask_store__sqlite_ops = {
+	.name = "sqlite",
+	.open = sq_open,
+	.close = sq_close,
+	.scan = sq_scan,
+	.get = sq_get,
+	.put = sq_put,
+	.delete = sq_delete,
+};
