@@ -12,10 +12,11 @@ int ctask_store_open(const char *dir, int flags, ctask_store **out)
 {
 	*out = NULL;
 	if (!dir || !*dir)
-		return ctask_error_set(CTASK_EUSAGE, "no store directory given");
+		return ctask_error_set(CTASK_EUSAGE,
+				       "no store directory given");
 	if (flags & ~CTASK_STORE_CREATE)
 		return ctask_error_set(CTASK_EUSAGE,
-		                       "unknown store open flags 0x%x", flags);
+				       "unknown store open flags 0x%x", flags);
 	/* Only the embedded backend exists so far; a "redis://" prefix will
 	 * choose the Redis table here. */
 	return ctask_store__sqlite_ops.open(dir, flags, out);
@@ -27,7 +28,10 @@ void ctask_store_close(ctask_store *s)
 		s->ops->close(s);
 }
 
-const char *ctask_store_path(const ctask_store *s) { return s->path; }
+const char *ctask_store_path(const ctask_store *s)
+{
+	return s->path;
+}
 
 int ctask_store_scan(ctask_store *s, ctask_scan_cb cb, void *ud)
 {
@@ -35,7 +39,7 @@ int ctask_store_scan(ctask_store *s, ctask_scan_cb cb, void *ud)
 }
 
 int ctask_store_get(ctask_store *s, const ctask_hash *h, ctask_record *rec,
-                    ctask_buf *data)
+		    ctask_buf *data)
 {
 	return s->ops->get(s, h, rec, data);
 }
@@ -47,15 +51,17 @@ int ctask_store_put(ctask_store *s, size_t n, const ctask_record *recs)
 	for (size_t i = 0; i < n; i++) {
 		const ctask_record *r = &recs[i];
 		if (!r->name)
-			return ctask_error_set(CTASK_EINVALID,
-			                       "store put: record without a name");
+			return ctask_error_set(
+				CTASK_EINVALID,
+				"store put: record without a name");
 		if (r->state == CTASK_REC_DONE && r->size > 0 && !r->data)
 			return ctask_error_set(CTASK_EINVALID,
-			                       "store put: %s: no data", r->name);
+					       "store put: %s: no data",
+					       r->name);
 		if (r->state != CTASK_REC_DONE && r->state != CTASK_REC_FAILED)
 			return ctask_error_set(CTASK_EINVALID,
-			                       "store put: %s: bad state %d",
-			                       r->name, r->state);
+					       "store put: %s: bad state %d",
+					       r->name, r->state);
 	}
 	if (n == 0)
 		return 0;
@@ -63,9 +69,9 @@ int ctask_store_put(ctask_store *s, size_t n, const ctask_record *recs)
 }
 
 int ctask_store_delete(ctask_store *s, size_t n, const ctask_hash *hs,
-                       uint64_t *count, uint64_t *freed)
+		       uint64_t *count, uint64_t *freed)
 {
 	if (n == 0)
 		return 0;
-	return s->ops->delete(s, n, hs, count, freed);
+	return s->ops->delete (s, n, hs, count, freed);
 }

@@ -21,10 +21,10 @@ struct ctask_store_ops {
 	void (*close)(ctask_store *s);
 	int (*scan)(ctask_store *s, ctask_scan_cb cb, void *ud);
 	int (*get)(ctask_store *s, const ctask_hash *h, ctask_record *rec,
-	           ctask_buf *data);
+		   ctask_buf *data);
 	int (*put)(ctask_store *s, size_t n, const ctask_record *recs);
 	int (*delete)(ctask_store *s, size_t n, const ctask_hash *hs,
-	              uint64_t *count, uint64_t *freed);
+		      uint64_t *count, uint64_t *freed);
 };
 
 /* The common head of every backend's handle. */

@@ -59,14 +59,16 @@ enum {
 };
 
 static const char *const stmt_sql[ST_COUNT] = {
-	[ST_GET] = "SELECT name, state, size, checksum, inline, object, message,"
-	           " started, duration, host FROM results WHERE hash = ?1",
-	[ST_PUT] = "INSERT OR REPLACE INTO results (hash, name, state, size,"
-	           " checksum, inline, object, message, started, duration, host)"
-	           " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+	[ST_GET] =
+		"SELECT name, state, size, checksum, inline, object, message,"
+		" started, duration, host FROM results WHERE hash = ?1",
+	[ST_PUT] =
+		"INSERT OR REPLACE INTO results (hash, name, state, size,"
+		" checksum, inline, object, message, started, duration, host)"
+		" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
 	[ST_SCAN] = "SELECT hash, name, state, size, object IS NOT NULL,"
-	            " started, duration, host, message FROM results"
-	            " ORDER BY hash",
+		    " started, duration, host, message FROM results"
+		    " ORDER BY hash",
 	[ST_OBJ_OF] = "SELECT object FROM results WHERE hash = ?1",
 	[ST_DEL] = "DELETE FROM results WHERE hash = ?1",
 	[ST_OBJ_REF] = "SELECT 1 FROM results WHERE object = ?1 LIMIT 1",
@@ -94,17 +96,17 @@ static const char schema_sql[] =
 	"INSERT OR IGNORE INTO meta VALUES ('format', 'ctask-store'),"
 	" ('schema_version', '1');"
 	"PRAGMA application_id = 1668576107;" /* APP_ID */
-	"PRAGMA user_version = 1;"            /* CTASK_STORE_SCHEMA */
+	"PRAGMA user_version = 1;"	      /* CTASK_STORE_SCHEMA */
 	"COMMIT;";
 
 _Static_assert(CTASK_STORE_SCHEMA == 1, "update schema_sql");
 
 typedef struct {
 	ctask_store base;
-	sqlite3 *db;                /* owned; closed by sq_close */
+	sqlite3 *db;		    /* owned; closed by sq_close */
 	sqlite3_stmt *st[ST_COUNT]; /* owned; finalized by sq_close */
-	ctask_buf strs;             /* owned; the strings of the last get */
-	int scanning;               /* ST_SCAN is in use */
+	ctask_buf strs;		    /* owned; the strings of the last get */
+	int scanning;		    /* ST_SCAN is in use */
 } sq_store;
 
 /* Objects taken out of objects/ inside a transaction: renamed to a .tmp-
@@ -137,7 +139,8 @@ static int sq_fail(sq_store *s, int rc, const char *what)
 	case SQLITE_PERM:
 	case SQLITE_AUTH:
 		return ctask_error_set(CTASK_EREADONLY,
-		                       "store %s is not writable", s->base.path);
+				       "store %s is not writable",
+				       s->base.path);
 	case SQLITE_NOMEM:
 		code = CTASK_ENOMEM;
 		break;
@@ -147,7 +150,7 @@ static int sq_fail(sq_store *s, int rc, const char *what)
 		break;
 	}
 	return ctask_error_set(code, "store %s: %s: %s", s->base.path, what,
-	                       sqlite3_errmsg(s->db));
+			       sqlite3_errmsg(s->db));
 }
 
 /* Turns a failed system call on path (errno) into a code and a message. */
@@ -156,9 +159,10 @@ static int sys_fail(const sq_store *s, const char *what, const char *path)
 	int e = errno;
 	if (e == EACCES || e == EPERM || e == EROFS)
 		return ctask_error_set(CTASK_EREADONLY,
-		                       "store %s is not writable", s->base.path);
+				       "store %s is not writable",
+				       s->base.path);
 	return ctask_error_set(CTASK_EIO, "store %s: cannot %s %s: %s",
-	                       s->base.path, what, path, strerror(e));
+			       s->base.path, what, path, strerror(e));
 }
 
 /* Steps a statement that returns no rows, then resets it. */
@@ -204,11 +208,11 @@ static int fsync_dir(const char *path)
 
 /* "DIR/objects/ab/cdef..." (or with sub, "DIR/objects/ab/SUB"). */
 static void object_path(const sq_store *s, ctask_buf *b, const char *hex,
-                        const char *sub)
+			const char *sub)
 {
 	b->len = 0;
 	ctask_buf_printf(b, "%s/objects/%.2s/%s", s->base.path, hex,
-	                 sub ? sub : hex + 2);
+			 sub ? sub : hex + 2);
 }
 
 static int is_hex32(const char *p, size_t n)
@@ -216,7 +220,8 @@ static int is_hex32(const char *p, size_t n)
 	if (n != 32)
 		return 0;
 	for (size_t i = 0; i < n; i++)
-		if (!((p[i] >= '0' && p[i] <= '9') || (p[i] >= 'a' && p[i] <= 'f')))
+		if (!((p[i] >= '0' && p[i] <= '9') ||
+		      (p[i] >= 'a' && p[i] <= 'f')))
 			return 0;
 	return 1;
 }
@@ -232,7 +237,8 @@ static int dir_is_empty(const char *dir)
 	struct dirent *e;
 	int empty = 1;
 	while ((e = readdir(d)))
-		if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0) {
+		if (strcmp(e->d_name, ".") != 0 &&
+		    strcmp(e->d_name, "..") != 0) {
 			empty = 0;
 			break;
 		}
@@ -264,38 +270,45 @@ static int check_header(sq_store *s, int flags, int *fresh)
 	fd = open((char *)path.p, O_RDONLY | O_CLOEXEC);
 	if (fd < 0 && errno == ENOENT) {
 		rc = ctask_error_set(CTASK_ESTORE,
-		                     "%s is not a ctask store (no ctask.db)", dir);
+				     "%s is not a ctask store (no ctask.db)",
+				     dir);
 		goto done;
 	}
 	if (fd < 0 || fstat(fd, &st) != 0 ||
 	    (S_ISREG(st.st_mode) && (n = pread(fd, h, sizeof h, 0)) < 0)) {
 		rc = ctask_error_set(CTASK_EIO, "store %s: cannot read %s: %s",
-		                     dir, (char *)path.p, strerror(errno));
+				     dir, (char *)path.p, strerror(errno));
 		goto done;
 	}
 	if (!S_ISREG(st.st_mode))
-		rc = ctask_error_set(CTASK_ESTORE,
-		                     "%s is not a ctask store (ctask.db is not a"
-		                     " file)", dir);
+		rc = ctask_error_set(
+			CTASK_ESTORE,
+			"%s is not a ctask store (ctask.db is not a"
+			" file)",
+			dir);
 	else if (n == 0 && (flags & CTASK_STORE_CREATE))
 		*fresh = 1;
 	else if (n == 0)
-		rc = ctask_error_set(CTASK_ESTORE,
-		                     "%s is not a ctask store (ctask.db is empty)",
-		                     dir);
+		rc = ctask_error_set(
+			CTASK_ESTORE,
+			"%s is not a ctask store (ctask.db is empty)", dir);
 	else if (n < (ssize_t)sizeof h || memcmp(h, "SQLite format 3", 16))
-		rc = ctask_error_set(CTASK_ESTORE,
-		                     "%s is not a ctask store (ctask.db is not an"
-		                     " SQLite database)", dir);
+		rc = ctask_error_set(
+			CTASK_ESTORE,
+			"%s is not a ctask store (ctask.db is not an"
+			" SQLite database)",
+			dir);
 	else if (be32(h + 68) != APP_ID)
-		rc = ctask_error_set(CTASK_ESTORE,
-		                     "%s is not a ctask store (ctask.db is not a"
-		                     " ctask database)", dir);
+		rc = ctask_error_set(
+			CTASK_ESTORE,
+			"%s is not a ctask store (ctask.db is not a"
+			" ctask database)",
+			dir);
 	else if (be32(h + 60) != CTASK_STORE_SCHEMA)
 		rc = ctask_error_set(CTASK_ESTORE,
-		                     "%s has store schema version %" PRIu32
-		                     "; this ctask reads version %d",
-		                     dir, be32(h + 60), CTASK_STORE_SCHEMA);
+				     "%s has store schema version %" PRIu32
+				     "; this ctask reads version %d",
+				     dir, be32(h + 60), CTASK_STORE_SCHEMA);
 done:
 	if (fd >= 0)
 		close(fd);
@@ -313,34 +326,39 @@ static int check_dir(sq_store *s, int flags, int *fresh)
 	if (stat(dir, &st) != 0) {
 		if (errno != ENOENT)
 			return ctask_error_set(CTASK_EIO, "store %s: %s", dir,
-			                       strerror(errno));
+					       strerror(errno));
 		if (!(flags & CTASK_STORE_CREATE))
 			return ctask_error_set(CTASK_ENOTFOUND,
-			                       "store %s does not exist", dir);
+					       "store %s does not exist", dir);
 		if (mkdir(dir, 0777) == 0) {
 			*fresh = 1;
 			return 0;
 		}
 		if (errno == ENOENT)
-			return ctask_error_set(CTASK_ENOTFOUND,
-			                       "cannot create store %s: its parent"
-			                       " directory does not exist", dir);
+			return ctask_error_set(
+				CTASK_ENOTFOUND,
+				"cannot create store %s: its parent"
+				" directory does not exist",
+				dir);
 		/* EEXIST: another process created it just now; look again. */
 		if (errno != EEXIST || stat(dir, &st) != 0)
 			return sys_fail(s, "create", dir);
 	}
 	if (!S_ISDIR(st.st_mode))
-		return ctask_error_set(CTASK_ESTORE,
-		                       "%s is not a ctask store (not a directory)",
-		                       dir);
+		return ctask_error_set(
+			CTASK_ESTORE,
+			"%s is not a ctask store (not a directory)", dir);
 	int empty = dir_is_empty(dir);
 	if (empty < 0)
-		return ctask_error_set(CTASK_EIO, "store %s: cannot read it: %s",
-		                       dir, strerror(errno));
+		return ctask_error_set(CTASK_EIO,
+				       "store %s: cannot read it: %s", dir,
+				       strerror(errno));
 	if (empty && !(flags & CTASK_STORE_CREATE))
-		return ctask_error_set(CTASK_ENOTFOUND,
-		                       "store %s does not exist (the directory is"
-		                       " empty)", dir);
+		return ctask_error_set(
+			CTASK_ENOTFOUND,
+			"store %s does not exist (the directory is"
+			" empty)",
+			dir);
 	if (empty) {
 		*fresh = 1;
 		return 0;
@@ -387,8 +405,9 @@ static int check_meta(sq_store *s)
 		-1, &q, NULL);
 	if (rc == SQLITE_ERROR) { /* no such table: meta */
 		rc = ctask_error_set(CTASK_ESTORE,
-		                     "%s is not a ctask store (ctask.db has no"
-		                     " meta table)", dir);
+				     "%s is not a ctask store (ctask.db has no"
+				     " meta table)",
+				     dir);
 		goto done;
 	}
 	if (rc == SQLITE_OK && (rc = sqlite3_step(q)) == SQLITE_ROW)
@@ -400,15 +419,17 @@ static int check_meta(sq_store *s)
 	const char *format = (const char *)sqlite3_column_text(q, 0);
 	const char *version = (const char *)sqlite3_column_text(q, 1);
 	if (!format || strcmp(format, "ctask-store") != 0)
-		rc = ctask_error_set(CTASK_ESTORE,
-		                     "%s is not a ctask store (ctask.db is not a"
-		                     " ctask database)", dir);
+		rc = ctask_error_set(
+			CTASK_ESTORE,
+			"%s is not a ctask store (ctask.db is not a"
+			" ctask database)",
+			dir);
 	else if (!version || strcmp(version, "1") != 0)
-		rc = ctask_error_set(CTASK_ESTORE,
-		                     "%s has store schema version %s; this ctask"
-		                     " reads version %d",
-		                     dir, version ? version : "(none)",
-		                     CTASK_STORE_SCHEMA);
+		rc = ctask_error_set(
+			CTASK_ESTORE,
+			"%s has store schema version %s; this ctask"
+			" reads version %d",
+			dir, version ? version : "(none)", CTASK_STORE_SCHEMA);
 done:
 	sqlite3_finalize(q);
 	return rc;
@@ -425,10 +446,10 @@ static int make_dir(sq_store *s, const char *name)
 	return rc;
 }
 
-/* Proves the store writable by writing: access(W_OK) says yes to root even
- * on a read-only mount or someone else's directory... and root is exactly
- * who runs in containers. Takes the write lock (database and WAL files) and
- * creates and removes a file in objects/. */
+/* Proves the store writable by writing: access(W_OK) says yes to root
+ * whatever the modes (and root is who runs in containers), and says nothing
+ * about the WAL and lock files SQLite needs. Takes the write lock (database
+ * and WAL files) and creates and removes a file in objects/. */
 static int check_writable(sq_store *s)
 {
 	ctask_buf path = {0}; /* owned here */
@@ -436,14 +457,15 @@ static int check_writable(sq_store *s)
 	int rc = 0, fd;
 
 	if (sqlite3_db_readonly(s->db, "main") == 1) {
-		rc = ctask_error_set(CTASK_EREADONLY, "store %s is not writable",
-		                     s->base.path);
+		rc = ctask_error_set(CTASK_EREADONLY,
+				     "store %s is not writable", s->base.path);
 		goto done;
 	}
-	rc = sqlite3_exec(s->db,
-	                  "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;"
-	                  " BEGIN IMMEDIATE; COMMIT;",
-	                  NULL, NULL, NULL);
+	rc = sqlite3_exec(
+		s->db,
+		"PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;"
+		" BEGIN IMMEDIATE; COMMIT;",
+		NULL, NULL, NULL);
 	if (rc != SQLITE_OK) {
 		rc = sq_fail(s, rc, "cannot write ctask.db");
 		goto done;
@@ -452,9 +474,9 @@ static int check_writable(sq_store *s)
 		goto done;
 	rand_hex(r);
 	ctask_buf_printf(&path, "%s/objects/.tmp-probe-%ld-%s", s->base.path,
-	                 (long)getpid(), r);
+			 (long)getpid(), r);
 	fd = open((char *)path.p, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC,
-	          0600);
+		  0600);
 	if (fd < 0) {
 		rc = sys_fail(s, "create", (char *)path.p);
 		goto done;
@@ -475,11 +497,11 @@ static int check_wal(sq_store *s)
 	if (rc == SQLITE_OK && (rc = sqlite3_step(q)) == SQLITE_ROW) {
 		const char *m = (const char *)sqlite3_column_text(q, 0);
 		rc = m && strcmp(m, "wal") == 0
-		             ? 0
-		             : ctask_error_set(CTASK_EIO,
-		                               "store %s: cannot use WAL mode"
-		                               " (journal mode is %s)",
-		                               s->base.path, m ? m : "?");
+			     ? 0
+			     : ctask_error_set(CTASK_EIO,
+					       "store %s: cannot use WAL mode"
+					       " (journal mode is %s)",
+					       s->base.path, m ? m : "?");
 	} else {
 		rc = sq_fail(s, rc, "cannot read the journal mode");
 	}
@@ -501,8 +523,8 @@ static int sq_open(const char *dir, int flags, ctask_store **out)
 		goto done;
 	for (int i = 0; i < ST_COUNT; i++) {
 		rc = sqlite3_prepare_v3(s->db, stmt_sql[i], -1,
-		                        SQLITE_PREPARE_PERSISTENT, &s->st[i],
-		                        NULL);
+					SQLITE_PREPARE_PERSISTENT, &s->st[i],
+					NULL);
 		if (rc != SQLITE_OK) {
 			rc = sq_fail(s, rc, "cannot prepare a statement");
 			goto done;
@@ -537,18 +559,20 @@ static int sq_scan(ctask_store *base, ctask_scan_cb cb, void *ud)
 	int rc = 0, r;
 
 	if (s->scanning)
-		return ctask_error_set(CTASK_EUSAGE,
-		                       "store scan called from a scan callback");
+		return ctask_error_set(
+			CTASK_EUSAGE, "store scan called from a scan callback");
 	s->scanning = 1;
 	while ((r = sqlite3_step(q)) == SQLITE_ROW) {
 		ctask_record rec = {0};
 		if (sqlite3_column_bytes(q, 0) != (int)sizeof rec.hash.b) {
-			rc = ctask_error_set(CTASK_ECORRUPT,
-			                     "store %s: a result has a bad hash",
-			                     s->base.path);
+			rc = ctask_error_set(
+				CTASK_ECORRUPT,
+				"store %s: a result has a bad hash",
+				s->base.path);
 			goto done;
 		}
-		memcpy(rec.hash.b, sqlite3_column_blob(q, 0), sizeof rec.hash.b);
+		memcpy(rec.hash.b, sqlite3_column_blob(q, 0),
+		       sizeof rec.hash.b);
 		rec.name = (const char *)sqlite3_column_text(q, 1);
 		rec.state = sqlite3_column_int(q, 2);
 		rec.size = (uint64_t)sqlite3_column_int64(q, 3);
@@ -571,7 +595,7 @@ done:
 /* Reads objects/ab/cd... into data and checks it is what the row says:
  * its name is the XXH3-128 of the bytes, and the checksum matches. */
 static int read_object(sq_store *s, const char *hex, uint64_t size,
-                       uint64_t sum, ctask_buf *data, const char *task)
+		       uint64_t sum, ctask_buf *data, const char *task)
 {
 	ctask_buf path = {0}; /* owned here */
 	const char *why = NULL;
@@ -616,8 +640,8 @@ static int read_object(sq_store *s, const char *hex, uint64_t size,
 done:
 	if (why)
 		rc = ctask_error_set(CTASK_ECORRUPT,
-		                     "object objects/%.2s/%s of task %s: %s", hex,
-		                     hex + 2, task, why);
+				     "object objects/%.2s/%s of task %s: %s",
+				     hex, hex + 2, task, why);
 	if (fd >= 0)
 		close(fd);
 	ctask_buf_free(&path);
@@ -643,8 +667,8 @@ static const char *kept(const sq_store *s, size_t off)
 }
 
 /* data may be NULL: then only the row is read (no bytes, no checks). */
-static int sq_get(ctask_store *base, const ctask_hash *hash,
-                  ctask_record *rec, ctask_buf *data)
+static int sq_get(ctask_store *base, const ctask_hash *hash, ctask_record *rec,
+		  ctask_buf *data)
 {
 	sq_store *s = (sq_store *)base;
 	sqlite3_stmt *q = s->st[ST_GET];
@@ -660,10 +684,11 @@ static int sq_get(ctask_store *base, const ctask_hash *hash,
 	sqlite3_bind_blob(q, 1, hash->b, sizeof hash->b, SQLITE_STATIC);
 	if ((r = sqlite3_step(q)) != SQLITE_ROW) {
 		rc = r == SQLITE_DONE
-		             ? ctask_error_set(CTASK_ENOTFOUND,
-		                               "no result for task %s in store %s",
-		                               hhex, s->base.path)
-		             : sq_fail(s, r, "cannot read a result");
+			     ? ctask_error_set(
+				       CTASK_ENOTFOUND,
+				       "no result for task %s in store %s",
+				       hhex, s->base.path)
+			     : sq_fail(s, r, "cannot read a result");
 		goto done;
 	}
 	s->strs.len = 0;
@@ -682,9 +707,11 @@ static int sq_get(ctask_store *base, const ctask_hash *hash,
 	const char *o = (const char *)sqlite3_column_text(q, 5);
 	if (o) {
 		if (!is_hex32(o, (size_t)sqlite3_column_bytes(q, 5))) {
-			rc = ctask_error_set(CTASK_ECORRUPT,
-			                     "store %s: task %s has a bad object"
-			                     " name", s->base.path, (char *)task.p);
+			rc = ctask_error_set(
+				CTASK_ECORRUPT,
+				"store %s: task %s has a bad object"
+				" name",
+				s->base.path, (char *)task.p);
 			goto done;
 		}
 		memcpy(obj, o, sizeof obj);
@@ -693,9 +720,11 @@ static int sq_get(ctask_store *base, const ctask_hash *hash,
 		const void *b = sqlite3_column_blob(q, 4);
 		size_t n = (size_t)sqlite3_column_bytes(q, 4);
 		if (n != rec->size || ctask_checksum(b, n) != sum) {
-			rc = ctask_error_set(CTASK_ECORRUPT,
-			                     "inline result of task %s: checksum"
-			                     " mismatch", (char *)task.p);
+			rc = ctask_error_set(
+				CTASK_ECORRUPT,
+				"inline result of task %s: checksum"
+				" mismatch",
+				(char *)task.p);
 			goto done;
 		}
 		if (n) /* b is NULL for an empty blob */
@@ -716,7 +745,8 @@ done:
 static int write_all(int fd, const uint8_t *p, uint64_t n)
 {
 	while (n > 0) {
-		ssize_t w = write(fd, p, n > (1u << 30) ? (1u << 30) : (size_t)n);
+		ssize_t w =
+			write(fd, p, n > (1u << 30) ? (1u << 30) : (size_t)n);
 		if (w < 0 && errno == EINTR)
 			continue;
 		if (w < 0)
@@ -731,7 +761,7 @@ static int write_all(int fd, const uint8_t *p, uint64_t n)
  * exists: a temporary file, fsync, rename, fsync of the directory (and of
  * objects/ when ab/ is new, so ab/ itself survives a crash). */
 static int write_object(sq_store *s, const char *hex, const uint8_t *data,
-                        uint64_t size)
+			uint64_t size)
 {
 	ctask_buf path = {0}, tmp = {0}, sub = {0}; /* owned here */
 	char r[17];
@@ -749,8 +779,8 @@ static int write_object(sq_store *s, const char *hex, const uint8_t *data,
 		goto done;
 	}
 	rand_hex(r);
-	ctask_buf_printf(&tmp, "%s/.tmp-%ld-%s", (char *)sub.p,
-	                 (long)getpid(), r);
+	ctask_buf_printf(&tmp, "%s/.tmp-%ld-%s", (char *)sub.p, (long)getpid(),
+			 r);
 	/* 0444: an object is never changed after it is written. */
 	fd = open((char *)tmp.p, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0444);
 	if (fd < 0) {
@@ -801,11 +831,12 @@ static int insert_row(sq_store *s, const ctask_record *r, const char *obj)
 	sqlite3_bind_int(q, 3, r->state);
 	sqlite3_bind_int64(q, 4, (sqlite3_int64)size);
 	/* The checksum's bits, as SQLite's integers are signed. */
-	sqlite3_bind_int64(q, 5, (sqlite3_int64)ctask_checksum(data ? data : "",
-	                                                       (size_t)size));
+	sqlite3_bind_int64(
+		q, 5,
+		(sqlite3_int64)ctask_checksum(data ? data : "", (size_t)size));
 	if (done && !obj[0]) /* "" when empty: NULL means "in objects/" */
 		sqlite3_bind_blob64(q, 6, data ? data : (const void *)"", size,
-		                    SQLITE_STATIC);
+				    SQLITE_STATIC);
 	else
 		sqlite3_bind_null(q, 6);
 	if (obj[0])
@@ -846,7 +877,8 @@ static int note_object(sq_store *s, const ctask_hash *h, obj_list *c)
 		if (o && is_hex32(o, (size_t)sqlite3_column_bytes(q, 0))) {
 			if (c->n == c->cap) {
 				c->cap = c->cap ? 2 * c->cap : 8;
-				c->v = ctask_xrealloc(c->v, c->cap * sizeof *c->v);
+				c->v = ctask_xrealloc(c->v,
+						      c->cap * sizeof *c->v);
 			}
 			memcpy(c->v[c->n++], o, CTASK_HASH_HEX);
 		}
@@ -876,7 +908,8 @@ static int drop_unreferenced(sq_store *s, const obj_list *c, drop_list *d)
 		}
 		object_path(s, &path, c->v[i], NULL);
 		if (lstat((char *)path.p, &st) != 0)
-			continue; /* already dropped (listed twice) or missing */
+			continue; /* already dropped (listed twice) or missing
+				   */
 		if (d->n == d->cap) {
 			d->cap = d->cap ? 2 * d->cap : 8;
 			d->v = ctask_xrealloc(d->v, d->cap * sizeof *d->v);
@@ -886,7 +919,7 @@ static int drop_unreferenced(sq_store *s, const obj_list *c, drop_list *d)
 		rand_hex(r16);
 		memcpy(e->hex, c->v[i], CTASK_HASH_HEX);
 		snprintf(e->tmp, sizeof e->tmp, ".tmp-del-%ld-%s",
-		         (long)getpid(), r16);
+			 (long)getpid(), r16);
 		object_path(s, &tmp, e->hex, e->tmp);
 		if (rename((char *)path.p, (char *)tmp.p) != 0) {
 			rc = sys_fail(s, "remove", (char *)path.p);
@@ -943,7 +976,7 @@ static int sq_put(ctask_store *base, size_t n, const ctask_record *recs)
 {
 	sq_store *s = (sq_store *)base;
 	/* owned here: each record's content address, "" when inline */
-	char (*obj)[CTASK_HASH_HEX] = ctask_xcalloc(n, sizeof *obj);
+	char(*obj)[CTASK_HASH_HEX] = ctask_xcalloc(n, sizeof *obj);
 	obj_list old = {0};    /* owned here: objects of replaced rows */
 	drop_list drops = {0}; /* owned here */
 	int rc = 0, in_tx = 0;
@@ -991,7 +1024,7 @@ done:
 /* ---- delete ------------------------------------------------------------- */
 
 static int sq_delete(ctask_store *base, size_t n, const ctask_hash *hs,
-                     uint64_t *count, uint64_t *freed)
+		     uint64_t *count, uint64_t *freed)
 {
 	sq_store *s = (sq_store *)base;
 	obj_list objs = {0};   /* owned here: objects of the deleted rows */
@@ -1006,7 +1039,7 @@ static int sq_delete(ctask_store *base, size_t n, const ctask_hash *hs,
 		if ((rc = note_object(s, &hs[i], &objs)))
 			goto done;
 		sqlite3_bind_blob(s->st[ST_DEL], 1, hs[i].b, sizeof hs[i].b,
-		                  SQLITE_STATIC);
+				  SQLITE_STATIC);
 		if ((rc = step_done(s, ST_DEL, "cannot delete a result")))
 			goto done;
 		deleted += (uint64_t)sqlite3_changes(s->db);

@@ -32,7 +32,8 @@
 /* ---- Names --------------------------------------------------------------- */
 
 static const char *const type_names[] = {
-	"null", "bool", "int", "double", "string", "bytes", "array", "list", "map",
+	"null",	 "bool",  "int",  "double", "string",
+	"bytes", "array", "list", "map",
 };
 
 /* Per dtype: name, element size and RFC 8746 little-endian typed-array tag. */
@@ -41,11 +42,16 @@ static const struct {
 	uint8_t size;
 	uint8_t tag;
 } dtypes[] = {
-	[CTASK_INT8] = {"int8", 1, 72},       [CTASK_UINT8] = {"uint8", 1, 64},
-	[CTASK_INT16] = {"int16", 2, 77},     [CTASK_UINT16] = {"uint16", 2, 69},
-	[CTASK_INT32] = {"int32", 4, 78},     [CTASK_UINT32] = {"uint32", 4, 70},
-	[CTASK_INT64] = {"int64", 8, 79},     [CTASK_UINT64] = {"uint64", 8, 71},
-	[CTASK_FLOAT32] = {"float32", 4, 85}, [CTASK_FLOAT64] = {"float64", 8, 86},
+	[CTASK_INT8] = {"int8", 1, 72},
+	[CTASK_UINT8] = {"uint8", 1, 64},
+	[CTASK_INT16] = {"int16", 2, 77},
+	[CTASK_UINT16] = {"uint16", 2, 69},
+	[CTASK_INT32] = {"int32", 4, 78},
+	[CTASK_UINT32] = {"uint32", 4, 70},
+	[CTASK_INT64] = {"int64", 8, 79},
+	[CTASK_UINT64] = {"uint64", 8, 71},
+	[CTASK_FLOAT32] = {"float32", 4, 85},
+	[CTASK_FLOAT64] = {"float64", 8, 86},
 };
 
 #define NTYPES (sizeof type_names / sizeof type_names[0])
@@ -113,13 +119,27 @@ void ctask_json_string(FILE *f, const char *s, size_t n)
 	for (size_t i = 0; i < n; i++) {
 		unsigned char c = (unsigned char)s[i];
 		switch (c) {
-		case '"': fputs("\\\"", f); break;
-		case '\\': fputs("\\\\", f); break;
-		case '\n': fputs("\\n", f); break;
-		case '\r': fputs("\\r", f); break;
-		case '\t': fputs("\\t", f); break;
-		case '\b': fputs("\\b", f); break;
-		case '\f': fputs("\\f", f); break;
+		case '"':
+			fputs("\\\"", f);
+			break;
+		case '\\':
+			fputs("\\\\", f);
+			break;
+		case '\n':
+			fputs("\\n", f);
+			break;
+		case '\r':
+			fputs("\\r", f);
+			break;
+		case '\t':
+			fputs("\\t", f);
+			break;
+		case '\b':
+			fputs("\\b", f);
+			break;
+		case '\f':
+			fputs("\\f", f);
+			break;
 		default:
 			if (c < 0x20 || c == 0x7f)
 				fprintf(f, "\\u%04x", c);
@@ -197,14 +217,14 @@ static const char *vtype(const ctask_value *v)
 
 /* Fails the current task: "FN: value is GOT, expected WANT". */
 static _Noreturn void wrong_type(const char *api, const ctask_value *v,
-                                 const char *want)
+				 const char *want)
 {
 	ctask_ctx_failf(ctask_ctx_current(), "%s: value is %s, expected %s",
-	                who(api), vtype(v), want);
+			who(api), vtype(v), want);
 }
 
 static const ctask_value *expect(const ctask_value *v, ctask_type t,
-                                 const char *api)
+				 const char *api)
 {
 	if (!v || v->type != t)
 		wrong_type(api, v, ctask_type_name(t));
@@ -230,7 +250,7 @@ static ctask_value *value_new(ctask_arena *a, ctask_type t)
 
 /* A string or bytes value holding a NUL-terminated copy of s[0..n). */
 static ctask_value *str_new(ctask_arena *a, ctask_type t, const void *s,
-                            size_t n)
+			    size_t n)
 {
 	ctask_value *v = value_new(a, t);
 	v->len = n;
@@ -278,7 +298,7 @@ ctask_value *ctask_make_string(ctask_ctx *cx, const char *s)
 	size_t n = strlen(s);
 	if (!ctask_utf8_valid(s, n))
 		ctask_ctx_failf(cx, "%s: string is not valid UTF-8",
-		                cx_name(cx, api));
+				cx_name(cx, api));
 	return str_new(cx->arena, CTASK_T_STRING, s, n);
 }
 
@@ -288,14 +308,14 @@ ctask_value *ctask_make_bytes(ctask_ctx *cx, const void *p, size_t n)
 	check_cx(cx, "ctask_make_bytes");
 	if (!p && n)
 		ctask_ctx_failf(cx, "%s: bytes pointer is NULL",
-		                cx_name(cx, "ctask_make_bytes"));
+				cx_name(cx, "ctask_make_bytes"));
 	return str_new(cx->arena, CTASK_T_BYTES, n ? p : "", n);
 }
 
 /* Element count of a shape (1 for ndim 0); false if count * size overflows.
  * A zero dimension makes the count 0 whatever the others are. */
 static bool shape_count(const size_t *shape, int ndim, size_t size,
-                        size_t *count)
+			size_t *count)
 {
 	size_t c = 1;
 	for (int i = 0; i < ndim; i++)
@@ -317,15 +337,16 @@ static bool shape_count(const size_t *shape, int ndim, size_t size,
 /* An array value with a copy of shape and uninitialised, 16-byte aligned
  * room for count elements (the arena aligns every allocation). */
 static ctask_value *array_new(ctask_arena *a, ctask_dtype dt, int ndim,
-                              const size_t *shape, size_t count)
+			      const size_t *shape, size_t count)
 {
 	ctask_value *v = value_new(a, CTASK_T_ARRAY);
 	v->dtype = (uint8_t)dt;
 	v->ndim = (uint8_t)ndim;
 	v->len = count;
-	v->shape = ctask_arena_zalloc(a, sizeof(size_t) * (ndim ? ndim : 1));
+	v->shape = ctask_arena_zalloc(a, sizeof(size_t) *
+						 (size_t)(ndim ? ndim : 1));
 	if (ndim)
-		memcpy(v->shape, shape, sizeof(size_t) * ndim);
+		memcpy(v->shape, shape, sizeof(size_t) * (size_t)ndim);
 	v->u.data = ctask_arena_alloc(a, count * dtypes[dt].size);
 	return v;
 }
@@ -333,20 +354,22 @@ static ctask_value *array_new(ctask_arena *a, ctask_dtype dt, int ndim,
 /* Fails the task on an unknown dtype, ndim outside 0..8, a NULL shape or a
  * size that does not fit in memory. */
 ctask_value *ctask_make_array(ctask_ctx *cx, ctask_dtype dt, int ndim,
-                              const size_t *shape, void **data)
+			      const size_t *shape, void **data)
 {
 	const char *api = "ctask_make_array";
 	size_t count;
 	check_cx(cx, api);
 	if ((unsigned)dt >= NDTYPES)
 		ctask_ctx_failf(cx, "%s: unknown array dtype %d",
-		                cx_name(cx, api), (int)dt);
+				cx_name(cx, api), (int)dt);
 	if (ndim < 0 || ndim > CTASK_MAX_DIMS)
-		ctask_ctx_failf(cx, "%s: array has %d dimensions (0 to %d "
-		                    "allowed)",
-		                cx_name(cx, api), ndim, CTASK_MAX_DIMS);
+		ctask_ctx_failf(cx,
+				"%s: array has %d dimensions (0 to %d "
+				"allowed)",
+				cx_name(cx, api), ndim, CTASK_MAX_DIMS);
 	if (ndim > 0 && !shape)
-		ctask_ctx_failf(cx, "%s: array shape is NULL", cx_name(cx, api));
+		ctask_ctx_failf(cx, "%s: array shape is NULL",
+				cx_name(cx, api));
 	if (!shape_count(shape, ndim, dtypes[dt].size, &count))
 		ctask_ctx_failf(cx, "%s: array is too large", cx_name(cx, api));
 	ctask_value *v = array_new(cx->arena, dt, ndim, shape, count);
@@ -358,17 +381,17 @@ ctask_value *ctask_make_array(ctask_ctx *cx, ctask_dtype dt, int ndim,
 
 /* Fails the task if items (or any item) is NULL. The items are shared, not
  * copied: values are immutable. */
-ctask_value *ctask_make_list(ctask_ctx *cx, size_t n,
-                             ctask_value *const *items)
+ctask_value *ctask_make_list(ctask_ctx *cx, size_t n, ctask_value *const *items)
 {
 	const char *api = "ctask_make_list";
 	check_cx(cx, api);
 	if (n && !items)
-		ctask_ctx_failf(cx, "%s: list items are NULL", cx_name(cx, api));
+		ctask_ctx_failf(cx, "%s: list items are NULL",
+				cx_name(cx, api));
 	for (size_t i = 0; i < n; i++)
 		if (!items[i])
 			ctask_ctx_failf(cx, "%s: list item %zu is NULL",
-			                cx_name(cx, api), i);
+					cx_name(cx, api), i);
 	if (n > SIZE_MAX / sizeof *items)
 		ctask_ctx_failf(cx, "%s: list is too long", cx_name(cx, api));
 	ctask_value *v = value_new(cx->arena, CTASK_T_LIST);
@@ -393,7 +416,7 @@ static int pair_cmp(const void *x, const void *y)
 /* Checks the n keys and values and returns them as pairs in arena memory;
  * fails the task on a NULL or non-UTF-8 key or a NULL value. */
 static struct pair *map_pairs(ctask_ctx *cx, size_t n, const char *const *keys,
-                              ctask_value *const *vals)
+			      ctask_value *const *vals)
 {
 	const char *name = cx_name(cx, "ctask_make_map");
 	if (n && (!keys || !vals))
@@ -406,13 +429,15 @@ static struct pair *map_pairs(ctask_ctx *cx, size_t n, const char *const *keys,
 			ctask_ctx_failf(cx, "%s: map key %zu is NULL", name, i);
 		size_t len = strlen(keys[i]);
 		if (!ctask_utf8_valid(keys[i], len))
-			ctask_ctx_failf(cx, "%s: map key %zu is not valid "
-			                    "UTF-8",
-			                name, i);
+			ctask_ctx_failf(cx,
+					"%s: map key %zu is not valid "
+					"UTF-8",
+					name, i);
 		if (!vals[i])
-			ctask_ctx_failf(cx, "%s: map value for key \"%s\" is "
-			                    "NULL",
-			                name, keys[i]);
+			ctask_ctx_failf(cx,
+					"%s: map value for key \"%s\" is "
+					"NULL",
+					name, keys[i]);
 		ps[i].k = str_new(cx->arena, CTASK_T_STRING, keys[i], len);
 		ps[i].v = vals[i];
 	}
@@ -423,7 +448,7 @@ static struct pair *map_pairs(ctask_ctx *cx, size_t n, const char *const *keys,
  * encoding and ctask_map_get need not sort. Fails the task on a duplicate
  * key (and see map_pairs). */
 ctask_value *ctask_make_map(ctask_ctx *cx, size_t n, const char *const *keys,
-                            ctask_value *const *vals)
+			    ctask_value *const *vals)
 {
 	check_cx(cx, "ctask_make_map");
 	struct pair *ps = map_pairs(cx, n, keys, vals);
@@ -432,8 +457,8 @@ ctask_value *ctask_make_map(ctask_ctx *cx, size_t n, const char *const *keys,
 	for (size_t i = 1; i < n; i++)
 		if (pair_cmp(&ps[i - 1], &ps[i]) == 0)
 			ctask_ctx_failf(cx, "%s: duplicate map key \"%s\"",
-			                cx_name(cx, "ctask_make_map"),
-			                ps[i].k->u.s);
+					cx_name(cx, "ctask_make_map"),
+					ps[i].k->u.s);
 	ctask_value *v = value_new(cx->arena, CTASK_T_MAP);
 	v->len = n;
 	v->u.items = ctask_arena_alloc(cx->arena, 2 * n * sizeof *v->u.items);
@@ -485,7 +510,8 @@ const void *ctask_value_bytes(const ctask_value *v, size_t *n)
 
 ctask_dtype ctask_array_dtype(const ctask_value *v)
 {
-	return (ctask_dtype)expect(v, CTASK_T_ARRAY, "ctask_array_dtype")->dtype;
+	return (ctask_dtype)expect(v, CTASK_T_ARRAY, "ctask_array_dtype")
+		->dtype;
 }
 
 int ctask_array_ndim(const ctask_value *v)
@@ -527,12 +553,12 @@ size_t ctask_value_len(const ctask_value *v)
 
 /* Fails the task unless i indexes a list or map v (what names the kind). */
 static void check_index(const ctask_value *v, size_t i, const char *what,
-                        const char *api)
+			const char *api)
 {
 	if (i >= v->len)
 		ctask_ctx_failf(ctask_ctx_current(),
-		                "%s: %s index %zu out of range (length %zu)",
-		                who(api), what, i, v->len);
+				"%s: %s index %zu out of range (length %zu)",
+				who(api), what, i, v->len);
 }
 
 ctask_value *ctask_list_get(const ctask_value *v, size_t i)
@@ -596,9 +622,9 @@ ctask_value *ctask_arg(const ctask_args *a, size_t i)
 	size_t n = ctask_arg_count(a);
 	if (i >= n || !a->v || !a->v[i])
 		ctask_ctx_failf(ctask_ctx_current(),
-		                "%s: argument %zu is missing (the task has %zu "
-		                "argument%s)",
-		                arg_fn(a), i, n, n == 1 ? "" : "s");
+				"%s: argument %zu is missing (the task has %zu "
+				"argument%s)",
+				arg_fn(a), i, n, n == 1 ? "" : "s");
 	return a->v[i];
 }
 
@@ -607,8 +633,8 @@ static ctask_value *arg_typed(const ctask_args *a, size_t i, ctask_type t)
 	ctask_value *v = ctask_arg(a, i);
 	if (v->type != t)
 		ctask_ctx_failf(ctask_ctx_current(),
-		                "%s: argument %zu is %s, expected %s", arg_fn(a),
-		                i, vtype(v), ctask_type_name(t));
+				"%s: argument %zu is %s, expected %s",
+				arg_fn(a), i, vtype(v), ctask_type_name(t));
 	return v;
 }
 
@@ -702,9 +728,9 @@ static void put_be(uint8_t *h, uint64_t u, int n)
  * (9 bytes of room); returns the length. All NaNs become f9 7e00. */
 static size_t double_put(uint8_t *h, double d)
 {
-	int32_t half = isnan(d)   ? 0x7e00
-	               : isinf(d) ? (signbit(d) ? 0xfc00 : 0x7c00)
-	                          : to_half(d);
+	int32_t half = isnan(d)	  ? 0x7e00
+		       : isinf(d) ? (signbit(d) ? 0xfc00 : 0x7c00)
+				  : to_half(d);
 	if (half >= 0) {
 		h[0] = 0xf9;
 		put_be(h, (uint64_t)half, 2);
@@ -738,8 +764,7 @@ static bool host_little_endian(void)
 /* Copies count elements of size bytes, swapping byte order unless the host
  * is little-endian: the typed-array tags are the little-endian ones. The
  * same copy serves both directions. */
-static void copy_le(uint8_t *dst, const uint8_t *src, size_t count,
-                    size_t size)
+static void copy_le(uint8_t *dst, const uint8_t *src, size_t count, size_t size)
 {
 	if (host_little_endian() || size == 1) {
 		if (count)
@@ -774,8 +799,8 @@ static void encode_items(const ctask_value *v, ctask_buf *b, int depth)
 	bool map = v->type == CTASK_T_MAP;
 	if (depth >= MAX_DEPTH)
 		ctask_ctx_failf(ctask_ctx_current(),
-		                "%s: value nested deeper than %d levels",
-		                who("ctask_value_encode"), MAX_DEPTH);
+				"%s: value nested deeper than %d levels",
+				who("ctask_value_encode"), MAX_DEPTH);
 	put_head(b, map ? 5 : 4, v->len);
 	for (size_t i = 0; i < v->len; i++) {
 		encode(v->u.items[i], b, depth + 1);
@@ -791,8 +816,12 @@ static void encode(const ctask_value *v, ctask_buf *b, int depth)
 	    (v->type == CTASK_T_ARRAY && v->dtype >= NDTYPES))
 		wrong_type("ctask_value_encode", v, "a value");
 	switch (v->type) {
-	case CTASK_T_NULL: ctask_buf_byte(b, 0xf6); break;
-	case CTASK_T_BOOL: ctask_buf_byte(b, v->u.b ? 0xf5 : 0xf4); break;
+	case CTASK_T_NULL:
+		ctask_buf_byte(b, 0xf6);
+		break;
+	case CTASK_T_BOOL:
+		ctask_buf_byte(b, v->u.b ? 0xf5 : 0xf4);
+		break;
 	case CTASK_T_INT:
 		/* major 1 holds -1 - i, which is ~i in two's complement */
 		if (v->u.i >= 0)
@@ -808,9 +837,13 @@ static void encode(const ctask_value *v, ctask_buf *b, int depth)
 		put_head(b, v->type == CTASK_T_STRING ? 3 : 2, v->len);
 		ctask_buf_append(b, v->u.s, v->len);
 		break;
-	case CTASK_T_ARRAY: encode_array(v, b); break;
+	case CTASK_T_ARRAY:
+		encode_array(v, b);
+		break;
 	case CTASK_T_LIST:
-	case CTASK_T_MAP: encode_items(v, b, depth); break;
+	case CTASK_T_MAP:
+		encode_items(v, b, depth);
+		break;
 	}
 }
 
@@ -839,7 +872,7 @@ static int bad(const dec *d, const char *fmt, ...)
 	vsnprintf(msg, sizeof msg, fmt, ap);
 	va_end(ap);
 	return ctask_error_set(CTASK_ECORRUPT, "corrupt value: %s at byte %zu",
-	                       msg, (size_t)(d->p - d->start));
+			       msg, (size_t)(d->p - d->start));
 }
 
 static size_t left(const dec *d)
@@ -890,7 +923,8 @@ static int dec_simple(dec *d, ctask_value **out)
 	uint8_t ib = *d->p, h[9];
 	size_t n = ib == 0xf9 ? 3 : ib == 0xfa ? 5 : ib == 0xfb ? 9 : 1;
 	if (ib >= 0xf4 && ib <= 0xf6) {
-		*out = value_new(d->a, ib == 0xf6 ? CTASK_T_NULL : CTASK_T_BOOL);
+		*out = value_new(d->a,
+				 ib == 0xf6 ? CTASK_T_NULL : CTASK_T_BOOL);
 		(*out)->u.b = ib == 0xf5;
 		d->p++;
 		return 0;
@@ -928,7 +962,7 @@ static int dec_string(dec *d, int major, uint64_t n, ctask_value **out)
 	if (major == 3 && !ctask_utf8_valid((const char *)d->p, n))
 		return bad(d, "string is not valid UTF-8");
 	*out = str_new(d->a, major == 3 ? CTASK_T_STRING : CTASK_T_BYTES, d->p,
-	               n);
+		       n);
 	d->p += n;
 	return 0;
 }
@@ -954,7 +988,8 @@ static int dec_array(dec *d, ctask_value **out)
 	if (!rc)
 		rc = get_head_of(d, 4, &ndim, "array shape");
 	if (!rc && ndim > CTASK_MAX_DIMS)
-		rc = bad(d, "array has more than %d dimensions", CTASK_MAX_DIMS);
+		rc = bad(d, "array has more than %d dimensions",
+			 CTASK_MAX_DIMS);
 	for (size_t i = 0; !rc && i < ndim; i++) {
 		rc = get_head_of(d, 0, &n, "array dimension");
 		if (!rc && n > SIZE_MAX)
@@ -974,11 +1009,15 @@ static int dec_array(dec *d, ctask_value **out)
 	if (n > left(d))
 		return bad(d, "truncated");
 	if (n % size)
-		return bad(d, "typed array of %" PRIu64 " bytes is not a "
-		              "multiple of %zu", n, size);
+		return bad(d,
+			   "typed array of %" PRIu64 " bytes is not a "
+			   "multiple of %zu",
+			   n, size);
 	if (!shape_count(shape, (int)ndim, size, &count) || count * size != n)
-		return bad(d, "typed array of %" PRIu64 " bytes does not "
-		              "match its shape", n);
+		return bad(d,
+			   "typed array of %" PRIu64 " bytes does not "
+			   "match its shape",
+			   n);
 	*out = array_new(d->a, (ctask_dtype)dt, (int)ndim, shape, count);
 	copy_le((*out)->u.data, d->p, count, size);
 	d->p += n;
@@ -989,8 +1028,7 @@ static int dec_value(dec *d, int depth, ctask_value **out);
 
 /* n items of a list (or 2n of a map: keys, which must be text strings in
  * strictly increasing encoded order, then values). */
-static int dec_items(dec *d, int depth, bool map, uint64_t n,
-                     ctask_value **out)
+static int dec_items(dec *d, int depth, bool map, uint64_t n, ctask_value **out)
 {
 	if (depth >= MAX_DEPTH)
 		return bad(d, "nested deeper than %d levels", MAX_DEPTH);
@@ -999,7 +1037,7 @@ static int dec_items(dec *d, int depth, bool map, uint64_t n,
 	ctask_value *v = value_new(d->a, map ? CTASK_T_MAP : CTASK_T_LIST);
 	v->len = (size_t)n;
 	v->u.items = ctask_arena_alloc(d->a, (map ? 2 : 1) * v->len *
-	                                             sizeof *v->u.items);
+						     sizeof *v->u.items);
 	const uint8_t *prev = NULL; /* the previous key's encoding */
 	size_t prev_n = 0;
 	for (size_t i = 0; i < v->len; i++) {
@@ -1015,7 +1053,7 @@ static int dec_items(dec *d, int depth, bool map, uint64_t n,
 		int c = prev ? span_cmp(prev, prev_n, key, key_n) : -1;
 		if (c >= 0)
 			return bad(d, c ? "map keys out of order"
-			                : "duplicate map key");
+					: "duplicate map key");
 		prev = key;
 		prev_n = key_n;
 		if ((rc = dec_value(d, depth + 1, &v->u.items[v->len + i])))
@@ -1045,9 +1083,11 @@ static int dec_value(dec *d, int depth, ctask_value **out)
 		(*out)->u.i = major == 0 ? (int64_t)val : -1 - (int64_t)val;
 		return 0;
 	case 2:
-	case 3: return dec_string(d, major, val, out);
+	case 3:
+		return dec_string(d, major, val, out);
 	case 4:
-	case 5: return dec_items(d, depth, major == 5, val, out);
+	case 5:
+		return dec_items(d, depth, major == 5, val, out);
 	default: /* 6: the only tag allowed here is 40, a typed array */
 		if (val != 40)
 			return bad(d, "unknown tag %" PRIu64, val);
@@ -1057,7 +1097,7 @@ static int dec_value(dec *d, int depth, ctask_value **out)
 
 /* On error the arena may hold parts of the value; they are freed with it. */
 int ctask_value_decode(ctask_arena *a, const uint8_t *p, size_t n,
-                       ctask_value **out)
+		       ctask_value **out)
 {
 	static const uint8_t none[1];
 	dec d = {a, p ? p : none, p ? p : none, p ? p + n : none};
@@ -1080,8 +1120,10 @@ static void json_real(FILE *f, double d, bool single)
 {
 	char s[40];
 	if (isnan(d) || isinf(d)) {
-		fputs(isnan(d) ? "\"NaN\"" : d > 0 ? "\"Infinity\""
-		                                   : "\"-Infinity\"", f);
+		fputs(isnan(d) ? "\"NaN\""
+		      : d > 0  ? "\"Infinity\""
+			       : "\"-Infinity\"",
+		      f);
 		return;
 	}
 	for (int prec = single ? 6 : 15; prec <= (single ? 9 : 17); prec++) {
@@ -1097,24 +1139,52 @@ static void json_real(FILE *f, double d, bool single)
 /* Element i of an array, as a JSON number. */
 static void json_elem(FILE *f, const ctask_value *v, size_t i)
 {
-	const uint8_t *p = (const uint8_t *)v->u.data + i * dtypes[v->dtype].size;
+	const uint8_t *p =
+		(const uint8_t *)v->u.data + i * dtypes[v->dtype].size;
 	union {
-		int8_t i8; uint8_t u8; int16_t i16; uint16_t u16;
-		int32_t i32; uint32_t u32; int64_t i64; uint64_t u64;
-		float f32; double f64;
+		int8_t i8;
+		uint8_t u8;
+		int16_t i16;
+		uint16_t u16;
+		int32_t i32;
+		uint32_t u32;
+		int64_t i64;
+		uint64_t u64;
+		float f32;
+		double f64;
 	} e;
 	memcpy(&e, p, dtypes[v->dtype].size);
 	switch (v->dtype) {
-	case CTASK_INT8: fprintf(f, "%d", e.i8); break;
-	case CTASK_UINT8: fprintf(f, "%u", e.u8); break;
-	case CTASK_INT16: fprintf(f, "%d", e.i16); break;
-	case CTASK_UINT16: fprintf(f, "%u", e.u16); break;
-	case CTASK_INT32: fprintf(f, "%" PRId32, e.i32); break;
-	case CTASK_UINT32: fprintf(f, "%" PRIu32, e.u32); break;
-	case CTASK_INT64: fprintf(f, "%" PRId64, e.i64); break;
-	case CTASK_UINT64: fprintf(f, "%" PRIu64, e.u64); break;
-	case CTASK_FLOAT32: json_real(f, e.f32, true); break;
-	default: json_real(f, e.f64, false); break;
+	case CTASK_INT8:
+		fprintf(f, "%d", e.i8);
+		break;
+	case CTASK_UINT8:
+		fprintf(f, "%u", e.u8);
+		break;
+	case CTASK_INT16:
+		fprintf(f, "%d", e.i16);
+		break;
+	case CTASK_UINT16:
+		fprintf(f, "%u", e.u16);
+		break;
+	case CTASK_INT32:
+		fprintf(f, "%" PRId32, e.i32);
+		break;
+	case CTASK_UINT32:
+		fprintf(f, "%" PRIu32, e.u32);
+		break;
+	case CTASK_INT64:
+		fprintf(f, "%" PRId64, e.i64);
+		break;
+	case CTASK_UINT64:
+		fprintf(f, "%" PRIu64, e.u64);
+		break;
+	case CTASK_FLOAT32:
+		json_real(f, e.f32, true);
+		break;
+	default:
+		json_real(f, e.f64, false);
+		break;
 	}
 }
 
@@ -1172,13 +1242,29 @@ void ctask_value_json(const ctask_value *v, FILE *f, size_t max_array_items)
 		return;
 	}
 	switch (v->type) {
-	case CTASK_T_NULL: fputs("null", f); break;
-	case CTASK_T_BOOL: fputs(v->u.b ? "true" : "false", f); break;
-	case CTASK_T_INT: fprintf(f, "%" PRId64, v->u.i); break;
-	case CTASK_T_DOUBLE: json_real(f, v->u.d, false); break;
-	case CTASK_T_STRING: ctask_json_string(f, v->u.s, v->len); break;
-	case CTASK_T_BYTES: json_bytes(f, v); break;
-	case CTASK_T_ARRAY: json_array(f, v, max_array_items); break;
-	default: json_items(f, v, max_array_items); break;
+	case CTASK_T_NULL:
+		fputs("null", f);
+		break;
+	case CTASK_T_BOOL:
+		fputs(v->u.b ? "true" : "false", f);
+		break;
+	case CTASK_T_INT:
+		fprintf(f, "%" PRId64, v->u.i);
+		break;
+	case CTASK_T_DOUBLE:
+		json_real(f, v->u.d, false);
+		break;
+	case CTASK_T_STRING:
+		ctask_json_string(f, v->u.s, v->len);
+		break;
+	case CTASK_T_BYTES:
+		json_bytes(f, v);
+		break;
+	case CTASK_T_ARRAY:
+		json_array(f, v, max_array_items);
+		break;
+	default:
+		json_items(f, v, max_array_items);
+		break;
 	}
 }

@@ -1,0 +1,693 @@
+/*
+ * test_store.c - the SQLite store: open rules, put/get/scan/delete, object
+ * files, checksums, and refusing what is not (or not quite) a store.
+ */
+#include "test.h"
+
+#include "error.h"
+#include "store.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <sqlite3.h>
+#include <sys/stat.h>
+
+static char root[64]; /* the mkdtemp directory of this test */
+static char sdir[96]; /* root/s: the store directory */
+
+/* A fresh temporary directory; the store goes to root/s (not created). */
+static void fresh(void)
+{
+	strcpy(root, "/tmp/ctask-test-store-XXXXXX");
+	ASSERT(mkdtemp(root) != NULL);
+	snprintf(sdir, sizeof sdir, "%s/s", root);
+}
+
+static void cleanup(void)
+{
+	char cmd[128];
+	snprintf(cmd, sizeof cmd, "rm -rf '%s'", root);
+	ASSERT_EQ(system(cmd), 0);
+}
+
+static ctask_store *open_new(void)
+{
+	ctask_store *s = NULL;
+	int rc = ctask_store_open(sdir, CTASK_STORE_CREATE, &s);
+	if (rc)
+		TFAIL("open %s: %d %s", sdir, rc, ctask_error_last());
+	return s;
+}
+
+static void task_hash(int i, ctask_hash *h)
+{
+	char b[32];
+	snprintf(b, sizeof b, "task-%d", i);
+	ctask_hash_bytes(b, strlen(b), h);
+}
+
+/* n bytes of a pattern chosen by seed. Caller frees. */
+static uint8_t *bytes(size_t n, unsigned seed)
+{
+	uint8_t *p = malloc(n ? n : 1);
+	for (size_t i = 0; i < n; i++)
+		p[i] = (uint8_t)(i * 31 + seed * 7 + (i >> 8));
+	return p;
+}
+
+static ctask_record done_rec(int i, const uint8_t *data, size_t n)
+{
+	ctask_record r = {0};
+	task_hash(i, &r.hash);
+	r.name = "f";
+	r.state = CTASK_REC_DONE;
+	r.data = data;
+	r.size = n;
+	r.started = 1700000000.5;
+	r.duration = 0.25;
+	r.host = "hostA";
+	return r;
+}
+
+static void put1(ctask_store *s, ctask_record r)
+{
+	int rc = ctask_store_put(s, 1, &r);
+	if (rc)
+		TFAIL("put: %d %s", rc, ctask_error_last());
+}
+
+/* Files under objects/ab/ that are objects (not .tmp-*). */
+static int count_objects(void)
+{
+	char p[160];
+	snprintf(p, sizeof p, "%s/objects", sdir);
+	DIR *d = opendir(p);
+	ASSERT(d);
+	int n = 0;
+	struct dirent *e;
+	while ((e = readdir(d))) {
+		if (e->d_name[0] == '.')
+			continue;
+		char sub[512];
+		snprintf(sub, sizeof sub, "%s/%s", p, e->d_name);
+		DIR *d2 = opendir(sub);
+		ASSERT(d2);
+		struct dirent *e2;
+		while ((e2 = readdir(d2)))
+			n += e2->d_name[0] != '.';
+		closedir(d2);
+	}
+	closedir(d);
+	return n;
+}
+
+/* objects/ab/cd... path of data's content address. */
+static void object_file(const uint8_t *data, size_t n, char *out, size_t cap)
+{
+	ctask_hash h;
+	char hex[CTASK_HASH_HEX];
+	ctask_hash_bytes(data, n, &h);
+	ctask_hash_hex(&h, hex);
+	snprintf(out, cap, "%s/objects/%.2s/%s", sdir, hex, hex + 2);
+}
+
+/* The names in dir, sorted, joined by '/'. */
+static void listing(const char *dir, char *out, size_t cap)
+{
+	struct dirent **v;
+	int n = scandir(dir, &v, NULL, alphasort);
+	ASSERT(n >= 0);
+	out[0] = 0;
+	for (int i = 0; i < n; i++) {
+		strncat(out, v[i]->d_name, cap - strlen(out) - 2);
+		strcat(out, "/");
+		free(v[i]);
+	}
+	free(v);
+}
+
+static void sql(const char *db, const char *q)
+{
+	sqlite3 *h;
+	ASSERT_EQ(sqlite3_open(db, &h), SQLITE_OK);
+	char *err = NULL;
+	if (sqlite3_exec(h, q, NULL, NULL, &err) != SQLITE_OK)
+		TFAIL("%s: %s", q, err);
+	ASSERT_EQ(sqlite3_close(h), SQLITE_OK);
+}
+
+static int exists(const char *fmt, const char *a)
+{
+	char p[256];
+	struct stat st;
+	snprintf(p, sizeof p, fmt, a);
+	return stat(p, &st) == 0;
+}
+
+TEST(create_reopen)
+{
+	fresh();
+	ctask_store *s = open_new();
+	ASSERT_STR(ctask_store_path(s), sdir);
+	ctask_store_close(s);
+	ASSERT(exists("%s/ctask.db", sdir));
+	ASSERT(exists("%s/objects", sdir));
+	ASSERT(exists("%s/plugins", sdir));
+	ASSERT_EQ(ctask_store_open(sdir, 0, &s), 0);
+	ctask_store_close(s);
+	ctask_store_close(NULL);
+
+	char db[128];
+	sqlite3 *h;
+	sqlite3_stmt *q;
+	snprintf(db, sizeof db, "%s/ctask.db", sdir);
+	ASSERT_EQ(sqlite3_open(db, &h), SQLITE_OK);
+	ASSERT_EQ(sqlite3_prepare_v2(h,
+				     "SELECT (SELECT value FROM meta WHERE key="
+				     "'format'), (SELECT value FROM meta WHERE"
+				     " key='schema_version'),"
+				     " (SELECT application_id FROM"
+				     " pragma_application_id),"
+				     " (SELECT user_version FROM"
+				     " pragma_user_version),"
+				     " (SELECT journal_mode FROM"
+				     " pragma_journal_mode)",
+				     -1, &q, NULL),
+		  SQLITE_OK);
+	ASSERT_EQ(sqlite3_step(q), SQLITE_ROW);
+	ASSERT_STR((const char *)sqlite3_column_text(q, 0), "ctask-store");
+	ASSERT_STR((const char *)sqlite3_column_text(q, 1), "1");
+	ASSERT_EQ(sqlite3_column_int64(q, 2), 0x6374736b);
+	ASSERT_EQ(sqlite3_column_int(q, 3), 1);
+	ASSERT_STR((const char *)sqlite3_column_text(q, 4), "wal");
+	sqlite3_finalize(q);
+	sqlite3_close(h);
+	cleanup();
+}
+
+TEST(put_get)
+{
+	fresh();
+	ctask_store *s = open_new();
+	uint8_t *small = bytes(100, 1), *big = bytes(100000, 2);
+	ctask_record recs[3] = {done_rec(1, small, 100),
+				done_rec(2, big, 100000),
+				done_rec(3, small, 0)};
+	recs[1].name = "g";
+	ASSERT_EQ(ctask_store_put(s, 3, recs), 0);
+	ASSERT_EQ(count_objects(), 1);
+	char of[256];
+	object_file(big, 100000, of, sizeof of);
+	ASSERT(exists("%s", of));
+
+	for (int pass = 0; pass < 2; pass++) {
+		ctask_record r;
+		ctask_buf b = {0};
+		ASSERT_EQ(ctask_store_get(s, &recs[0].hash, &r, &b), 0);
+		ASSERT_EQ(b.len, 100);
+		ASSERT_MEM(b.p, small, 100);
+		ASSERT(!r.in_object);
+		ASSERT_STR(r.name, "f");
+		ASSERT_STR(r.host, "hostA");
+		ASSERT(r.message == NULL);
+		ASSERT_EQ(r.state, CTASK_REC_DONE);
+		ASSERT(r.started == 1700000000.5 && r.duration == 0.25);
+
+		ASSERT_EQ(ctask_store_get(s, &recs[1].hash, &r, &b), 0);
+		ASSERT_EQ(b.len, 100000);
+		ASSERT_EQ(r.size, 100000);
+		ASSERT_MEM(b.p, big, 100000);
+		ASSERT(r.in_object);
+		ASSERT_STR(r.name, "g");
+
+		ASSERT_EQ(ctask_store_get(s, &recs[2].hash, &r, &b), 0);
+		ASSERT_EQ(b.len, 0);
+		ASSERT_EQ(r.size, 0);
+
+		ctask_hash nope;
+		task_hash(99, &nope);
+		ASSERT_EQ(ctask_store_get(s, &nope, &r, &b), CTASK_ENOTFOUND);
+		ctask_buf_free(&b);
+		ctask_store_close(s);
+		ASSERT_EQ(ctask_store_open(sdir, 0, &s), 0);
+	}
+	ctask_store_close(s);
+	free(small);
+	free(big);
+	cleanup();
+}
+
+struct scan_ud {
+	int n, stop_at;
+	ctask_hash last;
+	uint64_t sizes;
+};
+
+static int scan_cb(void *ud, const ctask_record *r)
+{
+	struct scan_ud *u = ud;
+	if (u->n > 0 && ctask_hash_cmp(&u->last, &r->hash) >= 0)
+		TFAIL("scan not ordered by hash");
+	ASSERT(r->data == NULL);
+	ASSERT_STR(r->name, "f");
+	ASSERT_EQ(r->in_object, r->size > CTASK_INLINE_MAX);
+	u->last = r->hash;
+	u->sizes += r->size;
+	return ++u->n == u->stop_at ? 42 : 0;
+}
+
+TEST(scan_all)
+{
+	fresh();
+	ctask_store *s = open_new();
+	uint8_t *d = bytes(20000, 3);
+	ctask_record recs[5];
+	for (int i = 0; i < 5; i++)
+		recs[i] = done_rec(i, d, (size_t)(i + 1) * 4000);
+	ASSERT_EQ(ctask_store_put(s, 5, recs), 0);
+	struct scan_ud u = {0};
+	ASSERT_EQ(ctask_store_scan(s, scan_cb, &u), 0);
+	ASSERT_EQ(u.n, 5);
+	ASSERT_EQ(u.sizes, 4000 * 15);
+	struct scan_ud u2 = {.stop_at = 2};
+	ASSERT_EQ(ctask_store_scan(s, scan_cb, &u2), 42);
+	ASSERT_EQ(u2.n, 2);
+	ctask_store_close(s);
+	free(d);
+	cleanup();
+}
+
+static ctask_record failed_rec(int i, const char *msg)
+{
+	ctask_record r = {0};
+	task_hash(i, &r.hash);
+	r.name = "f";
+	r.state = CTASK_REC_FAILED;
+	r.message = msg;
+	r.host = "hostB";
+	return r;
+}
+
+TEST(failed_roundtrip)
+{
+	fresh();
+	ctask_store *s = open_new();
+	put1(s, failed_rec(1, "division by zero at line 3"));
+	ctask_record r;
+	ctask_buf b = {0};
+	ctask_buf_append(&b, "junk", 4);
+	ASSERT_EQ(ctask_store_get(s, &(ctask_hash){{0}}, &r, &b),
+		  CTASK_ENOTFOUND);
+	ctask_hash h;
+	task_hash(1, &h);
+	ASSERT_EQ(ctask_store_get(s, &h, &r, &b), 0);
+	ASSERT_EQ(r.state, CTASK_REC_FAILED);
+	ASSERT_STR(r.message, "division by zero at line 3");
+	ASSERT_STR(r.host, "hostB");
+	ASSERT_EQ(r.size, 0);
+	ASSERT_EQ(b.len, 0);
+	ctask_buf_free(&b);
+	ctask_store_close(s);
+	cleanup();
+}
+
+TEST(replace_failed_by_done)
+{
+	fresh();
+	ctask_store *s = open_new();
+	uint8_t *big = bytes(50000, 4);
+	ctask_hash h;
+	task_hash(1, &h);
+	ctask_record r;
+	ctask_buf b = {0};
+
+	put1(s, failed_rec(1, "boom"));
+	put1(s, done_rec(1, big, 50000));
+	ASSERT_EQ(ctask_store_get(s, &h, &r, &b), 0);
+	ASSERT_EQ(r.state, CTASK_REC_DONE);
+	ASSERT(r.message == NULL);
+	ASSERT_EQ(b.len, 50000);
+	ASSERT_EQ(count_objects(), 1);
+
+	/* and back: the object no row names any more goes */
+	put1(s, failed_rec(1, "boom again"));
+	ASSERT_EQ(ctask_store_get(s, &h, &r, &b), 0);
+	ASSERT_EQ(r.state, CTASK_REC_FAILED);
+	ASSERT_STR(r.message, "boom again");
+	ASSERT(!r.in_object);
+	ASSERT_EQ(b.len, 0);
+	ASSERT_EQ(count_objects(), 0);
+	ctask_buf_free(&b);
+	ctask_store_close(s);
+	free(big);
+	cleanup();
+}
+
+TEST(delete_objects)
+{
+	fresh();
+	ctask_store *s = open_new();
+	uint8_t *shared = bytes(30000, 5), *other = bytes(40000, 6);
+	ctask_record recs[4] = {
+		done_rec(1, shared, 30000), done_rec(2, shared, 30000),
+		done_rec(3, other, 40000), done_rec(4, other, 10)};
+	ASSERT_EQ(ctask_store_put(s, 4, recs), 0);
+	ASSERT_EQ(count_objects(), 2);
+	/* someone else's temporary file: never touched */
+	char of[256], tmp[300];
+	object_file(shared, 30000, of, sizeof of);
+	snprintf(tmp, sizeof tmp, "%.*s/.tmp-1-x", (int)(strrchr(of, '/') - of),
+		 of);
+	int fd = open(tmp, O_CREAT | O_WRONLY, 0644);
+	ASSERT(fd >= 0);
+	close(fd);
+
+	uint64_t count = 0, freed = 0;
+	ASSERT_EQ(ctask_store_delete(s, 1, &recs[0].hash, &count, &freed), 0);
+	ASSERT_EQ(count, 1);
+	ASSERT_EQ(freed, 0); /* task 2 still names the object */
+	ASSERT_EQ(count_objects(), 2);
+	ctask_record r;
+	ctask_buf b = {0};
+	ASSERT_EQ(ctask_store_get(s, &recs[0].hash, &r, &b), CTASK_ENOTFOUND);
+	ASSERT_EQ(ctask_store_get(s, &recs[1].hash, &r, &b), 0);
+	ASSERT_MEM(b.p, shared, 30000);
+
+	ctask_hash hs[4] = {recs[1].hash, recs[2].hash, recs[3].hash};
+	task_hash(77, &hs[3]); /* not in the store */
+	count = freed = 0;
+	ASSERT_EQ(ctask_store_delete(s, 4, hs, &count, &freed), 0);
+	ASSERT_EQ(count, 3);
+	ASSERT_EQ(freed, 30000 + 40000);
+	ASSERT_EQ(count_objects(), 0);
+	ASSERT(exists("%s", tmp));
+	ASSERT_EQ(ctask_store_delete(s, 4, hs, NULL, NULL), 0);
+	ctask_buf_free(&b);
+	ctask_store_close(s);
+	free(shared);
+	free(other);
+	cleanup();
+}
+
+TEST(corrupt_object)
+{
+	fresh();
+	ctask_store *s = open_new();
+	uint8_t *big = bytes(20000, 7);
+	put1(s, done_rec(1, big, 20000));
+	char of[256];
+	object_file(big, 20000, of, sizeof of);
+	ASSERT_EQ(chmod(of, 0644), 0);
+	int fd = open(of, O_RDWR);
+	ASSERT(fd >= 0);
+	uint8_t c = big[1234] ^ 0x10;
+	ASSERT_EQ(pwrite(fd, &c, 1, 1234), 1);
+	close(fd);
+
+	ctask_record r;
+	ctask_buf b = {0};
+	ASSERT_EQ(ctask_store_get(s, &(ctask_hash){{0}}, &r, &b),
+		  CTASK_ENOTFOUND);
+	ctask_hash h;
+	task_hash(1, &h);
+	ASSERT_EQ(ctask_store_get(s, &h, &r, &b), CTASK_ECORRUPT);
+	ASSERT(strstr(ctask_error_last(), "checksum mismatch"));
+	ASSERT(strstr(ctask_error_last(), "object objects/"));
+	ASSERT(strstr(ctask_error_last(), "(f)"));
+	ctask_buf_free(&b);
+	ctask_store_close(s);
+	free(big);
+	cleanup();
+}
+
+TEST(missing_object)
+{
+	fresh();
+	ctask_store *s = open_new();
+	uint8_t *big = bytes(20000, 8);
+	put1(s, done_rec(1, big, 20000));
+	char of[256];
+	object_file(big, 20000, of, sizeof of);
+	ASSERT_EQ(unlink(of), 0);
+	ctask_record r;
+	ctask_buf b = {0};
+	ctask_hash h;
+	task_hash(1, &h);
+	ASSERT_EQ(ctask_store_get(s, &h, &r, &b), CTASK_ECORRUPT);
+	ASSERT(strstr(ctask_error_last(), "missing"));
+	/* putting it again repairs it */
+	put1(s, done_rec(1, big, 20000));
+	ASSERT_EQ(ctask_store_get(s, &h, &r, &b), 0);
+	ctask_buf_free(&b);
+	ctask_store_close(s);
+	free(big);
+	cleanup();
+}
+
+TEST(corrupt_inline)
+{
+	fresh();
+	ctask_store *s = open_new();
+	uint8_t *d = bytes(64, 9);
+	put1(s, done_rec(1, d, 64));
+	ctask_store_close(s);
+	char db[128];
+	snprintf(db, sizeof db, "%s/ctask.db", sdir);
+	sql(db, "UPDATE results SET inline = zeroblob(64)");
+	s = open_new();
+	ctask_record r;
+	ctask_buf b = {0};
+	ctask_hash h;
+	task_hash(1, &h);
+	ASSERT_EQ(ctask_store_get(s, &h, &r, &b), CTASK_ECORRUPT);
+	ASSERT(strstr(ctask_error_last(), "checksum mismatch"));
+	ctask_buf_free(&b);
+	ctask_store_close(s);
+	free(d);
+	cleanup();
+}
+
+/* Opening dir must fail with code and leave it exactly as it was. */
+static void refused(int code, const char *what)
+{
+	char before[512], after[512];
+	listing(sdir, before, sizeof before);
+	ctask_store *s = (ctask_store *)1;
+	ASSERT_EQ(ctask_store_open(sdir, CTASK_STORE_CREATE, &s), code);
+	ASSERT(s == NULL);
+	if (!strstr(ctask_error_last(), what) ||
+	    !strstr(ctask_error_last(), sdir))
+		TFAIL("message \"%s\" lacks \"%s\"", ctask_error_last(), what);
+	listing(sdir, after, sizeof after);
+	ASSERT_STR(after, before);
+}
+
+TEST(not_a_store)
+{
+	fresh();
+	ASSERT_EQ(mkdir(sdir, 0755), 0);
+	char p[160];
+	snprintf(p, sizeof p, "%s/notes.txt", sdir);
+	FILE *f = fopen(p, "w");
+	fputs("hello\n", f);
+	fclose(f);
+	refused(CTASK_ESTORE, "is not a ctask store (no ctask.db)");
+	ASSERT(!exists("%s/ctask.db", sdir));
+
+	/* a ctask.db that is not SQLite */
+	snprintf(p, sizeof p, "%s/ctask.db", sdir);
+	f = fopen(p, "w");
+	for (int i = 0; i < 300; i++)
+		fputs("not sqlite ", f);
+	fclose(f);
+	refused(CTASK_ESTORE, "is not a ctask store");
+
+	/* an SQLite database of something else (in WAL mode, which a careless
+	 * open would litter with -wal and -shm files) */
+	unlink(p);
+	sql(p, "PRAGMA journal_mode=WAL; CREATE TABLE t (x);");
+	refused(CTASK_ESTORE, "is not a ctask store");
+
+	/* a file where the directory should be */
+	cleanup();
+	fresh();
+	f = fopen(sdir, "w");
+	fclose(f);
+	ctask_store *s;
+	ASSERT_EQ(ctask_store_open(sdir, CTASK_STORE_CREATE, &s), CTASK_ESTORE);
+	cleanup();
+}
+
+TEST(no_meta_format)
+{
+	fresh();
+	ctask_store_close(open_new());
+	char db[128];
+	snprintf(db, sizeof db, "%s/ctask.db", sdir);
+	sql(db, "UPDATE meta SET value = 'other' WHERE key = 'format'");
+	refused(CTASK_ESTORE, "is not a ctask store");
+	cleanup();
+}
+
+TEST(schema_version_2)
+{
+	fresh();
+	ctask_store_close(open_new());
+	char db[128];
+	snprintf(db, sizeof db, "%s/ctask.db", sdir);
+	sql(db, "UPDATE meta SET value = '2' WHERE key = 'schema_version'");
+	refused(CTASK_ESTORE, "has store schema version 2; this ctask reads"
+			      " version 1");
+	/* and by the header, as a later ctask would also set user_version */
+	sql(db, "PRAGMA user_version = 3");
+	refused(CTASK_ESTORE, "schema version 3");
+	sql(db, "SELECT 1"); /* still a readable database, unmodified */
+	cleanup();
+}
+
+/* Opening sdir must be EREADONLY and leave it as it was. */
+static void read_only_checks(void)
+{
+	char before[512], after[512], want[160];
+	ctask_store *s;
+	listing(sdir, before, sizeof before);
+	ASSERT_EQ(ctask_store_open(sdir, 0, &s), CTASK_EREADONLY);
+	snprintf(want, sizeof want, "store %s is not writable", sdir);
+	ASSERT_STR(ctask_error_last(), want);
+	ASSERT_EQ(ctask_store_open(sdir, CTASK_STORE_CREATE, &s),
+		  CTASK_EREADONLY);
+	listing(sdir, after, sizeof after);
+	ASSERT_STR(after, before);
+}
+
+/* As a user who cannot write the store, opening it is EREADONLY. Root can
+ * write anywhere (access(W_OK) always says yes), so as root a child drops
+ * to nobody, like setpriv --reuid=65534; otherwise mode 0555 does it. */
+TEST(read_only)
+{
+	fresh();
+	ctask_store *s = open_new();
+	uint8_t *d = bytes(10, 1);
+	put1(s, done_rec(1, d, 10));
+	ctask_store_close(s);
+	free(d);
+	char objs[160];
+	snprintf(objs, sizeof objs, "%s/objects", sdir);
+	if (geteuid() == 0) {
+		ASSERT_EQ(chmod(root, 0755), 0);
+		pid_t pid = fork();
+		if (pid == 0) {
+			ASSERT_EQ(setgroups(0, NULL), 0);
+			ASSERT_EQ(setresgid(65534, 65534, 65534), 0);
+			ASSERT_EQ(setresuid(65534, 65534, 65534), 0);
+			read_only_checks();
+			_exit(0);
+		}
+		int st;
+		ASSERT_EQ(waitpid(pid, &st, 0), pid);
+		ASSERT(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	} else {
+		ASSERT_EQ(chmod(objs, 0555), 0);
+		ASSERT_EQ(chmod(sdir, 0555), 0);
+		read_only_checks();
+		ASSERT_EQ(chmod(sdir, 0755), 0);
+		ASSERT_EQ(chmod(objs, 0755), 0);
+	}
+	/* writable again, it opens */
+	ASSERT_EQ(ctask_store_open(sdir, 0, &s), 0);
+	ctask_store_close(s);
+	cleanup();
+}
+
+TEST(not_found)
+{
+	fresh();
+	ctask_store *s = (ctask_store *)1;
+	ASSERT_EQ(ctask_store_open(sdir, 0, &s), CTASK_ENOTFOUND);
+	ASSERT(s == NULL);
+	char want[160];
+	snprintf(want, sizeof want, "store %s does not exist", sdir);
+	ASSERT_STR(ctask_error_last(), want);
+	ASSERT(!exists("%s", sdir));
+	/* an empty directory is not a store either, until created */
+	ASSERT_EQ(mkdir(sdir, 0755), 0);
+	ASSERT_EQ(ctask_store_open(sdir, 0, &s), CTASK_ENOTFOUND);
+	ASSERT(!exists("%s/ctask.db", sdir));
+	ASSERT_EQ(ctask_store_open(sdir, CTASK_STORE_CREATE, &s), 0);
+	ctask_store_close(s);
+	/* the parent must exist */
+	char deep[160];
+	snprintf(deep, sizeof deep, "%s/a/b", root);
+	ASSERT_EQ(ctask_store_open(deep, CTASK_STORE_CREATE, &s),
+		  CTASK_ENOTFOUND);
+	cleanup();
+}
+
+/* Four processes put overlapping records (sharing one object) into one
+ * store at once: every put succeeds and every record reads back. */
+TEST(concurrent_writers)
+{
+	fresh();
+	ctask_store_close(open_new());
+	uint8_t *big = bytes(30000, 11);
+	pid_t kids[4];
+	for (int k = 0; k < 4; k++) {
+		if ((kids[k] = fork()) == 0) {
+			ctask_store *s;
+			if (ctask_store_open(sdir, 0, &s) != 0)
+				_exit(2);
+			for (int i = 0; i < 40; i++) {
+				ctask_record r = done_rec(k * 100 + i, big,
+							  i % 2 ? 30000 : 50);
+				if (ctask_store_put(s, 1, &r) != 0)
+					_exit(3);
+				if (i % 10 == 9) {
+					ctask_hash h;
+					task_hash(k * 100 + i - 2, &h);
+					if (ctask_store_delete(s, 1, &h, NULL,
+							       NULL))
+						_exit(4);
+				}
+			}
+			ctask_store_close(s);
+			_exit(0);
+		}
+	}
+	for (int k = 0; k < 4; k++) {
+		int st;
+		ASSERT_EQ(waitpid(kids[k], &st, 0), kids[k]);
+		ASSERT(WIFEXITED(st));
+		ASSERT_EQ(WEXITSTATUS(st), 0);
+	}
+	ctask_store *s = open_new();
+	struct scan_ud u = {0};
+	ASSERT_EQ(ctask_store_scan(s, scan_cb, &u), 0);
+	ASSERT_EQ(u.n, 4 * 36);
+	ctask_buf b = {0};
+	ctask_record r;
+	for (int k = 0; k < 4; k++)
+		for (int i = 1; i < 40; i += 2) {
+			ctask_hash h;
+			task_hash(k * 100 + i, &h);
+			int rc = ctask_store_get(s, &h, &r, &b);
+			if (i % 10 == 7) {
+				ASSERT_EQ(rc, CTASK_ENOTFOUND);
+				continue;
+			}
+			ASSERT_EQ(rc, 0);
+			ASSERT_MEM(b.p, big, 30000);
+		}
+	ASSERT_EQ(count_objects(), 1);
+	ctask_buf_free(&b);
+	ctask_store_close(s);
+	free(big);
+	cleanup();
+}
+
+TEST_MAIN(T(create_reopen), T(put_get), T(scan_all), T(failed_roundtrip),
+	  T(replace_failed_by_done), T(delete_objects), T(corrupt_object),
+	  T(missing_object), T(corrupt_inline), T(not_a_store),
+	  T(no_meta_format), T(schema_version_2), T(read_only), T(not_found),
+	  T(concurrent_writers))
