@@ -132,7 +132,7 @@ CTASK_EXTERN int ctask_array_ndim(const ctask_value *v);
 CTASK_EXTERN const size_t *ctask_array_shape(const ctask_value *v);
 CTASK_EXTERN size_t ctask_array_count(const ctask_value *v);
 CTASK_EXTERN const void *ctask_array_data(const ctask_value *v);
-/* Length of a list, string, bytes or map. */
+/* Length of a list, string, bytes or map; element count of an array. */
 CTASK_EXTERN size_t ctask_value_len(const ctask_value *v);
 /* Item i of a list; an index out of range fails the task. */
 CTASK_EXTERN ctask_value *ctask_list_get(const ctask_value *v, size_t i);

@@ -32,8 +32,11 @@
 /* ---- Names --------------------------------------------------------------- */
 
 static const char *const type_names[] = {
-	"null",	 "bool",  "int",  "double", "string",
-	"bytes", "array", "list", "map",
+	[CTASK_T_NULL] = "null",     [CTASK_T_BOOL] = "bool",
+	[CTASK_T_INT] = "int",	     [CTASK_T_DOUBLE] = "double",
+	[CTASK_T_STRING] = "string", [CTASK_T_BYTES] = "bytes",
+	[CTASK_T_ARRAY] = "array",   [CTASK_T_LIST] = "list",
+	[CTASK_T_MAP] = "map",
 };
 
 /* Per dtype: name, element size and RFC 8746 little-endian typed-array tag. */
@@ -697,7 +700,7 @@ static int32_t to_half(double d)
 	if (E > 15)
 		return -1;
 	double k = ldexp(m, 10 - E); /* exact: scaling by a power of two */
-	if (k != floor(k))
+	if (k != (int32_t)k)	     /* k < 2048 here, so the cast is defined */
 		return -1;
 	if (k >= 1024) /* normal: implicit leading bit */
 		return sign | (E + 15) << 10 | ((int32_t)k - 1024);
@@ -1119,11 +1122,12 @@ int ctask_value_decode(ctask_arena *a, const uint8_t *p, size_t n,
 static void json_real(FILE *f, double d, bool single)
 {
 	char s[40];
-	if (isnan(d) || isinf(d)) {
-		fputs(isnan(d) ? "\"NaN\""
-		      : d > 0  ? "\"Infinity\""
-			       : "\"-Infinity\"",
-		      f);
+	if (isnan(d)) {
+		fputs("\"NaN\"", f);
+		return;
+	}
+	if (isinf(d)) {
+		fputs(d > 0 ? "\"Infinity\"" : "\"-Infinity\"", f);
 		return;
 	}
 	for (int prec = single ? 6 : 15; prec <= (single ? 9 : 17); prec++) {

@@ -140,7 +140,7 @@ static void sql(const char *db, const char *q)
 
 static int exists(const char *fmt, const char *a)
 {
-	char p[256];
+	char p[1024];
 	struct stat st;
 	snprintf(p, sizeof p, fmt, a);
 	return stat(p, &st) == 0;

@@ -428,6 +428,29 @@ TEST(decode_rejects)
 	ctask_arena_free(a);
 }
 
+/* Every float16 is its own shortest form, except NaNs other than 7e00. */
+TEST(decode_all_float16)
+{
+	ctask_arena *a = ctask_arena_new();
+	for (unsigned h = 0; h < 0x10000; h++) {
+		uint8_t in[3] = {0xf9, (uint8_t)(h >> 8), (uint8_t)h};
+		bool nan = (h & 0x7c00) == 0x7c00 && (h & 0x3ff);
+		ctask_value *v;
+		int rc = ctask_value_decode(a, in, 3, &v);
+		if (nan && h != 0x7e00) {
+			ASSERT_EQ(rc, CTASK_ECORRUPT);
+			continue;
+		}
+		ASSERT_EQ(rc, 0);
+		ctask_buf b = {0};
+		ctask_value_encode(v, &b);
+		ASSERT_EQ(b.len, 3);
+		ASSERT_MEM(b.p, in, 3);
+		ctask_buf_free(&b);
+	}
+	ctask_arena_free(a);
+}
+
 /* Nested lists: 512 levels are accepted, 513 are not. */
 TEST(decode_depth)
 {
@@ -919,7 +942,8 @@ TEST(cbor2_interop)
 TEST_MAIN(T(encode_ints), T(encode_floats), T(encode_others),
 	  T(encode_map_order), T(encode_arrays), T(roundtrip_scalars),
 	  T(roundtrip_strings), T(roundtrip_arrays), T(roundtrip_nested),
-	  T(decode_rejects), T(decode_depth), T(decode_prefixes),
-	  T(accessor_failures), T(arg_failures), T(constructor_failures),
-	  T(accessor_outside_task_aborts), T(names), T(json_scalars),
-	  T(json_containers), T(utf8), T(arena), T(buf), T(cbor2_interop))
+	  T(decode_rejects), T(decode_all_float16), T(decode_depth),
+	  T(decode_prefixes), T(accessor_failures), T(arg_failures),
+	  T(constructor_failures), T(accessor_outside_task_aborts), T(names),
+	  T(json_scalars), T(json_containers), T(utf8), T(arena), T(buf),
+	  T(cbor2_interop))
