@@ -34,12 +34,12 @@ extern "C" {
  * function below changes incompatibly. The loader refuses other versions. */
 #define CTASK_ABI_VERSION 1
 
-typedef struct ctask_graph ctask_graph;  /* a task graph being built */
-typedef struct ctask_task ctask_task;    /* one task: function + arguments */
+typedef struct ctask_graph ctask_graph; /* a task graph being built */
+typedef struct ctask_task ctask_task;	/* one task: function + arguments */
 typedef struct ctask_tasklist ctask_tasklist; /* tasks passed as one arg */
-typedef struct ctask_value ctask_value;  /* an immutable typed value */
-typedef struct ctask_ctx ctask_ctx;      /* the context a task runs in */
-typedef struct ctask_args ctask_args;    /* a task's argument values */
+typedef struct ctask_value ctask_value;	      /* an immutable typed value */
+typedef struct ctask_ctx ctask_ctx;	      /* the context a task runs in */
+typedef struct ctask_args ctask_args;	      /* a task's argument values */
 
 /* A task function. Returns the task's result, or NULL after ctask_fail. */
 typedef ctask_value *(*ctask_fn)(ctask_ctx *cx, const ctask_args *a);
@@ -82,9 +82,14 @@ CTASK_EXTERN size_t ctask_dtype_size(ctask_dtype d);
  * (ctask_graph) when a value is made while building the graph; the macros
  * below accept either. Strings and buffers are copied. */
 CTASK_EXTERN ctask_ctx *ctask_graph_ctx(ctask_graph *g);
-static inline ctask_ctx *ctask__cx_id(ctask_ctx *cx) { return cx; }
-#define CTASK__CX(x)                                                          \
-	_Generic((x), ctask_graph *: ctask_graph_ctx, ctask_ctx *: ctask__cx_id)(x)
+static inline ctask_ctx *ctask__cx_id(ctask_ctx *cx)
+{
+	return cx;
+}
+#define CTASK__CX(x)                                                           \
+	_Generic((x), ctask_graph *                                            \
+		 : ctask_graph_ctx, ctask_ctx *                                \
+		 : ctask__cx_id)(x)
 
 CTASK_EXTERN ctask_value *ctask_make_null(ctask_ctx *cx);
 CTASK_EXTERN ctask_value *ctask_make_bool(ctask_ctx *cx, bool b);
@@ -93,19 +98,19 @@ CTASK_EXTERN ctask_value *ctask_make_double(ctask_ctx *cx, double d);
 /* s must be valid UTF-8; invalid UTF-8 fails the task. */
 CTASK_EXTERN ctask_value *ctask_make_string(ctask_ctx *cx, const char *s);
 CTASK_EXTERN ctask_value *ctask_make_bytes(ctask_ctx *cx, const void *p,
-                                           size_t n);
+					   size_t n);
 /* A new array of the given shape, zero-filled; fill it through *data before
  * returning it. data may be NULL if the caller only copies in later. */
 CTASK_EXTERN ctask_value *ctask_make_array(ctask_ctx *cx, ctask_dtype dt,
-                                           int ndim, const size_t *shape,
-                                           void **data);
+					   int ndim, const size_t *shape,
+					   void **data);
 /* A list of n values (items are referenced, not copied). */
 CTASK_EXTERN ctask_value *ctask_make_list(ctask_ctx *cx, size_t n,
-                                          ctask_value *const *items);
+					  ctask_value *const *items);
 /* A map with n string keys. Duplicate keys fail the task. */
 CTASK_EXTERN ctask_value *ctask_make_map(ctask_ctx *cx, size_t n,
-                                         const char *const *keys,
-                                         ctask_value *const *vals);
+					 const char *const *keys,
+					 ctask_value *const *vals);
 
 #define ctask_null(x) ctask_make_null(CTASK__CX(x))
 #define ctask_bool(x, b) ctask_make_bool(CTASK__CX(x), (b))
@@ -113,7 +118,7 @@ CTASK_EXTERN ctask_value *ctask_make_map(ctask_ctx *cx, size_t n,
 #define ctask_double(x, d) ctask_make_double(CTASK__CX(x), (d))
 #define ctask_string(x, s) ctask_make_string(CTASK__CX(x), (s))
 #define ctask_bytes(x, p, n) ctask_make_bytes(CTASK__CX(x), (p), (n))
-#define ctask_array(x, dt, nd, sh, data)                                      \
+#define ctask_array(x, dt, nd, sh, data)                                       \
 	ctask_make_array(CTASK__CX(x), (dt), (nd), (sh), (data))
 #define ctask_list_of(x, n, items) ctask_make_list(CTASK__CX(x), (n), (items))
 #define ctask_map_of(x, n, k, v) ctask_make_map(CTASK__CX(x), (n), (k), (v))
@@ -153,7 +158,7 @@ CTASK_EXTERN int64_t ctask_arg_int(const ctask_args *a, size_t i);
 CTASK_EXTERN double ctask_arg_double(const ctask_args *a, size_t i);
 CTASK_EXTERN const char *ctask_arg_string(const ctask_args *a, size_t i);
 CTASK_EXTERN const void *ctask_arg_bytes(const ctask_args *a, size_t i,
-                                         size_t *n);
+					 size_t *n);
 CTASK_EXTERN ctask_value *ctask_arg_array(const ctask_args *a, size_t i);
 CTASK_EXTERN ctask_value *ctask_arg_list(const ctask_args *a, size_t i);
 CTASK_EXTERN ctask_value *ctask_arg_map(const ctask_args *a, size_t i);
@@ -236,7 +241,7 @@ static inline ctask_argspec ctask__a_v(ctask_value *v)
 	return s;
 }
 
-#define CTASK__A(x)                                                           \
+#define CTASK__A(x)                                                            \
 	_Generic((x),                                                         \
 		_Bool: ctask__a_b,                                            \
 		char: ctask__a_i,                                             \
@@ -262,59 +267,60 @@ static inline ctask_argspec ctask__a_v(ctask_value *v)
  * name is the function's identifier, as in jug. On a bad argument (a NULL
  * task, a non-UTF-8 string, ...) graph building fails with a message. */
 CTASK_EXTERN ctask_task *ctask__call(ctask_graph *g, ctask_fn fn,
-                                     const char *name, size_t nargs,
-                                     const ctask_argspec *args);
+				     const char *name, size_t nargs,
+				     const ctask_argspec *args);
 
-#define CTASK__NARG(...)                                                      \
+#define CTASK__NARG(...)                                                       \
 	CTASK__NARG_(__VA_ARGS__, 18, 17, 16, 15, 14, 13, 12, 11, 10, 9, 8, 7, \
-	             6, 5, 4, 3, 2, 1, 0)
-#define CTASK__NARG_(_1, _2, _3, _4, _5, _6, _7, _8, _9, _10, _11, _12, _13, \
-                     _14, _15, _16, _17, _18, N, ...)                         \
+		     6, 5, 4, 3, 2, 1, 0)
+#define CTASK__NARG_(_1, _2, _3, _4, _5, _6, _7, _8, _9, _10, _11, _12, _13,   \
+		     _14, _15, _16, _17, _18, N, ...)                          \
 	N
 #define CTASK__CAT(a, b) CTASK__CAT_(a, b)
 #define CTASK__CAT_(a, b) a##b
 #define CTASK__SPECS(...) ((const ctask_argspec[]){__VA_ARGS__})
 #define CTASK__C2(g, f) ctask__call((g), (f), #f, 0, NULL)
-#define CTASK__C3(g, f, a) ctask__call((g), (f), #f, 1, CTASK__SPECS(CTASK__A(a)))
-#define CTASK__C4(g, f, a, b)                                                 \
+#define CTASK__C3(g, f, a)                                                     \
+	ctask__call((g), (f), #f, 1, CTASK__SPECS(CTASK__A(a)))
+#define CTASK__C4(g, f, a, b)                                                  \
 	ctask__call((g), (f), #f, 2, CTASK__SPECS(CTASK__A(a), CTASK__A(b)))
-#define CTASK__C5(g, f, a, b, c)                                              \
-	ctask__call((g), (f), #f, 3,                                          \
-	            CTASK__SPECS(CTASK__A(a), CTASK__A(b), CTASK__A(c)))
-#define CTASK__C6(g, f, a, b, c, d)                                           \
-	ctask__call((g), (f), #f, 4,                                          \
-	            CTASK__SPECS(CTASK__A(a), CTASK__A(b), CTASK__A(c),       \
-	                         CTASK__A(d)))
-#define CTASK__C7(g, f, a, b, c, d, e)                                        \
-	ctask__call((g), (f), #f, 5,                                          \
-	            CTASK__SPECS(CTASK__A(a), CTASK__A(b), CTASK__A(c),       \
-	                         CTASK__A(d), CTASK__A(e)))
-#define CTASK__C8(g, f, a, b, c, d, e, h)                                     \
-	ctask__call((g), (f), #f, 6,                                          \
-	            CTASK__SPECS(CTASK__A(a), CTASK__A(b), CTASK__A(c),       \
-	                         CTASK__A(d), CTASK__A(e), CTASK__A(h)))
-#define CTASK__C9(g, f, a, b, c, d, e, h, i)                                  \
-	ctask__call((g), (f), #f, 7,                                          \
-	            CTASK__SPECS(CTASK__A(a), CTASK__A(b), CTASK__A(c),       \
-	                         CTASK__A(d), CTASK__A(e), CTASK__A(h),       \
-	                         CTASK__A(i)))
-#define CTASK__C10(g, f, a, b, c, d, e, h, i, j)                              \
-	ctask__call((g), (f), #f, 8,                                          \
-	            CTASK__SPECS(CTASK__A(a), CTASK__A(b), CTASK__A(c),       \
-	                         CTASK__A(d), CTASK__A(e), CTASK__A(h),       \
-	                         CTASK__A(i), CTASK__A(j)))
+#define CTASK__C5(g, f, a, b, c)                                               \
+	ctask__call((g), (f), #f, 3,                                           \
+		    CTASK__SPECS(CTASK__A(a), CTASK__A(b), CTASK__A(c)))
+#define CTASK__C6(g, f, a, b, c, d)                                            \
+	ctask__call((g), (f), #f, 4,                                           \
+		    CTASK__SPECS(CTASK__A(a), CTASK__A(b), CTASK__A(c),        \
+				 CTASK__A(d)))
+#define CTASK__C7(g, f, a, b, c, d, e)                                         \
+	ctask__call((g), (f), #f, 5,                                           \
+		    CTASK__SPECS(CTASK__A(a), CTASK__A(b), CTASK__A(c),        \
+				 CTASK__A(d), CTASK__A(e)))
+#define CTASK__C8(g, f, a, b, c, d, e, h)                                      \
+	ctask__call((g), (f), #f, 6,                                           \
+		    CTASK__SPECS(CTASK__A(a), CTASK__A(b), CTASK__A(c),        \
+				 CTASK__A(d), CTASK__A(e), CTASK__A(h)))
+#define CTASK__C9(g, f, a, b, c, d, e, h, i)                                   \
+	ctask__call((g), (f), #f, 7,                                           \
+		    CTASK__SPECS(CTASK__A(a), CTASK__A(b), CTASK__A(c),        \
+				 CTASK__A(d), CTASK__A(e), CTASK__A(h),        \
+				 CTASK__A(i)))
+#define CTASK__C10(g, f, a, b, c, d, e, h, i, j)                               \
+	ctask__call((g), (f), #f, 8,                                           \
+		    CTASK__SPECS(CTASK__A(a), CTASK__A(b), CTASK__A(c),        \
+				 CTASK__A(d), CTASK__A(e), CTASK__A(h),        \
+				 CTASK__A(i), CTASK__A(j)))
 
 /* ctask_call(g, fn, args...): up to 8 arguments, each an integer, double,
  * string, bool, ctask_task *, ctask_tasklist * or ctask_value *. A task
  * argument makes a dependency: fn receives that task's result. For more
  * arguments, pass a list value or call ctask__call directly. */
-#define ctask_call(...)                                                       \
+#define ctask_call(...)                                                        \
 	CTASK__CAT(CTASK__C, CTASK__NARG(__VA_ARGS__))(__VA_ARGS__)
 
 /* n tasks passed as one argument: the function receives a list of their
  * results, in order. The array is copied. */
 CTASK_EXTERN ctask_tasklist *ctask_list(ctask_graph *g, ctask_task *const *ts,
-                                        size_t n);
+					size_t n);
 
 /* Fails graph building with a message (e.g. bad input found by the graph
  * function); does not return. */
@@ -333,10 +339,10 @@ typedef struct {
 	ctask_graph_fn graph;
 } ctask_plugin;
 
-#define CTASK_GRAPH(g)                                                        \
-	static void ctask__graph(ctask_graph *g);                             \
-	CTASK_EXTERN const ctask_plugin ctask_plugin_entry = {                \
-		CTASK_ABI_VERSION, sizeof(ctask_plugin), ctask__graph};       \
+#define CTASK_GRAPH(g)                                                         \
+	static void ctask__graph(ctask_graph *g);                              \
+	CTASK_EXTERN const ctask_plugin ctask_plugin_entry = {                 \
+		CTASK_ABI_VERSION, sizeof(ctask_plugin), ctask__graph};        \
 	static void ctask__graph(ctask_graph *g)
 
 #ifdef __cplusplus

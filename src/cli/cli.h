@@ -15,11 +15,11 @@
 
 enum {
 	EXIT_OK = 0,
-	EXIT_TASKS = 1,    /* a task failed / not everything is done */
-	EXIT_USAGE = 2,    /* unknown command, option or argument */
+	EXIT_TASKS = 1,	   /* a task failed / not everything is done */
+	EXIT_USAGE = 2,	   /* unknown command, option or argument */
 	EXIT_TASKFILE = 3, /* task file missing, does not compile or load */
-	EXIT_STORE = 4,    /* not a ctask store, other schema, not writable */
-	EXIT_IO = 5,       /* I/O error or corrupt data */
+	EXIT_STORE = 4,	   /* not a ctask store, other schema, not writable */
+	EXIT_IO = 5,	   /* I/O error or corrupt data */
 };
 
 typedef struct {
@@ -31,13 +31,13 @@ typedef struct {
 
 /* Options every command that loads a task file takes. */
 typedef struct {
-	const char *cmd;      /* command name, for messages */
-	const char *file;     /* task file (default ctaskfile.c / .so) */
-	const char *store;    /* --store DIR, or NULL for the default */
-	const char *cflags;   /* --cflags */
-	const char *ldflags;  /* --ldflags */
+	const char *cmd;     /* command name, for messages */
+	const char *file;    /* task file (default ctaskfile.c / .so) */
+	const char *store;   /* --store DIR, or NULL for the default */
+	const char *cflags;  /* --cflags */
+	const char *ldflags; /* --ldflags */
 	bool verbose;
-	char **args;          /* positional arguments after FILE */
+	char **args; /* positional arguments after FILE */
 	int nargs;
 } cli_common;
 
@@ -49,16 +49,16 @@ typedef int (*cli_opt_fn)(void *ud, int opt, const char *arg);
  * task file if it ends in .c or .so. Prints the help and returns -1 for
  * --help; prints a one-line error and returns EXIT_USAGE on bad usage. */
 int cli_parse(const cli_command *cmd, int argc, char **argv,
-              const struct option *extra, const char *extra_short,
-              cli_opt_fn fn, void *ud, cli_common *c);
+	      const struct option *extra, const char *extra_short,
+	      cli_opt_fn fn, void *ud, cli_common *c);
 
 /* A loaded task file with its graph, and its store if there is one. */
 typedef struct {
 	cli_common *c;
-	char *store_dir;             /* malloc'd */
-	ctask_store *store;          /* NULL if none exists and !create */
+	char *store_dir;	     /* malloc'd */
+	ctask_store *store;	     /* NULL if none exists and !create */
 	ctask_plugin_handle *plugin; /* owned */
-	ctask_graph *g;              /* owned */
+	ctask_graph *g;		     /* owned */
 } cli_session;
 
 /* Opens the store (creating it if create), loads the task file, builds the
@@ -85,15 +85,16 @@ const char *cli_bytes(uint64_t n, char buf[32]);
 extern const cli_command cmd_execute, cmd_status, cmd_invalidate, cmd_cleanup,
 	cmd_check, cmd_show;
 
-#define CLI_COMMON_HELP                                                       \
-	"\nCommon options:\n"                                                 \
-	"  --store DIR      the store (default: FILE's stem + .ctaskdata, next "  \
-	"to FILE)\n"                                                          \
-	"  --cflags FLAGS   extra compiler flags for a .c task file "              \
-	"(also $CTASK_CFLAGS)\n"                                              \
+#define CLI_COMMON_HELP                                                        \
+	"\nCommon options:\n"                                                  \
+	"  --store DIR      the store (default: FILE's stem + .ctaskdata, "    \
+	"next "                                                                \
+	"to FILE)\n"                                                           \
+	"  --cflags FLAGS   extra compiler flags for a .c task file "          \
+	"(also $CTASK_CFLAGS)\n"                                               \
 	"  --ldflags FLAGS  extra linker flags (also $CTASK_LDFLAGS)\n"        \
-	"  -v, --verbose    show the compiler command\n"                      \
-	"  -h, --help       show this help\n"                                 \
+	"  -v, --verbose    show the compiler command\n"                       \
+	"  -h, --help       show this help\n"                                  \
 	"\nFILE defaults to ctaskfile.c (or ctaskfile.so) in the current "     \
 	"directory.\n"
 

@@ -22,7 +22,7 @@ static int run(int argc, char **argv)
 		return rc < 0 ? EXIT_OK : rc;
 	if (c.nargs > 0)
 		return cli_error("check", EXIT_USAGE,
-		                 "unexpected argument '%s'", c.args[0]);
+				 "unexpected argument '%s'", c.args[0]);
 	cli_session ss;
 	if ((rc = cli_open(&ss, &c, false)) != 0)
 		return rc;
@@ -37,6 +37,7 @@ static int run(int argc, char **argv)
 	return done == n ? EXIT_OK : EXIT_TASKS;
 }
 
-const cli_command cmd_check = {"check", "exit 0 if every task is done, 1 if "
-                                        "not",
-                               help, run};
+const cli_command cmd_check = {"check",
+			       "exit 0 if every task is done, 1 if "
+			       "not",
+			       help, run};

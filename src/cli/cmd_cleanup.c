@@ -57,12 +57,12 @@ static int run(int argc, char **argv)
 	};
 	cli_common c;
 	int rc = cli_parse(&cmd_cleanup, argc, argv, opts, "n", on_opt,
-	                   &dry_run, &c);
+			   &dry_run, &c);
 	if (rc != 0)
 		return rc < 0 ? EXIT_OK : rc;
 	if (c.nargs > 0)
 		return cli_error("cleanup", EXIT_USAGE,
-		                 "unexpected argument '%s'", c.args[0]);
+				 "unexpected argument '%s'", c.args[0]);
 	cli_session ss;
 	if ((rc = cli_open(&ss, &c, false)) != 0)
 		return rc;
@@ -72,7 +72,7 @@ static int run(int argc, char **argv)
 		err = ctask_store_delete(ss.store, o.n, o.hs, NULL, NULL);
 	if (err < 0) {
 		rc = cli_error("cleanup", cli_exit_code(err), "%s",
-		               ctask_error_last());
+			       ctask_error_last());
 	} else {
 		char b[32];
 		printf("ctask: %s %zu result%s (%s)\n",
@@ -84,6 +84,7 @@ static int run(int argc, char **argv)
 	return rc;
 }
 
-const cli_command cmd_cleanup = {"cleanup", "delete results no task of the "
-                                            "graph has",
-                                 help, run};
+const cli_command cmd_cleanup = {"cleanup",
+				 "delete results no task of the "
+				 "graph has",
+				 help, run};

@@ -42,8 +42,9 @@ static int on_opt(void *ud, int opt, const char *arg)
 	}
 	if (opt == OPT_TARGET) {
 		if (ea->ntargets == 64)
-			return cli_error("execute", EXIT_USAGE,
-			                 "too many --target options (64 at most)");
+			return cli_error(
+				"execute", EXIT_USAGE,
+				"too many --target options (64 at most)");
 		ea->targets[ea->ntargets++] = arg;
 		return 0;
 	}
@@ -62,10 +63,11 @@ static int targets_mask(cli_session *ss, const exec_args *ea, uint8_t **out)
 		long id = cli_find_name(ss->g, ea->targets[i]);
 		if (id < 0) {
 			char *names = cli_name_list(ss->g);
-			int rc = cli_error("execute", EXIT_USAGE,
-			                   "--target %s: no function of that name "
-			                   "in %s (it has: %s)",
-			                   ea->targets[i], ss->c->file, names);
+			int rc = cli_error(
+				"execute", EXIT_USAGE,
+				"--target %s: no function of that name "
+				"in %s (it has: %s)",
+				ea->targets[i], ss->c->file, names);
 			free(names);
 			free(want);
 			return rc;
@@ -91,7 +93,7 @@ static void print_by_name(const ctask_graph *g, const size_t *counts)
 }
 
 static void summary(const cli_session *ss, const ctask_exec_stats *st,
-                    double secs)
+		    double secs)
 {
 	if (st->ran == 0 && st->failed == 0 && st->not_run == 0) {
 		printf("ctask: nothing to do: all %zu tasks are done\n",
@@ -125,12 +127,13 @@ static int run(int argc, char **argv)
 		{0},
 	};
 	cli_common c;
-	int rc = cli_parse(&cmd_execute, argc, argv, opts, "k", on_opt, &ea, &c);
+	int rc =
+		cli_parse(&cmd_execute, argc, argv, opts, "k", on_opt, &ea, &c);
 	if (rc != 0)
 		return rc < 0 ? EXIT_OK : rc;
 	if (c.nargs > 0)
 		return cli_error("execute", EXIT_USAGE,
-		                 "unexpected argument '%s'", c.args[0]);
+				 "unexpected argument '%s'", c.args[0]);
 	cli_session ss;
 	if ((rc = cli_open(&ss, &c, true)) != 0)
 		return rc;
@@ -147,7 +150,7 @@ static int run(int argc, char **argv)
 	summary(&ss, &st, ctask_monotonic() - t0);
 	if (err < 0)
 		rc = cli_error("execute", cli_exit_code(err), "%s",
-		               ctask_error_last());
+			       ctask_error_last());
 	else
 		rc = st.failed || st.not_run ? EXIT_TASKS : EXIT_OK;
 	ctask_exec_stats_free(&st);
@@ -158,4 +161,4 @@ done:
 }
 
 const cli_command cmd_execute = {"execute", "run the tasks that are not done",
-                                 help, run};
+				 help, run};

@@ -17,7 +17,8 @@ static const char help[] =
 	"usage: ctask invalidate [FILE] NAME... [OPTIONS]\n\n"
 	"Removes the stored results of the tasks of function NAME, and of "
 	"every task\ndownstream of them, so that the next execute recomputes "
-	"them. Names match\nexactly (unlike jug, where a substring matched).\n\n"
+	"them. Names match\nexactly (unlike jug, where a substring "
+	"matched).\n\n"
 	"Options:\n"
 	"  --regex          NAMEs are POSIX extended regular expressions, "
 	"matched\n                   against whole function names\n"
@@ -47,7 +48,7 @@ static int on_opt(void *ud, int opt, const char *arg)
 /* Sets hit[name_id] for the names matched by pattern; returns how many
  * matched, or -EXIT_USAGE for a bad pattern. */
 static int match_names(const ctask_graph *g, const char *pat, bool regex,
-                       uint8_t *hit)
+		       uint8_t *hit)
 {
 	int matched = 0;
 	regex_t re;
@@ -57,16 +58,17 @@ static int match_names(const ctask_graph *g, const char *pat, bool regex,
 		int err = regcomp(&re, anchored, REG_EXTENDED | REG_NOSUB);
 		free(anchored);
 		if (err) {
-			cli_error("invalidate", EXIT_USAGE,
-			          "--regex '%s': not a valid regular expression",
-			          pat);
+			cli_error(
+				"invalidate", EXIT_USAGE,
+				"--regex '%s': not a valid regular expression",
+				pat);
 			return -EXIT_USAGE;
 		}
 	}
 	for (size_t i = 0; i < ctask_graph_nnames(g); i++) {
 		const char *name = ctask_graph_name(g, i);
 		bool m = regex ? regexec(&re, name, 0, NULL, 0) == 0
-		               : strcmp(name, pat) == 0;
+			       : strcmp(name, pat) == 0;
 		if (m)
 			hit[i] = 1, matched++;
 	}
@@ -89,11 +91,11 @@ static int mark(cli_session *ss, const inv_args *ia, uint8_t *marks)
 		} else if (m == 0) {
 			char *names = cli_name_list(g);
 			rc = cli_error("invalidate", EXIT_USAGE,
-			               "%s: no function %s '%s' in %s (it "
-			               "has: %s)",
-			               ss->c->args[i],
-			               ia->regex ? "matches" : "is named",
-			               ss->c->args[i], ss->c->file, names);
+				       "%s: no function %s '%s' in %s (it "
+				       "has: %s)",
+				       ss->c->args[i],
+				       ia->regex ? "matches" : "is named",
+				       ss->c->args[i], ss->c->file, names);
 			free(names);
 		}
 	}
@@ -115,13 +117,13 @@ static int run(int argc, char **argv)
 	};
 	cli_common c;
 	int rc = cli_parse(&cmd_invalidate, argc, argv, opts, "n", on_opt, &ia,
-	                   &c);
+			   &c);
 	if (rc != 0)
 		return rc < 0 ? EXIT_OK : rc;
 	if (c.nargs == 0)
 		return cli_error("invalidate", EXIT_USAGE,
-		                 "no function NAME given (see ctask help "
-		                 "invalidate)");
+				 "no function NAME given (see ctask help "
+				 "invalidate)");
 	cli_session ss;
 	if ((rc = cli_open(&ss, &c, false)) != 0)
 		return rc;
@@ -135,7 +137,7 @@ static int run(int argc, char **argv)
 	for (size_t t = 0; t < n; t++) {
 		const ctask_task *task = ctask_graph_task(g, t);
 		bool stored = task->state == CTASK_S_DONE ||
-		              task->state == CTASK_S_FAILED;
+			      task->state == CTASK_S_FAILED;
 		if (marks[t] && stored)
 			hs[nh++] = task->hash, per[task->name_id]++;
 	}
@@ -143,7 +145,7 @@ static int run(int argc, char **argv)
 		int err = ctask_store_delete(ss.store, nh, hs, NULL, NULL);
 		if (err < 0) {
 			rc = cli_error("invalidate", cli_exit_code(err), "%s",
-			               ctask_error_last());
+				       ctask_error_last());
 			goto done;
 		}
 	}

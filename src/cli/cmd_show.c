@@ -24,7 +24,7 @@ static const char help[] =
 	"file,\n4 store, 5 I/O error (e.g. a corrupt result).\n";
 
 static const char *const states[] = {"waiting", "ready", "running", "done",
-                                     "failed"};
+				     "failed"};
 
 static void iso_time(double t, char buf[32])
 {
@@ -57,7 +57,7 @@ static int show_task(cli_session *ss, const ctask_task *t, size_t index)
 		printf("}\n");
 		fflush(stdout);
 		rc = cli_error("show", cli_exit_code(err), "%s",
-		               ctask_error_last());
+			       ctask_error_last());
 		goto done;
 	}
 	char when[32];
@@ -66,11 +66,11 @@ static int show_task(cli_session *ss, const ctask_task *t, size_t index)
 	       "\"host\": ",
 	       (unsigned long long)rec.size, rec.duration, when);
 	ctask_json_string(stdout, rec.host ? rec.host : "",
-	                  rec.host ? strlen(rec.host) : 0);
+			  rec.host ? strlen(rec.host) : 0);
 	if (rec.state == CTASK_REC_FAILED) {
 		printf(", \"message\": ");
 		ctask_json_string(stdout, rec.message ? rec.message : "",
-		                  rec.message ? strlen(rec.message) : 0);
+				  rec.message ? strlen(rec.message) : 0);
 	} else {
 		ctask_arena *a = ctask_arena_new();
 		ctask_value *v = NULL;
@@ -83,7 +83,7 @@ static int show_task(cli_session *ss, const ctask_task *t, size_t index)
 		ctask_arena_free(a);
 		if (err < 0)
 			rc = cli_error("show", EXIT_IO, "%s: %s", hex,
-			               ctask_error_last());
+				       ctask_error_last());
 	}
 	printf("}\n");
 done:
@@ -93,7 +93,7 @@ done:
 
 /* Resolves "NAME", "NAME#I" or a hash into tasks (and their indexes). */
 static int select_tasks(cli_session *ss, const char *spec,
-                        const ctask_task ***out, size_t **idx, size_t *n)
+			const ctask_task ***out, size_t **idx, size_t *n)
 {
 	const ctask_graph *g = ss->g;
 	size_t nt = ctask_graph_size(g);
@@ -105,8 +105,8 @@ static int select_tasks(cli_session *ss, const char *spec,
 		const ctask_task *t = ctask_graph_find(g, &h);
 		if (!t)
 			return cli_error("show", EXIT_USAGE,
-			                 "%s: no task of %s has this hash", spec,
-			                 ss->c->file);
+					 "%s: no task of %s has this hash",
+					 spec, ss->c->file);
 		(*out)[0] = t, (*idx)[0] = 0, *n = 1;
 		return 0;
 	}
@@ -119,7 +119,8 @@ static int select_tasks(cli_session *ss, const char *spec,
 		if (*end || end == hash_sign + 1 || want < 0) {
 			free(name);
 			return cli_error("show", EXIT_USAGE,
-			                 "%s: expected NAME#INDEX, e.g. sum#0", spec);
+					 "%s: expected NAME#INDEX, e.g. sum#0",
+					 spec);
 		}
 	}
 	long id = cli_find_name(g, name);
@@ -135,14 +136,15 @@ static int select_tasks(cli_session *ss, const char *spec,
 	int rc = 0;
 	if (id < 0) {
 		char *names = cli_name_list(g);
-		rc = cli_error("show", EXIT_USAGE,
-		               "%s: no function of that name in %s (it has: %s)",
-		               name, ss->c->file, names);
+		rc = cli_error(
+			"show", EXIT_USAGE,
+			"%s: no function of that name in %s (it has: %s)", name,
+			ss->c->file, names);
 		free(names);
 	} else if (*n == 0) {
 		rc = cli_error("show", EXIT_USAGE,
-		               "%s: %s has only %zu task%s (#0 to #%zu)", spec,
-		               name, count, count == 1 ? "" : "s", count - 1);
+			       "%s: %s has only %zu task%s (#0 to #%zu)", spec,
+			       name, count, count == 1 ? "" : "s", count - 1);
 	}
 	free(name);
 	return rc;
@@ -155,9 +157,10 @@ static int run(int argc, char **argv)
 	if (rc != 0)
 		return rc < 0 ? EXIT_OK : rc;
 	if (c.nargs != 1)
-		return cli_error("show", EXIT_USAGE,
-		                 "expected one NAME[#I] or HASH (see ctask help "
-		                 "show)");
+		return cli_error(
+			"show", EXIT_USAGE,
+			"expected one NAME[#I] or HASH (see ctask help "
+			"show)");
 	cli_session ss;
 	if ((rc = cli_open(&ss, &c, false)) != 0)
 		return rc;
@@ -182,4 +185,4 @@ static int run(int argc, char **argv)
 }
 
 const cli_command cmd_show = {"show", "print a task's result as JSON", help,
-                              run};
+			      run};

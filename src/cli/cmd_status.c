@@ -34,7 +34,7 @@ static int on_opt(void *ud, int opt, const char *arg)
 }
 
 static void print_table(const ctask_graph *g, const size_t *c,
-                        const size_t *total)
+			const size_t *total)
 {
 	int w = 8;
 	for (size_t i = 0; i < ctask_graph_nnames(g); i++)
@@ -63,7 +63,7 @@ static void print_counts_json(const size_t *c)
 }
 
 static void print_json(const ctask_graph *g, const size_t *c,
-                       const size_t *total, size_t ntasks)
+		       const size_t *total, size_t ntasks)
 {
 	printf("{\"tasks\": %zu, \"functions\": [", ntasks);
 	for (size_t i = 0; i < ctask_graph_nnames(g); i++) {
@@ -88,12 +88,13 @@ static int run(int argc, char **argv)
 		{0},
 	};
 	cli_common c;
-	int rc = cli_parse(&cmd_status, argc, argv, opts, "", on_opt, &mode, &c);
+	int rc =
+		cli_parse(&cmd_status, argc, argv, opts, "", on_opt, &mode, &c);
 	if (rc != 0)
 		return rc < 0 ? EXIT_OK : rc;
 	if (c.nargs > 0)
 		return cli_error("status", EXIT_USAGE,
-		                 "unexpected argument '%s'", c.args[0]);
+				 "unexpected argument '%s'", c.args[0]);
 	cli_session ss;
 	if ((rc = cli_open(&ss, &c, false)) != 0)
 		return rc;
@@ -117,6 +118,7 @@ static int run(int argc, char **argv)
 	return EXIT_OK;
 }
 
-const cli_command cmd_status = {"status", "show how many tasks are done, per "
-                                          "function",
-                                help, run};
+const cli_command cmd_status = {"status",
+				"show how many tasks are done, per "
+				"function",
+				help, run};

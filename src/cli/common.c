@@ -58,8 +58,8 @@ static bool is_task_file(const char *s)
 enum { OPT_STORE = 1000, OPT_CFLAGS, OPT_LDFLAGS };
 
 int cli_parse(const cli_command *cmd, int argc, char **argv,
-              const struct option *extra, const char *extra_short,
-              cli_opt_fn fn, void *ud, cli_common *c)
+	      const struct option *extra, const char *extra_short,
+	      cli_opt_fn fn, void *ud, cli_common *c)
 {
 	static const struct option common[] = {
 		{"store", required_argument, NULL, OPT_STORE},
@@ -76,7 +76,8 @@ int cli_parse(const cli_command *cmd, int argc, char **argv,
 	if (ne)
 		memcpy(opts + nc, extra, ne * sizeof *extra);
 	char shorts[64];
-	snprintf(shorts, sizeof shorts, ":vh%s", extra_short ? extra_short : "");
+	snprintf(shorts, sizeof shorts, ":vh%s",
+		 extra_short ? extra_short : "");
 	memset(c, 0, sizeof *c);
 	c->cmd = cmd->name;
 	opterr = 0;
@@ -103,17 +104,17 @@ int cli_parse(const cli_command *cmd, int argc, char **argv,
 		case '?':
 			if (optopt)
 				return cli_error(cmd->name, EXIT_USAGE,
-				                 "unknown option '-%c' (see "
-				                 "ctask help %s)",
-				                 optopt, cmd->name);
+						 "unknown option '-%c' (see "
+						 "ctask help %s)",
+						 optopt, cmd->name);
 			return cli_error(cmd->name, EXIT_USAGE,
-			                 "unknown option '%s' (see ctask help "
-			                 "%s)",
-			                 argv[optind - 1], cmd->name);
+					 "unknown option '%s' (see ctask help "
+					 "%s)",
+					 argv[optind - 1], cmd->name);
 		case ':':
 			return cli_error(cmd->name, EXIT_USAGE,
-			                 "option '%s' needs an argument",
-			                 argv[optind - 1]);
+					 "option '%s' needs an argument",
+					 argv[optind - 1]);
 		default:
 			rc = fn ? fn(ud, opt, optarg) : EXIT_USAGE;
 		}
@@ -148,7 +149,7 @@ static char *default_store(const char *file)
 	size_t stem = dot ? (size_t)(dot - base) : strlen(base);
 	ctask_buf b = {0};
 	ctask_buf_printf(&b, "%.*s%.*s.ctaskdata", (int)(base - file), file,
-	                 (int)stem, base);
+			 (int)stem, base);
 	return (char *)b.p;
 }
 
@@ -156,14 +157,14 @@ static char *default_store(const char *file)
 static int open_store(cli_session *ss, bool create)
 {
 	ss->store_dir = ss->c->store ? ctask_xstrdup(ss->c->store)
-	                             : default_store(ss->c->file);
-	int rc = ctask_store_open(ss->store_dir, create ? CTASK_STORE_CREATE : 0,
-	                          &ss->store);
+				     : default_store(ss->c->file);
+	int rc = ctask_store_open(ss->store_dir,
+				  create ? CTASK_STORE_CREATE : 0, &ss->store);
 	if (rc == CTASK_ENOTFOUND && !create)
 		return 0;
 	if (rc < 0)
 		return cli_error(ss->c->cmd, cli_exit_code(rc), "%s",
-		                 ctask_error_last());
+				 ctask_error_last());
 	return 0;
 }
 
@@ -176,7 +177,7 @@ static int cache_plugin(cli_session *ss)
 	ctask_buf_free(&dir);
 	if (rc < 0)
 		return cli_error(ss->c->cmd, cli_exit_code(rc), "%s",
-		                 ctask_error_last());
+				 ctask_error_last());
 	return 0;
 }
 
@@ -184,8 +185,8 @@ static int load_graph(cli_session *ss)
 {
 	ctask_buf cache = {0};
 	ctask_plugin_opts po = {.cflags = ss->c->cflags,
-	                        .ldflags = ss->c->ldflags,
-	                        .verbose = ss->c->verbose};
+				.ldflags = ss->c->ldflags,
+				.verbose = ss->c->verbose};
 	if (ss->store) {
 		ctask_buf_printf(&cache, "%s/plugins", ss->store_dir);
 		po.cache_dir = (char *)cache.p;
@@ -194,14 +195,15 @@ static int load_graph(cli_session *ss)
 	ctask_buf_free(&cache);
 	if (rc < 0)
 		return cli_error(ss->c->cmd, cli_exit_code(rc), "%s",
-		                 ctask_error_last());
+				 ctask_error_last());
 	if (ss->store && (rc = cache_plugin(ss)) != 0)
 		return rc;
-	rc = ctask_graph_build(ctask_plugin_entry_of(ss->plugin)->graph, &ss->g);
+	rc = ctask_graph_build(ctask_plugin_entry_of(ss->plugin)->graph,
+			       &ss->g);
 	if (rc < 0)
 		return cli_error(ss->c->cmd, EXIT_TASKFILE,
-		                 "%s: building the graph failed: %s",
-		                 ss->c->file, ctask_error_last());
+				 "%s: building the graph failed: %s",
+				 ss->c->file, ctask_error_last());
 	return 0;
 }
 
@@ -213,11 +215,11 @@ int cli_open(cli_session *ss, cli_common *c, bool create)
 		c->file = default_file();
 	if (!c->file)
 		return cli_error(c->cmd, EXIT_TASKFILE,
-		                 "no task file given, and no ctaskfile.c or "
-		                 "ctaskfile.so in the current directory");
+				 "no task file given, and no ctaskfile.c or "
+				 "ctaskfile.so in the current directory");
 	if (access(c->file, R_OK) != 0)
 		return cli_error(c->cmd, EXIT_TASKFILE, "%s: %s", c->file,
-		                 strerror(errno));
+				 strerror(errno));
 	/* The store is checked before anything is compiled, and created only
 	 * after the task file has compiled and built its graph, so bad input
 	 * never leaves a new or changed store behind. */
@@ -233,7 +235,7 @@ int cli_open(cli_session *ss, cli_common *c, bool create)
 		int err = ctask_exec_states(ss->g, ss->store, NULL);
 		if (err < 0)
 			rc = cli_error(c->cmd, cli_exit_code(err), "%s",
-			               ctask_error_last());
+				       ctask_error_last());
 	}
 	if (rc != 0)
 		cli_close(ss);
@@ -263,7 +265,7 @@ char *cli_name_list(const ctask_graph *g)
 	ctask_buf_str(&b, "");
 	for (size_t i = 0; i < ctask_graph_nnames(g); i++)
 		ctask_buf_printf(&b, "%s%s", i ? ", " : "",
-		                 ctask_graph_name(g, i));
+				 ctask_graph_name(g, i));
 	return (char *)b.p;
 }
 

@@ -9,7 +9,7 @@
 #define CTASK_VERSION_STRING "0.1.0"
 
 static const cli_command *const commands[] = {
-	&cmd_execute, &cmd_status, &cmd_check,
+	&cmd_execute, &cmd_status,     &cmd_check,
 	&cmd_show,    &cmd_invalidate, &cmd_cleanup,
 };
 #define NCOMMANDS (sizeof commands / sizeof commands[0])
@@ -22,7 +22,7 @@ static void usage(FILE *f)
 	      f);
 	for (size_t i = 0; i < NCOMMANDS; i++)
 		fprintf(f, "  %-11s %s\n", commands[i]->name,
-		        commands[i]->summary);
+			commands[i]->summary);
 	fputs("  help        show the help of a command\n\n"
 	      "Run `ctask help COMMAND` for a command's options.\n",
 	      f);
@@ -45,8 +45,8 @@ static int help(int argc, char **argv)
 	const cli_command *c = find(argv[1]);
 	if (!c)
 		return cli_error("help", EXIT_USAGE,
-		                 "unknown command '%s' (see ctask help)",
-		                 argv[1]);
+				 "unknown command '%s' (see ctask help)",
+				 argv[1]);
 	cli_print_help(c, stdout);
 	return EXIT_OK;
 }
@@ -69,6 +69,6 @@ int main(int argc, char **argv)
 	const cli_command *c = find(name);
 	if (!c)
 		return cli_error(NULL, EXIT_USAGE,
-		                 "unknown command '%s' (see ctask help)", name);
+				 "unknown command '%s' (see ctask help)", name);
 	return c->run(argc - 1, argv + 1);
 }

@@ -10,11 +10,17 @@
  * access finds the task to fail. */
 static _Thread_local ctask_ctx *current;
 
-ctask_ctx *ctask_ctx_current(void) { return current; }
-void ctask_ctx_set_current(ctask_ctx *cx) { current = cx; }
+ctask_ctx *ctask_ctx_current(void)
+{
+	return current;
+}
+void ctask_ctx_set_current(ctask_ctx *cx)
+{
+	current = cx;
+}
 
 int ctask_ctx_run(ctask_ctx *cx, ctask_fn fn, const ctask_args *a,
-                  ctask_value **out)
+		  ctask_value **out)
 {
 	jmp_buf escape;
 	ctask_ctx *saved = current;
@@ -26,9 +32,10 @@ int ctask_ctx_run(ctask_ctx *cx, ctask_fn fn, const ctask_args *a,
 	if (setjmp(escape) == 0) {
 		ctask_value *v = fn(cx, a);
 		if (!v)
-			ctask_ctx_failf(cx, "%s: returned NULL without "
-			                    "ctask_fail",
-			                cx->name);
+			ctask_ctx_failf(cx,
+					"%s: returned NULL without "
+					"ctask_fail",
+					cx->name);
 		*out = v;
 	} else {
 		rc = CTASK_ETASKFAIL;
@@ -69,4 +76,7 @@ void *ctask_alloc(ctask_ctx *cx, size_t n)
 	return ctask_arena_alloc(cx->arena, n);
 }
 
-const char *ctask_ctx_name(const ctask_ctx *cx) { return cx->name; }
+const char *ctask_ctx_name(const ctask_ctx *cx)
+{
+	return cx->name;
+}

@@ -16,11 +16,11 @@
 #include <stdarg.h>
 
 struct ctask_ctx {
-	ctask_arena *arena;  /* owned by whoever set up the context */
-	const char *name;    /* function name for messages */
-	char *message;       /* failure message (arena), NULL if none */
-	jmp_buf *escape;     /* where failures jump; NULL: print and abort */
-	void *user;          /* for the code that set up the context */
+	ctask_arena *arena; /* owned by whoever set up the context */
+	const char *name;   /* function name for messages */
+	char *message;	    /* failure message (arena), NULL if none */
+	jmp_buf *escape;    /* where failures jump; NULL: print and abort */
+	void *user;	    /* for the code that set up the context */
 };
 
 /* Runs fn(cx, a) with failures caught. Returns 0 and sets *out, or
@@ -28,7 +28,7 @@ struct ctask_ctx {
  * cx->arena. Sets the thread's current context for the duration, so value
  * accessors can fail the task. */
 int ctask_ctx_run(ctask_ctx *cx, ctask_fn fn, const ctask_args *a,
-                  ctask_value **out);
+		  ctask_value **out);
 
 /* The context of the task running on this thread, or NULL. */
 ctask_ctx *ctask_ctx_current(void);

@@ -14,13 +14,16 @@ int ctask_error_set(int code, const char *fmt, ...)
 	return code;
 }
 
-const char *ctask_error_last(void) { return last_message; }
+const char *ctask_error_last(void)
+{
+	return last_message;
+}
 
 const char *ctask_strerror(int code)
 {
 	switch (code) {
-#define CTASK__ERRCASE(name, value, desc)                                     \
-	case value:                                                           \
+#define CTASK__ERRCASE(name, value, desc)                                      \
+	case value:                                                            \
 		return desc;
 		CTASK_ERRORS(CTASK__ERRCASE)
 #undef CTASK__ERRCASE

@@ -11,18 +11,18 @@
 #include "ctask.h"
 
 /* X(name, value, description) - the one list of error codes. */
-#define CTASK_ERRORS(X)                                                       \
-	X(OK, 0, "success")                                                   \
-	X(NOMEM, -1, "out of memory")                                         \
-	X(IO, -2, "I/O error")                                                \
-	X(USAGE, -3, "bad usage")                                             \
-	X(TASKFILE, -4, "bad task file")                                      \
-	X(STORE, -5, "bad store")                                             \
-	X(READONLY, -6, "store not writable")                                 \
-	X(CORRUPT, -7, "corrupt data")                                        \
-	X(NOTFOUND, -8, "not found")                                          \
-	X(TASKFAIL, -9, "task failed")                                        \
-	X(INVALID, -10, "invalid value")                                      \
+#define CTASK_ERRORS(X)                                                        \
+	X(OK, 0, "success")                                                    \
+	X(NOMEM, -1, "out of memory")                                          \
+	X(IO, -2, "I/O error")                                                 \
+	X(USAGE, -3, "bad usage")                                              \
+	X(TASKFILE, -4, "bad task file")                                       \
+	X(STORE, -5, "bad store")                                              \
+	X(READONLY, -6, "store not writable")                                  \
+	X(CORRUPT, -7, "corrupt data")                                         \
+	X(NOTFOUND, -8, "not found")                                           \
+	X(TASKFAIL, -9, "task failed")                                         \
+	X(INVALID, -10, "invalid value")                                       \
 	X(BUSY, -11, "store busy")
 
 enum {

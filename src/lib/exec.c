@@ -47,7 +47,7 @@ static int scan_one(void *ud, const ctask_record *r)
 		ss->orphans++;
 	else
 		t->state = r->state == CTASK_REC_DONE ? CTASK_S_DONE
-		                                      : CTASK_S_FAILED;
+						      : CTASK_S_FAILED;
 	return 0;
 }
 
@@ -78,7 +78,7 @@ int ctask_exec_states(ctask_graph *g, ctask_store *s, size_t *orphans)
 size_t *ctask_exec_count(const ctask_graph *g)
 {
 	size_t *c = ctask_xcalloc(ctask_graph_nnames(g) * CTASK_S_COUNT + 1,
-	                          sizeof *c);
+				  sizeof *c);
 	for (size_t i = 0; i < ctask_graph_size(g); i++) {
 		const ctask_task *t = ctask_graph_task(g, i);
 		c[t->name_id * CTASK_S_COUNT + t->state]++;
@@ -92,7 +92,7 @@ size_t *ctask_exec_count(const ctask_graph *g)
  * task arguments; they were verified when read, so a decoding error here
  * means a bug or a changed format, and fails the task. */
 static void build_args(ctask_ctx *cx, ctask_task *t, const ctask_slice *in,
-                       size_t nin, ctask_args *a)
+		       size_t nin, ctask_args *a)
 {
 	a->n = t->nargs;
 	a->v = ctask_arena_alloc(cx->arena, (t->nargs + 1) * sizeof *a->v);
@@ -100,23 +100,25 @@ static void build_args(ctask_ctx *cx, ctask_task *t, const ctask_slice *in,
 	for (uint32_t i = 0; i < t->nargs; i++) {
 		const ctask_garg *ga = &t->args[i];
 		const uint8_t *p = ga->u.cbor;
-		size_t n = ga->n, count = ga->kind == CTASK_GARG_LIST ? ga->n : 1;
-		ctask_value **items =
-			ctask_arena_alloc(cx->arena, (count + 1) * sizeof *items);
+		size_t n = ga->n,
+		       count = ga->kind == CTASK_GARG_LIST ? ga->n : 1;
+		ctask_value **items = ctask_arena_alloc(
+			cx->arena, (count + 1) * sizeof *items);
 		for (size_t j = 0; j < count; j++) {
 			if (ga->kind != CTASK_GARG_VALUE) {
 				if (k >= nin)
 					ctask_ctx_failf(cx, "%s: missing input",
-					                cx->name);
+							cx->name);
 				p = in[k].p, n = in[k].n, k++;
 			}
 			if (ctask_value_decode(cx->arena, p, n, &items[j]) < 0)
 				ctask_ctx_failf(cx, "%s: argument %u: %s",
-				                cx->name, i, ctask_error_last());
+						cx->name, i,
+						ctask_error_last());
 		}
 		a->v[i] = ga->kind == CTASK_GARG_LIST
-		                  ? ctask_make_list(cx, count, items)
-		                  : items[0];
+				  ? ctask_make_list(cx, count, items)
+				  : items[0];
 	}
 }
 
@@ -138,12 +140,12 @@ static ctask_value *run_body(ctask_ctx *cx, const ctask_args *unused)
 }
 
 void ctask_exec_task(const ctask_graph *g, ctask_task *t, const ctask_slice *in,
-                     size_t nin, ctask_outcome *out)
+		     size_t nin, ctask_outcome *out)
 {
 	run_input ri = {t, in, nin};
 	ctask_ctx cx = {.arena = ctask_arena_new(),
-	                .name = ctask_task_name(g, t),
-	                .user = &ri};
+			.name = ctask_task_name(g, t),
+			.user = &ri};
 	memset(out, 0, sizeof *out);
 	out->task = t;
 	out->started = ctask_now();
@@ -154,7 +156,8 @@ void ctask_exec_task(const ctask_graph *g, ctask_task *t, const ctask_slice *in,
 		ctask_value_encode(v, &out->result);
 	} else {
 		out->state = CTASK_REC_FAILED;
-		out->message = ctask_xstrdup(cx.message ? cx.message : "failed");
+		out->message =
+			ctask_xstrdup(cx.message ? cx.message : "failed");
 	}
 	out->duration = ctask_monotonic() - t0;
 	ctask_arena_free(cx.arena);
@@ -175,7 +178,7 @@ static size_t inproc_can_start(ctask_runner *r)
 }
 
 static int inproc_start(ctask_runner *r, ctask_task *t, const ctask_slice *in,
-                        size_t nin)
+			size_t nin)
 {
 	inproc_runner *ir = (inproc_runner *)r;
 	ctask_exec_task(ir->g, t, in, nin, &ir->done);
@@ -193,7 +196,10 @@ static int inproc_wait(ctask_runner *r, ctask_outcome *out)
 	return 0;
 }
 
-static void inproc_free(ctask_runner *r) { free(r); }
+static void inproc_free(ctask_runner *r)
+{
+	free(r);
+}
 
 ctask_runner *ctask_runner_inproc(const ctask_graph *g)
 {
@@ -223,18 +229,18 @@ typedef struct {
 	ctask_exec_stats *st;
 	FILE *log;
 	size_t n;
-	uint8_t *want;      /* malloc'd: targets and everything upstream */
+	uint8_t *want;	    /* malloc'd: targets and everything upstream */
 	uint32_t *pending;  /* malloc'd: inputs not done, per task */
 	uint32_t *rdep_off; /* malloc'd: reverse edges, CSR offsets */
 	uint32_t *rdeps;    /* malloc'd: reverse edges */
 	uint32_t *queue;    /* malloc'd: ready task ids */
 	size_t qhead, qlen, qcap;
-	int32_t *batch_idx;  /* malloc'd: index into batch, or -1 */
+	int32_t *batch_idx;   /* malloc'd: index into batch, or -1 */
 	ctask_outcome *batch; /* malloc'd: finished, not yet committed */
 	size_t nbatch, capbatch, batch_bytes;
 	double batch_t0;
 	ctask_buf inbuf, tmp; /* input bytes of the task being started */
-	size_t *offs;         /* malloc'd: input offsets into inbuf */
+	size_t *offs;	      /* malloc'd: input offsets into inbuf */
 	ctask_slice *slices;  /* malloc'd */
 	size_t cap_in;
 	bool stop;
@@ -253,7 +259,8 @@ static void push_ready(sched *sc, uint32_t id)
 {
 	if (sc->qlen == sc->qcap) {
 		sc->qcap = sc->qcap ? 2 * sc->qcap : 1024;
-		sc->queue = ctask_xrealloc(sc->queue, sc->qcap * sizeof *sc->queue);
+		sc->queue =
+			ctask_xrealloc(sc->queue, sc->qcap * sizeof *sc->queue);
 	}
 	sc->queue[sc->qlen++] = id;
 }
@@ -268,7 +275,8 @@ static void build_rdeps(sched *sc)
 	}
 	for (size_t i = 0; i < sc->n; i++)
 		sc->rdep_off[i + 1] += sc->rdep_off[i];
-	sc->rdeps = ctask_xmalloc((sc->rdep_off[sc->n] + 1) * sizeof *sc->rdeps);
+	sc->rdeps =
+		ctask_xmalloc((sc->rdep_off[sc->n] + 1) * sizeof *sc->rdeps);
 	uint32_t *fill = ctask_xcalloc(sc->n + 1, sizeof *fill);
 	for (size_t i = 0; i < sc->n; i++) {
 		ctask_task *t = ctask_graph_task(sc->g, i);
@@ -297,7 +305,7 @@ static void sched_init(sched *sc)
 		ctask_task *t = ctask_graph_task(sc->g, i);
 		sc->batch_idx[i] = -1;
 		CTASK_FOREACH_INPUT(t, d,
-		                    sc->pending[i] += d->state != CTASK_S_DONE);
+				    sc->pending[i] += d->state != CTASK_S_DONE);
 		if (!sc->want[i])
 			continue;
 		sc->st->wanted++;
@@ -389,8 +397,8 @@ static int fetch_inputs(sched *sc, ctask_task *t, size_t *nin)
 	CTASK_FOREACH_INPUT(t, d, {
 		if (k == sc->cap_in) {
 			sc->cap_in *= 2;
-			sc->offs = ctask_xrealloc(sc->offs, (sc->cap_in + 1) *
-			                                         sizeof *sc->offs);
+			sc->offs = ctask_xrealloc(
+				sc->offs, (sc->cap_in + 1) * sizeof *sc->offs);
 			sc->slices = ctask_xrealloc(
 				sc->slices, sc->cap_in * sizeof *sc->slices);
 		}
@@ -415,7 +423,7 @@ static int fetch_inputs(sched *sc, ctask_task *t, size_t *nin)
 	sc->offs[k] = sc->inbuf.len;
 	for (size_t i = 0; i < k; i++)
 		sc->slices[i] = (ctask_slice){sc->inbuf.p + sc->offs[i],
-		                              sc->offs[i + 1] - sc->offs[i]};
+					      sc->offs[i + 1] - sc->offs[i]};
 	*nin = k;
 	return 0;
 }
@@ -427,7 +435,7 @@ static int complete(sched *sc, ctask_outcome *oc)
 	if (sc->nbatch == sc->capbatch) {
 		sc->capbatch = sc->capbatch ? 2 * sc->capbatch : 256;
 		sc->batch = ctask_xrealloc(sc->batch,
-		                           sc->capbatch * sizeof *sc->batch);
+					   sc->capbatch * sizeof *sc->batch);
 	}
 	sc->batch_idx[t->id] = (int32_t)sc->nbatch;
 	sc->batch[sc->nbatch++] = *oc;
@@ -488,15 +496,15 @@ static int dispatch(sched *sc)
 }
 
 int ctask_exec_run(ctask_graph *g, ctask_store *s, ctask_runner *r,
-                   const ctask_exec_opts *o, ctask_exec_stats *st)
+		   const ctask_exec_opts *o, ctask_exec_stats *st)
 {
 	sched sc = {.g = g, .s = s, .r = r, .o = o, .st = st};
 	sc.log = o->log ? o->log : stderr;
 	memset(st, 0, sizeof *st);
 	st->ran_by_name = ctask_xcalloc(ctask_graph_nnames(g) + 1,
-	                                sizeof *st->ran_by_name);
+					sizeof *st->ran_by_name);
 	st->failed_by_name = ctask_xcalloc(ctask_graph_nnames(g) + 1,
-	                                   sizeof *st->failed_by_name);
+					   sizeof *st->failed_by_name);
 	sched_init(&sc);
 	int rc = 0;
 	for (;;) {

@@ -36,10 +36,10 @@ typedef struct {
 /* A finished task. The scheduler owns result and message (malloc'd). */
 typedef struct {
 	ctask_task *task;
-	int state;        /* CTASK_REC_DONE or CTASK_REC_FAILED */
+	int state;	  /* CTASK_REC_DONE or CTASK_REC_FAILED */
 	ctask_buf result; /* encoded value, when done */
-	char *message;    /* failure message, when failed */
-	double started;   /* unix time */
+	char *message;	  /* failure message, when failed */
+	double started;	  /* unix time */
 	double duration;  /* seconds */
 } ctask_outcome;
 
@@ -49,7 +49,7 @@ struct ctask_runner {
 	size_t (*can_start)(ctask_runner *r);
 	/* Starts t on inputs in[0..nin). Returns 0 or a CTASK_E* code. */
 	int (*start)(ctask_runner *r, ctask_task *t, const ctask_slice *in,
-	             size_t nin);
+		     size_t nin);
 	/* Waits for a started task to finish and fills *out. Returns 0, or
 	 * CTASK_ENOTFOUND when nothing is running. */
 	int (*wait)(ctask_runner *r, ctask_outcome *out);
@@ -62,20 +62,20 @@ ctask_runner *ctask_runner_inproc(const ctask_graph *g);
 /* Runs task t of g on its inputs in the calling process, catching
  * failures, and fills *out (the caller frees its result and message). */
 void ctask_exec_task(const ctask_graph *g, ctask_task *t, const ctask_slice *in,
-                     size_t nin, ctask_outcome *out);
+		     size_t nin, ctask_outcome *out);
 
 typedef struct {
 	const uint8_t *want; /* per task id: wanted targets; NULL = all */
-	bool keep_going;     /* after a failure, run what does not depend on it */
-	FILE *log;           /* failures and warnings; NULL = stderr */
+	bool keep_going; /* after a failure, run what does not depend on it */
+	FILE *log;	 /* failures and warnings; NULL = stderr */
 } ctask_exec_opts;
 
 typedef struct {
-	size_t wanted;       /* tasks needed (targets and their inputs) */
+	size_t wanted;	     /* tasks needed (targets and their inputs) */
 	size_t done_before;  /* of those, already done when the run began */
-	size_t ran;          /* tasks run to completion */
-	size_t failed;       /* tasks that failed in this run */
-	size_t not_run;      /* wanted, still not done at the end */
+	size_t ran;	     /* tasks run to completion */
+	size_t failed;	     /* tasks that failed in this run */
+	size_t not_run;	     /* wanted, still not done at the end */
 	size_t recomputed;   /* results found corrupt and recomputed */
 	size_t *ran_by_name; /* malloc'd, per name_id; free with _stats_free */
 	size_t *failed_by_name;
@@ -86,7 +86,7 @@ typedef struct {
  * ctask_exec_states. Returns 0 when the run completed (even if tasks
  * failed: see st->failed), or a CTASK_E* code for a store error. */
 int ctask_exec_run(ctask_graph *g, ctask_store *s, ctask_runner *r,
-                   const ctask_exec_opts *o, ctask_exec_stats *st);
+		   const ctask_exec_opts *o, ctask_exec_stats *st);
 void ctask_exec_stats_free(ctask_exec_stats *st);
 
 /* Seconds since the epoch, and a monotonic clock. */

@@ -10,7 +10,7 @@
 
 struct ctask_graph {
 	ctask_arena *arena; /* owns tasks, arguments and names */
-	ctask_ctx cx;       /* context for values made while building */
+	ctask_ctx cx;	    /* context for values made while building */
 	ctask_task **tasks; /* malloc'd vector, tasks in creation order */
 	size_t ntasks, cap;
 	uint32_t *slots; /* malloc'd open-addressing table: id + 1, 0 empty */
@@ -19,16 +19,25 @@ struct ctask_graph {
 	ctask_fn *name_fns;
 	size_t nnames;
 	ctask_buf scratch; /* reused for argument encodings */
-	ctask_buf key;     /* reused for the hash encoding */
+	ctask_buf key;	   /* reused for the hash encoding */
 };
 
-ctask_ctx *ctask_graph_ctx(ctask_graph *g) { return &g->cx; }
-size_t ctask_graph_size(const ctask_graph *g) { return g->ntasks; }
+ctask_ctx *ctask_graph_ctx(ctask_graph *g)
+{
+	return &g->cx;
+}
+size_t ctask_graph_size(const ctask_graph *g)
+{
+	return g->ntasks;
+}
 ctask_task *ctask_graph_task(const ctask_graph *g, size_t id)
 {
 	return g->tasks[id];
 }
-size_t ctask_graph_nnames(const ctask_graph *g) { return g->nnames; }
+size_t ctask_graph_nnames(const ctask_graph *g)
+{
+	return g->nnames;
+}
 const char *ctask_graph_name(const ctask_graph *g, size_t name_id)
 {
 	return g->names[name_id];
@@ -93,11 +102,13 @@ static uint32_t name_id(ctask_graph *g, ctask_fn fn, const char *name)
 			return (uint32_t)i;
 	for (size_t i = 0; i < g->nnames; i++)
 		if (strcmp(g->names[i], name) == 0)
-			ctask_ctx_failf(&g->cx, "two different functions are "
-			                        "both named %s", name);
+			ctask_ctx_failf(&g->cx,
+					"two different functions are "
+					"both named %s",
+					name);
 	g->names = ctask_xrealloc(g->names, (g->nnames + 1) * sizeof *g->names);
 	g->name_fns = ctask_xrealloc(g->name_fns,
-	                             (g->nnames + 1) * sizeof *g->name_fns);
+				     (g->nnames + 1) * sizeof *g->name_fns);
 	g->names[g->nnames] = ctask_arena_strdup(g->arena, name);
 	g->name_fns[g->nnames] = fn;
 	return (uint32_t)g->nnames++;
@@ -106,7 +117,7 @@ static uint32_t name_id(ctask_graph *g, ctask_fn fn, const char *name)
 /* Encodes a plain argument (not a task) as canonical CBOR into g->scratch.
  * Bad arguments fail graph building with a message naming the argument. */
 static void encode_plain(ctask_graph *g, const char *name, size_t i,
-                         const ctask_argspec *a)
+			 const ctask_argspec *a)
 {
 	ctask_value v = {.type = CTASK_T_NULL};
 	switch (a->kind) {
@@ -115,9 +126,10 @@ static void encode_plain(ctask_graph *g, const char *name, size_t i,
 		break;
 	case CTASK__ARG_UINT:
 		if (a->as.u > INT64_MAX)
-			ctask_ctx_failf(&g->cx, "%s: argument %zu (%" PRIu64
-			                        ") does not fit in int64",
-			                name, i, a->as.u);
+			ctask_ctx_failf(&g->cx,
+					"%s: argument %zu (%" PRIu64
+					") does not fit in int64",
+					name, i, a->as.u);
 		v.type = CTASK_T_INT, v.u.i = (int64_t)a->as.u;
 		break;
 	case CTASK__ARG_DOUBLE:
@@ -128,21 +140,24 @@ static void encode_plain(ctask_graph *g, const char *name, size_t i,
 		break;
 	case CTASK__ARG_STRING:
 		if (!a->as.s)
-			ctask_ctx_failf(&g->cx, "%s: argument %zu is a NULL "
-			                        "string",
-			                name, i);
+			ctask_ctx_failf(&g->cx,
+					"%s: argument %zu is a NULL "
+					"string",
+					name, i);
 		v.type = CTASK_T_STRING, v.u.s = a->as.s;
 		v.len = strlen(a->as.s);
 		if (!ctask_utf8_valid(v.u.s, v.len))
-			ctask_ctx_failf(&g->cx, "%s: argument %zu is not "
-			                        "valid UTF-8",
-			                name, i);
+			ctask_ctx_failf(&g->cx,
+					"%s: argument %zu is not "
+					"valid UTF-8",
+					name, i);
 		break;
 	case CTASK__ARG_VALUE:
 		if (!a->as.v)
-			ctask_ctx_failf(&g->cx, "%s: argument %zu is a NULL "
-			                        "value",
-			                name, i);
+			ctask_ctx_failf(&g->cx,
+					"%s: argument %zu is a NULL "
+					"value",
+					name, i);
 		g->scratch.len = 0;
 		ctask_value_encode(a->as.v, &g->scratch);
 		return;
@@ -153,26 +168,28 @@ static void encode_plain(ctask_graph *g, const char *name, size_t i,
 
 /* Builds the hash key of fn(args) in g->key, failing on NULL tasks. */
 static void build_key(ctask_graph *g, const char *name, size_t nargs,
-                      const ctask_argspec *args)
+		      const ctask_argspec *args)
 {
 	ctask_key_begin(&g->key, name, 0, nargs);
 	for (size_t i = 0; i < nargs; i++) {
 		const ctask_argspec *a = &args[i];
 		if (a->kind == CTASK__ARG_TASK) {
 			if (!a->as.t)
-				ctask_ctx_failf(&g->cx, "%s: argument %zu is "
-				                        "a NULL task",
-				                name, i);
+				ctask_ctx_failf(&g->cx,
+						"%s: argument %zu is "
+						"a NULL task",
+						name, i);
 			ctask_key_task(&g->key, &a->as.t->hash);
 		} else if (a->kind == CTASK__ARG_TASKLIST) {
 			if (!a->as.tl)
-				ctask_ctx_failf(&g->cx, "%s: argument %zu is "
-				                        "a NULL task list",
-				                name, i);
+				ctask_ctx_failf(&g->cx,
+						"%s: argument %zu is "
+						"a NULL task list",
+						name, i);
 			ctask_key_list(&g->key, a->as.tl->n);
 			for (size_t j = 0; j < a->as.tl->n; j++)
 				ctask_key_list_item(&g->key,
-				                    &a->as.tl->ts[j]->hash);
+						    &a->as.tl->ts[j]->hash);
 		} else {
 			encode_plain(g, name, i, a);
 			ctask_key_value(&g->key, g->scratch.p, g->scratch.len);
@@ -184,7 +201,7 @@ static void build_key(ctask_graph *g, const char *name, size_t nargs,
  * are encoded a second time rather than kept from build_key: that keeps the
  * common path (a task that already exists) free of copies. */
 static void store_args(ctask_graph *g, ctask_task *t, const char *name,
-                       const ctask_argspec *args)
+		       const ctask_argspec *args)
 {
 	t->args = ctask_arena_alloc(g->arena, t->nargs * sizeof *t->args);
 	for (uint32_t i = 0; i < t->nargs; i++) {
@@ -199,7 +216,8 @@ static void store_args(ctask_graph *g, ctask_task *t, const char *name,
 			ga->u.list = a->as.tl->ts;
 		} else {
 			encode_plain(g, name, i, a);
-			uint8_t *p = ctask_arena_alloc(g->arena, g->scratch.len);
+			uint8_t *p =
+				ctask_arena_alloc(g->arena, g->scratch.len);
 			memcpy(p, g->scratch.p, g->scratch.len);
 			ga->kind = CTASK_GARG_VALUE;
 			ga->n = (uint32_t)g->scratch.len;
@@ -209,11 +227,11 @@ static void store_args(ctask_graph *g, ctask_task *t, const char *name,
 }
 
 ctask_task *ctask__call(ctask_graph *g, ctask_fn fn, const char *name,
-                        size_t nargs, const ctask_argspec *args)
+			size_t nargs, const ctask_argspec *args)
 {
 	if (!fn)
 		ctask_ctx_failf(&g->cx, "ctask_call: %s is a NULL function",
-		                name);
+				name);
 	build_key(g, name, nargs, args);
 	ctask_hash h;
 	ctask_hash_bytes(g->key.p, g->key.len, &h);
@@ -238,9 +256,10 @@ ctask_tasklist *ctask_list(ctask_graph *g, ctask_task *const *ts, size_t n)
 	tl->ts = ctask_arena_alloc(g->arena, n * sizeof *tl->ts + 1);
 	for (size_t i = 0; i < n; i++) {
 		if (!ts[i])
-			ctask_ctx_failf(&g->cx, "ctask_list: task %zu of %zu "
-			                        "is NULL",
-			                i, n);
+			ctask_ctx_failf(&g->cx,
+					"ctask_list: task %zu of %zu "
+					"is NULL",
+					i, n);
 		tl->ts[i] = ts[i];
 	}
 	return tl;
@@ -267,8 +286,7 @@ int ctask_graph_build(ctask_graph_fn fn, ctask_graph **out)
 	ctask_ctx_set_current(&g->cx);
 	if (setjmp(escape) != 0) {
 		ctask_ctx_set_current(saved);
-		int rc = ctask_error_set(CTASK_ETASKFILE, "%s",
-		                         g->cx.message);
+		int rc = ctask_error_set(CTASK_ETASKFILE, "%s", g->cx.message);
 		ctask_graph_free(g);
 		return rc;
 	}

@@ -31,16 +31,16 @@ typedef struct {
 /* Scheduling state of a task, derived from the store. */
 enum {
 	CTASK_S_WAITING, /* some input is not done */
-	CTASK_S_READY,   /* inputs done, result missing */
+	CTASK_S_READY,	 /* inputs done, result missing */
 	CTASK_S_RUNNING, /* leased by an executor */
-	CTASK_S_DONE,    /* result stored */
-	CTASK_S_FAILED,  /* last run failed */
+	CTASK_S_DONE,	 /* result stored */
+	CTASK_S_FAILED,	 /* last run failed */
 	CTASK_S_COUNT
 };
 
 struct ctask_task {
 	ctask_hash hash;
-	uint32_t id;      /* creation order */
+	uint32_t id;	  /* creation order */
 	uint32_t name_id; /* index into the graph's function names */
 	uint32_t nargs;
 	uint8_t state; /* CTASK_S_*, set by ctask_exec_states */
@@ -71,18 +71,18 @@ const char *ctask_task_name(const ctask_graph *g, const ctask_task *t);
 
 /* Calls cb(ud, dep) for every task argument of t, list elements included,
  * in argument order (a task named twice is visited twice). */
-#define CTASK_FOREACH_INPUT(t, dep, body)                                     \
-	for (uint32_t ia_ = 0; ia_ < (t)->nargs; ia_++) {                     \
-		const ctask_garg *ga_ = &(t)->args[ia_];                      \
-		if (ga_->kind == CTASK_GARG_TASK) {                           \
-			ctask_task *dep = ga_->u.task;                        \
-			body;                                                 \
-		} else if (ga_->kind == CTASK_GARG_LIST) {                    \
-			for (uint32_t il_ = 0; il_ < ga_->n; il_++) {         \
-				ctask_task *dep = ga_->u.list[il_];           \
-				body;                                         \
-			}                                                     \
-		}                                                             \
+#define CTASK_FOREACH_INPUT(t, dep, body)                                      \
+	for (uint32_t ia_ = 0; ia_ < (t)->nargs; ia_++) {                      \
+		const ctask_garg *ga_ = &(t)->args[ia_];                       \
+		if (ga_->kind == CTASK_GARG_TASK) {                            \
+			ctask_task *dep = ga_->u.task;                         \
+			body;                                                  \
+		} else if (ga_->kind == CTASK_GARG_LIST) {                     \
+			for (uint32_t il_ = 0; il_ < ga_->n; il_++) {          \
+				ctask_task *dep = ga_->u.list[il_];            \
+				body;                                          \
+			}                                                      \
+		}                                                              \
 	}
 
 /* Marks (mark[id] = 1) everything upstream of the marked tasks. */

@@ -11,7 +11,10 @@ void ctask_hash_bytes(const void *p, size_t n, ctask_hash *out)
 	memcpy(out->b, c.digest, sizeof out->b);
 }
 
-uint64_t ctask_checksum(const void *p, size_t n) { return XXH3_64bits(p, n); }
+uint64_t ctask_checksum(const void *p, size_t n)
+{
+	return XXH3_64bits(p, n);
+}
 
 void ctask_hash_hex(const ctask_hash *h, char out[CTASK_HASH_HEX])
 {
@@ -56,7 +59,7 @@ int ctask_hash_cmp(const ctask_hash *a, const ctask_hash *b)
 enum { KEY_VALUE = 1, KEY_TASK = 2, KEY_LIST = 3 };
 
 void ctask_key_begin(ctask_buf *k, const char *name, uint64_t version,
-                     size_t nargs)
+		     size_t nargs)
 {
 	k->len = 0;
 	ctask_buf_append(k, CTASK_KEY_MAGIC, sizeof CTASK_KEY_MAGIC - 1);

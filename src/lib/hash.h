@@ -32,7 +32,7 @@ int ctask_hash_cmp(const ctask_hash *a, const ctask_hash *b);
  * value / task / list (+ list_item per element). See README, "Task hashes". */
 #define CTASK_KEY_MAGIC "ctask\x01" /* 5 bytes + encoding version 1 */
 void ctask_key_begin(ctask_buf *k, const char *name, uint64_t version,
-                     size_t nargs);
+		     size_t nargs);
 void ctask_key_value(ctask_buf *k, const uint8_t *cbor, size_t n);
 void ctask_key_task(ctask_buf *k, const ctask_hash *dep);
 void ctask_key_list(ctask_buf *k, size_t n);

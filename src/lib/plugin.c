@@ -17,11 +17,11 @@
 #include <unistd.h>
 
 struct ctask_plugin_handle {
-	void *dl;                   /* dlopen handle */
-	const ctask_plugin *entry;  /* inside dl */
-	char *so_path;              /* malloc'd: the file loaded */
-	char *tmp_dir;              /* malloc'd: temporary build dir, or NULL */
-	char *cache_name;           /* malloc'd: file name in a cache dir */
+	void *dl;		   /* dlopen handle */
+	const ctask_plugin *entry; /* inside dl */
+	char *so_path;		   /* malloc'd: the file loaded */
+	char *tmp_dir;		   /* malloc'd: temporary build dir, or NULL */
+	char *cache_name;	   /* malloc'd: file name in a cache dir */
 	bool compiled;
 };
 
@@ -92,7 +92,7 @@ static char *include_dir(void)
 /* Splits flags on whitespace into argv (no shell quoting: documented). The
  * words point into *copy, which the caller frees. */
 static void split_words(const char *flags, char **copy, char **argv,
-                        size_t *argc, size_t max)
+			size_t *argc, size_t max)
 {
 	*copy = ctask_xstrdup(flags ? flags : "");
 	for (char *save = NULL, *w = strtok_r(*copy, " \t\n", &save);
@@ -118,10 +118,11 @@ static void cfg_init(build_cfg *c, const ctask_plugin_opts *o)
 static int plugin_key(const char *src, const build_cfg *c, ctask_hash *out)
 {
 	ctask_buf b = {0};
-	ctask_buf_printf(&b, "ctask-plugin 1\nabi %d\ncc %s\ncflags %s\n"
-	                     "ldflags %s\n",
-	                 CTASK_ABI_VERSION, c->cc, c->cflags ? c->cflags : "",
-	                 c->ldflags ? c->ldflags : "");
+	ctask_buf_printf(&b,
+			 "ctask-plugin 1\nabi %d\ncc %s\ncflags %s\n"
+			 "ldflags %s\n",
+			 CTASK_ABI_VERSION, c->cc, c->cflags ? c->cflags : "",
+			 c->ldflags ? c->ldflags : "");
 	ctask_buf hdr = {0};
 	char *h = NULL;
 	size_t hl = strlen(c->incdir) + 16;
@@ -141,7 +142,7 @@ static int plugin_key(const char *src, const build_cfg *c, ctask_hash *out)
 
 /* Runs the compiler; its messages go straight to our stderr. */
 static int run_compiler(const char *src, const char *out, const build_cfg *c,
-                        bool verbose)
+			bool verbose)
 {
 	char *argv[256], *cf = NULL, *lf = NULL;
 	size_t argc = 0;
@@ -169,19 +170,19 @@ static int run_compiler(const char *src, const char *out, const build_cfg *c,
 	if (pid == 0) {
 		execvp(argv[0], argv);
 		fprintf(stderr, "ctask: cannot run compiler %s: %s\n", argv[0],
-		        strerror(errno));
+			strerror(errno));
 		_exit(127);
 	}
 	int st = 0;
 	if (pid < 0 || waitpid(pid, &st, 0) < 0)
 		rc = ctask_error_set(CTASK_EIO, "%s: cannot start %s: %s", src,
-		                     c->cc, strerror(errno));
+				     c->cc, strerror(errno));
 	else if (!WIFEXITED(st) || WEXITSTATUS(st) != 0)
 		rc = ctask_error_set(CTASK_ETASKFILE,
-		                     "%s: compilation failed (%s exited with "
-		                     "status %d)",
-		                     src, c->cc,
-		                     WIFEXITED(st) ? WEXITSTATUS(st) : -1);
+				     "%s: compilation failed (%s exited with "
+				     "status %d)",
+				     src, c->cc,
+				     WIFEXITED(st) ? WEXITSTATUS(st) : -1);
 	free(cf);
 	free(lf);
 	return rc;
@@ -193,24 +194,24 @@ static int load_so(ctask_plugin_handle *p, const char *display)
 	p->dl = dlopen(p->so_path, RTLD_NOW | RTLD_LOCAL);
 	if (!p->dl)
 		return ctask_error_set(CTASK_ETASKFILE, "%s: cannot load: %s",
-		                       display, dlerror());
+				       display, dlerror());
 	const ctask_plugin *e = dlsym(p->dl, "ctask_plugin_entry");
 	if (!e)
 		return ctask_error_set(CTASK_ETASKFILE,
-		                       "%s: no ctask_plugin_entry symbol (does "
-		                       "the task file use CTASK_GRAPH?)",
-		                       display);
+				       "%s: no ctask_plugin_entry symbol (does "
+				       "the task file use CTASK_GRAPH?)",
+				       display);
 	if (e->abi_version != CTASK_ABI_VERSION)
 		return ctask_error_set(CTASK_ETASKFILE,
-		                       "%s: built for ctask ABI version %u; "
-		                       "this ctask has ABI version %d (rebuild "
-		                       "it against this ctask.h)",
-		                       display, e->abi_version,
-		                       CTASK_ABI_VERSION);
+				       "%s: built for ctask ABI version %u; "
+				       "this ctask has ABI version %d (rebuild "
+				       "it against this ctask.h)",
+				       display, e->abi_version,
+				       CTASK_ABI_VERSION);
 	if (e->struct_size != sizeof(ctask_plugin) || !e->graph)
 		return ctask_error_set(CTASK_ETASKFILE,
-		                       "%s: ctask_plugin_entry is malformed",
-		                       display);
+				       "%s: ctask_plugin_entry is malformed",
+				       display);
 	p->entry = e;
 	return 0;
 }
@@ -223,7 +224,7 @@ static const char *hex_of(const ctask_hash *h, char hex[CTASK_HASH_HEX])
 
 /* Compiles src unless cache_dir already has it; sets p->so_path. */
 static int compile_or_find(ctask_plugin_handle *p, const char *src,
-                           const ctask_plugin_opts *o)
+			   const ctask_plugin_opts *o)
 {
 	build_cfg c;
 	cfg_init(&c, o);
@@ -231,7 +232,7 @@ static int compile_or_find(ctask_plugin_handle *p, const char *src,
 	int rc = plugin_key(src, &c, &key);
 	if (rc < 0) {
 		rc = ctask_error_set(CTASK_ENOTFOUND, "%s: cannot read: %s",
-		                     src, strerror(-rc));
+				     src, strerror(-rc));
 		goto done;
 	}
 	char hex[CTASK_HASH_HEX], *base = ctask_xstrdup(src);
@@ -253,10 +254,10 @@ static int compile_or_find(ctask_plugin_handle *p, const char *src,
 	const char *tmpdir = getenv("TMPDIR");
 	ctask_buf t = {0};
 	ctask_buf_printf(&t, "%s/ctask-build-XXXXXX",
-	                 tmpdir && *tmpdir ? tmpdir : "/tmp");
+			 tmpdir && *tmpdir ? tmpdir : "/tmp");
 	if (!mkdtemp((char *)t.p)) {
 		rc = ctask_error_set(CTASK_EIO, "cannot create %s: %s",
-		                     (char *)t.p, strerror(errno));
+				     (char *)t.p, strerror(errno));
 		ctask_buf_free(&t);
 		goto done;
 	}
@@ -272,16 +273,16 @@ done:
 }
 
 int ctask_plugin_open(const char *path, const ctask_plugin_opts *o,
-                      ctask_plugin_handle **out)
+		      ctask_plugin_handle **out)
 {
 	*out = NULL;
 	struct stat st;
 	if (stat(path, &st) != 0)
 		return ctask_error_set(CTASK_ENOTFOUND, "%s: %s", path,
-		                       strerror(errno));
+				       strerror(errno));
 	if (!S_ISREG(st.st_mode))
 		return ctask_error_set(CTASK_ENOTFOUND,
-		                       "%s: not a regular file", path);
+				       "%s: not a regular file", path);
 	ctask_plugin_handle *p = ctask_xcalloc(1, sizeof *p);
 	int rc;
 	if (ends_with(path, ".c")) {
@@ -290,13 +291,13 @@ int ctask_plugin_open(const char *path, const ctask_plugin_opts *o,
 		/* dlopen searches the library path for names without a '/'. */
 		ctask_buf b = {0};
 		ctask_buf_printf(&b, "%s%s", strchr(path, '/') ? "" : "./",
-		                 path);
+				 path);
 		p->so_path = (char *)b.p;
 		rc = 0;
 	} else {
 		rc = ctask_error_set(CTASK_ETASKFILE,
-		                     "%s: a task file must end in .c or .so",
-		                     path);
+				     "%s: a task file must end in .c or .so",
+				     path);
 	}
 	if (rc == 0)
 		rc = load_so(p, path);
@@ -324,7 +325,7 @@ static int copy_into(const char *from, const char *dir, const char *name)
 	ctask_buf_printf(&tmp, "%s/.tmp-%d-%s", dir, (int)getpid(), name);
 	ctask_buf_printf(&dst, "%s/%s", dir, name);
 	fd = open((char *)tmp.p, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
-	          0755);
+		  0755);
 	if (fd < 0 || write(fd, data.p, data.len) != (ssize_t)data.len ||
 	    fsync(fd) != 0 || rename((char *)tmp.p, (char *)dst.p) != 0) {
 		rc = -errno;
@@ -345,8 +346,9 @@ int ctask_plugin_cache(ctask_plugin_handle *p, const char *cache_dir)
 		return 0;
 	int rc = copy_into(p->so_path, cache_dir, p->cache_name);
 	if (rc < 0)
-		return ctask_error_set(CTASK_EIO, "cannot cache plugin in %s: %s",
-		                       cache_dir, strerror(-rc));
+		return ctask_error_set(CTASK_EIO,
+				       "cannot cache plugin in %s: %s",
+				       cache_dir, strerror(-rc));
 	return 0;
 }
 

@@ -15,15 +15,15 @@
 #include <stdbool.h>
 
 typedef struct {
-	const char *cc;        /* NULL: $CC, else "cc" */
+	const char *cc;	       /* NULL: $CC, else "cc" */
 	const char *cflags;    /* extra flags; NULL: $CTASK_CFLAGS */
 	const char *ldflags;   /* NULL: $CTASK_LDFLAGS */
 	const char *cache_dir; /* where compiled plugins are looked up (read
-	                          only; NULL: none). A new build goes to a
-	                          temporary directory; ctask_plugin_cache
-	                          moves it into a cache once the store is
-	                          known to be good. */
-	bool verbose;          /* print the compiler command */
+				  only; NULL: none). A new build goes to a
+				  temporary directory; ctask_plugin_cache
+				  moves it into a cache once the store is
+				  known to be good. */
+	bool verbose;	       /* print the compiler command */
 } ctask_plugin_opts;
 
 typedef struct ctask_plugin_handle ctask_plugin_handle;
@@ -36,7 +36,7 @@ typedef struct ctask_plugin_handle ctask_plugin_handle;
  * The caller owns *out and closes it with ctask_plugin_close (which unloads
  * the code: close it only after the graph is freed). */
 int ctask_plugin_open(const char *path, const ctask_plugin_opts *o,
-                      ctask_plugin_handle **out);
+		      ctask_plugin_handle **out);
 void ctask_plugin_close(ctask_plugin_handle *p); /* accepts NULL */
 
 const ctask_plugin *ctask_plugin_entry_of(const ctask_plugin_handle *p);

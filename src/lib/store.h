@@ -28,15 +28,15 @@ typedef enum { CTASK_REC_DONE = 1, CTASK_REC_FAILED = 2 } ctask_rec_state;
  * caller; for scan/get, valid until the callback returns / the next call. */
 typedef struct {
 	ctask_hash hash;
-	const char *name;      /* function name */
-	int state;             /* ctask_rec_state */
-	const uint8_t *data;   /* encoded value (done); NULL for scan */
-	uint64_t size;         /* bytes of the encoded value */
-	const char *message;   /* failure message (failed), else NULL */
-	double started;        /* unix time the task started */
-	double duration;       /* seconds */
-	const char *host;      /* host that computed it */
-	bool in_object;        /* stored in objects/ rather than inline */
+	const char *name;    /* function name */
+	int state;	     /* ctask_rec_state */
+	const uint8_t *data; /* encoded value (done); NULL for scan */
+	uint64_t size;	     /* bytes of the encoded value */
+	const char *message; /* failure message (failed), else NULL */
+	double started;	     /* unix time the task started */
+	double duration;     /* seconds */
+	const char *host;    /* host that computed it */
+	bool in_object;	     /* stored in objects/ rather than inline */
 } ctask_record;
 
 typedef struct ctask_store ctask_store;
@@ -65,7 +65,7 @@ int ctask_store_scan(ctask_store *s, ctask_scan_cb cb, void *ud);
  * s. Returns 0, CTASK_ENOTFOUND, or CTASK_ECORRUPT when the checksum does not
  * match or the object file is missing (message names the object file). */
 int ctask_store_get(ctask_store *s, const ctask_hash *h, ctask_record *rec,
-                    ctask_buf *data);
+		    ctask_buf *data);
 
 /* Writes n records in one transaction, replacing existing ones. Object files
  * are durable (written to a temporary name, fsynced, renamed, directory
@@ -76,6 +76,6 @@ int ctask_store_put(ctask_store *s, size_t n, const ctask_record *recs);
  * no remaining record refers to. Adds the bytes freed to *freed (may be NULL)
  * and the number of records deleted to *count (may be NULL). */
 int ctask_store_delete(ctask_store *s, size_t n, const ctask_hash *hs,
-                       uint64_t *count, uint64_t *freed);
+		       uint64_t *count, uint64_t *freed);
 
 #endif

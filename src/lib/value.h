@@ -37,11 +37,12 @@ struct ctask_value {
 		bool b;
 		int64_t i;
 		double d;
-		const char *s;       /* string (NUL-terminated) or bytes */
-		ctask_value **items; /* list items, or map keys then values:
-		                        for a map, items[k] is a string value and
-		                        items[len + k] its value, keys sorted */
-		void *data;          /* array elements, 16-byte aligned */
+		const char *s; /* string (NUL-terminated) or bytes */
+		ctask_value *
+			*items; /* list items, or map keys then values:
+				   for a map, items[k] is a string value and
+				   items[len + k] its value, keys sorted */
+		void *data;	/* array elements, 16-byte aligned */
 	} u;
 	size_t *shape; /* arrays only: ndim sizes */
 };
@@ -59,7 +60,7 @@ void ctask_value_encode(const ctask_value *v, ctask_buf *out);
 /* Decodes one value occupying exactly n bytes at p into arena a.
  * Returns 0, or CTASK_ECORRUPT (message says what was wrong). */
 int ctask_value_decode(ctask_arena *a, const uint8_t *p, size_t n,
-                       ctask_value **out);
+		       ctask_value **out);
 
 /* Writes v as JSON (arrays as {"dtype","shape","data"}, data omitted beyond
  * max_array_items elements; bytes as {"bytes": n, "hex": ...}). */

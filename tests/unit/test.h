@@ -22,43 +22,46 @@ typedef struct {
 } test_entry;
 
 #define TEST(name) static void test_##name(void)
-#define T(name) {#name, test_##name}
+#define T(name)                                                                \
+	{                                                                      \
+#name, test_##name                                             \
+	}
 
-#define TFAIL(...)                                                            \
-	do {                                                                  \
-		fprintf(stderr, "%s:%d: ", __FILE__, __LINE__);               \
-		fprintf(stderr, __VA_ARGS__);                                 \
-		fputc('\n', stderr);                                          \
-		exit(1);                                                      \
+#define TFAIL(...)                                                             \
+	do {                                                                   \
+		fprintf(stderr, "%s:%d: ", __FILE__, __LINE__);                \
+		fprintf(stderr, __VA_ARGS__);                                  \
+		fputc('\n', stderr);                                           \
+		exit(1);                                                       \
 	} while (0)
 
-#define ASSERT(c)                                                             \
-	do {                                                                  \
-		if (!(c))                                                     \
-			TFAIL("assertion failed: %s", #c);                    \
+#define ASSERT(c)                                                              \
+	do {                                                                   \
+		if (!(c))                                                      \
+			TFAIL("assertion failed: %s", #c);                     \
 	} while (0)
 
-#define ASSERT_INT(a, op, b)                                                  \
-	do {                                                                  \
-		long long a_ = (long long)(a), b_ = (long long)(b);           \
-		if (!(a_ op b_))                                              \
-			TFAIL("%s %s %s: %lld vs %lld", #a, #op, #b, a_, b_); \
+#define ASSERT_INT(a, op, b)                                                   \
+	do {                                                                   \
+		long long a_ = (long long)(a), b_ = (long long)(b);            \
+		if (!(a_ op b_))                                               \
+			TFAIL("%s %s %s: %lld vs %lld", #a, #op, #b, a_, b_);  \
 	} while (0)
 #define ASSERT_EQ(a, b) ASSERT_INT(a, ==, b)
 
-#define ASSERT_STR(a, b)                                                      \
-	do {                                                                  \
-		const char *a_ = (a), *b_ = (b);                              \
-		if (!a_ || !b_ || strcmp(a_, b_) != 0)                        \
-			TFAIL("%s == %s: \"%s\" vs \"%s\"", #a, #b,           \
-			      a_ ? a_ : "(null)", b_ ? b_ : "(null)");        \
+#define ASSERT_STR(a, b)                                                       \
+	do {                                                                   \
+		const char *a_ = (a), *b_ = (b);                               \
+		if (!a_ || !b_ || strcmp(a_, b_) != 0)                         \
+			TFAIL("%s == %s: \"%s\" vs \"%s\"", #a, #b,            \
+			      a_ ? a_ : "(null)", b_ ? b_ : "(null)");         \
 	} while (0)
 
-#define ASSERT_MEM(a, b, n)                                                   \
-	do {                                                                  \
-		if (memcmp((a), (b), (n)) != 0)                               \
-			TFAIL("%s and %s differ in %zu bytes", #a, #b,        \
-			      (size_t)(n));                                   \
+#define ASSERT_MEM(a, b, n)                                                    \
+	do {                                                                   \
+		if (memcmp((a), (b), (n)) != 0)                                \
+			TFAIL("%s and %s differ in %zu bytes", #a, #b,         \
+			      (size_t)(n));                                    \
 	} while (0)
 
 static int test_run_one(const test_entry *t)
@@ -75,13 +78,12 @@ static int test_run_one(const test_entry *t)
 	int ok = WIFEXITED(st) && WEXITSTATUS(st) == 0;
 	if (!ok && WIFSIGNALED(st))
 		fprintf(stderr, "%s: killed by signal %d\n", t->name,
-		        WTERMSIG(st));
+			WTERMSIG(st));
 	printf("%s %s\n", ok ? "ok  " : "FAIL", t->name);
 	return ok;
 }
 
-static int test_main(const test_entry *tests, size_t n, int argc,
-                     char **argv)
+static int test_main(const test_entry *tests, size_t n, int argc, char **argv)
 {
 	int passed = 0, failed = 0;
 	for (size_t i = 0; i < n; i++) {
@@ -100,12 +102,12 @@ static int test_main(const test_entry *tests, size_t n, int argc,
 	return failed ? 1 : 0;
 }
 
-#define TEST_MAIN(...)                                                        \
-	int main(int argc, char **argv)                                       \
-	{                                                                     \
-		static const test_entry tests[] = {__VA_ARGS__};              \
-		return test_main(tests, sizeof tests / sizeof tests[0], argc, \
-		                 argv);                                       \
+#define TEST_MAIN(...)                                                         \
+	int main(int argc, char **argv)                                        \
+	{                                                                      \
+		static const test_entry tests[] = {__VA_ARGS__};               \
+		return test_main(tests, sizeof tests / sizeof tests[0], argc,  \
+				 argv);                                        \
 	}
 
 #endif

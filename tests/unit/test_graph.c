@@ -28,7 +28,10 @@ static void hex_of(const ctask_task *t, char out[CTASK_HASH_HEX])
 	ctask_hash_hex(&t->hash, out);
 }
 
-static void build_f1(ctask_graph *g) { last = ctask_call(g, f, 1); }
+static void build_f1(ctask_graph *g)
+{
+	last = ctask_call(g, f, 1);
+}
 
 /* The definition, spelled out byte by byte for f(1). */
 TEST(hash_definition)
@@ -36,10 +39,10 @@ TEST(hash_definition)
 	ctask_graph *g = NULL;
 	ASSERT_EQ(ctask_graph_build(build_f1, &g), 0);
 	const uint8_t key[] = {'c', 't', 'a', 's', 'k', 1, /* magic, v1 */
-	                       1,   'f',                   /* name */
-	                       0,                          /* version */
-	                       1,                          /* nargs */
-	                       1,   1,   0x01};            /* value: CBOR 1 */
+			       1,   'f',		   /* name */
+			       0,			   /* version */
+			       1,			   /* nargs */
+			       1,   1,	 0x01};		   /* value: CBOR 1 */
 	XXH128_canonical_t c;
 	XXH128_canonicalFromHash(&c, XXH3_128bits(key, sizeof key));
 	ASSERT_MEM(last->hash.b, c.digest, 16);
@@ -62,7 +65,12 @@ static void build_pinned(ctask_graph *g)
 TEST(hash_pinned)
 {
 	static const char *want[] = {
-		"276cde358eba8c2d72d0d22bbe57ad71", "ecc96b3b78bee0ae995384fedb071c38", "d2dd582cad0b3bd2bfcefa6b5c0a0afd", "d4375755eef90ab9cd881a6359bd9ee6", "5a8f8ea7d7dd63c97df2623f5212b9f6", "aa1e94202648542cb01f3e9dcfff44b1",
+		"276cde358eba8c2d72d0d22bbe57ad71",
+		"ecc96b3b78bee0ae995384fedb071c38",
+		"d2dd582cad0b3bd2bfcefa6b5c0a0afd",
+		"d4375755eef90ab9cd881a6359bd9ee6",
+		"5a8f8ea7d7dd63c97df2623f5212b9f6",
+		"aa1e94202648542cb01f3e9dcfff44b1",
 	};
 	ctask_graph *g = NULL;
 	ASSERT_EQ(ctask_graph_build(build_pinned, &g), 0);
@@ -157,7 +165,10 @@ static void build_big_uint(ctask_graph *g)
 	ctask_call(g, f, (unsigned long long)UINT64_MAX);
 }
 
-static void build_bad_utf8(ctask_graph *g) { ctask_call(g, f, "\xff\xfe"); }
+static void build_bad_utf8(ctask_graph *g)
+{
+	ctask_call(g, f, "\xff\xfe");
+}
 
 static void build_graph_fail(ctask_graph *g)
 {
@@ -172,8 +183,9 @@ TEST(bad_arguments_fail_the_graph)
 	ASSERT_EQ(ctask_graph_build(build_null_task, &g), CTASK_ETASKFILE);
 	ASSERT_STR(ctask_error_last(), "g2: argument 1 is a NULL task");
 	ASSERT_EQ(ctask_graph_build(build_big_uint, &g), CTASK_ETASKFILE);
-	ASSERT_STR(ctask_error_last(),
-	           "f: argument 0 (18446744073709551615) does not fit in int64");
+	ASSERT_STR(
+		ctask_error_last(),
+		"f: argument 0 (18446744073709551615) does not fit in int64");
 	ASSERT_EQ(ctask_graph_build(build_bad_utf8, &g), CTASK_ETASKFILE);
 	ASSERT_STR(ctask_error_last(), "f: argument 0 is not valid UTF-8");
 	ASSERT_EQ(ctask_graph_build(build_graph_fail, &g), CTASK_ETASKFILE);
@@ -200,5 +212,5 @@ TEST(value_arguments_are_encoded)
 }
 
 TEST_MAIN(T(hash_definition), T(hash_pinned), T(identical_calls_are_one_task),
-          T(hash_is_a_merkle_tree), T(upstream_and_downstream_marks),
-          T(bad_arguments_fail_the_graph), T(value_arguments_are_encoded))
+	  T(hash_is_a_merkle_tree), T(upstream_and_downstream_marks),
+	  T(bad_arguments_fail_the_graph), T(value_arguments_are_encoded))
