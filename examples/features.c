@@ -56,7 +56,7 @@ static ctask_value *edges(ctask_ctx *cx, const ctask_args *a)
 	for (size_t y = 0; y < SIDE; y++)
 		for (size_t x = 1; x < SIDE; x++)
 			sum += fabs((double)px[y * SIDE + x] -
-			            px[y * SIDE + x - 1]);
+				    px[y * SIDE + x - 1]);
 	return ctask_double(cx, sum / (SIDE * (SIDE - 1)));
 }
 #endif
@@ -89,7 +89,7 @@ CTASK_GRAPH(g)
 	}
 #ifdef WITH_EDGES
 	ctask_call(g, summarise, "texture", ctask_list(g, tex, NIMAGES),
-	           "edges", ctask_list(g, edg, NIMAGES));
+		   "edges", ctask_list(g, edg, NIMAGES));
 #else
 	ctask_call(g, summarise, "texture", ctask_list(g, tex, NIMAGES));
 #endif

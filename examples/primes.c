@@ -1,4 +1,5 @@
-/* Run: ctask execute examples/primes.c && ctask show examples/primes.c sum_primes
+/* Run: ctask execute examples/primes.c && ctask show examples/primes.c
+ * sum_primes
  *
  * jug's demo in C: count the primes in 10 ranges, then add the counts up.
  */
@@ -38,6 +39,6 @@ CTASK_GRAPH(g)
 	ctask_task *parts[10];
 	for (int i = 0; i < 10; i++)
 		parts[i] = ctask_call(g, count_primes, i * 100000,
-		                      (i + 1) * 100000);
+				      (i + 1) * 100000);
 	ctask_call(g, sum_primes, ctask_list(g, parts, 10));
 }

@@ -345,6 +345,16 @@ typedef struct {
 		CTASK_ABI_VERSION, sizeof(ctask_plugin), ctask__graph};        \
 	static void ctask__graph(ctask_graph *g)
 
+/* A function run once in each worker process before its first task
+ * (CTASK_WORKER_INIT) or after its last (CTASK_WORKER_FINI): load a model
+ * or a table once per worker instead of once per task, and free it. Keep
+ * what it loads in static variables of the task file. */
+typedef void (*ctask_hook_fn)(void);
+#define CTASK_WORKER_INIT(fn)                                                  \
+	CTASK_EXTERN const ctask_hook_fn ctask_worker_init_hook = (fn)
+#define CTASK_WORKER_FINI(fn)                                                  \
+	CTASK_EXTERN const ctask_hook_fn ctask_worker_fini_hook = (fn)
+
 #ifdef __cplusplus
 }
 #endif

@@ -66,6 +66,10 @@ typedef struct {
  * code; the session is then already closed. */
 int cli_open(cli_session *ss, cli_common *c, bool create);
 void cli_close(cli_session *ss);
+/* Creates the store of an open session if it has none yet (after a first
+ * cli_open without create), and caches the compiled plugin in it. On error
+ * prints a line, closes the session and returns the exit code. */
+int cli_create_store(cli_session *ss);
 
 /* Prints "ctask CMD: message" on stderr and returns code. */
 int cli_error(const char *cmd, int code, const char *fmt, ...)

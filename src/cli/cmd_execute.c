@@ -10,35 +10,90 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static const char help[] =
 	"usage: ctask execute [FILE] [OPTIONS]\n\n"
 	"Runs every task of FILE whose result is not in the store, inputs "
-	"first.\nA task that failed before is retried. A .c FILE is compiled "
-	"first (and\ncached in the store until it or the flags change).\n\n"
+	"first,\nin parallel worker processes. A task that failed before is "
+	"retried. A .c\nFILE is compiled first (and cached in the store until "
+	"it or the flags\nchange). Several executors may share one store: "
+	"each task runs once.\n\n"
 	"Options:\n"
-	"  --target NAME    run only the tasks of function NAME and what they "
-	"need\n                   (may be repeated)\n"
-	"  -k, --keep-going after a failure, go on with the tasks that do not "
-	"need it\n" CLI_COMMON_HELP
+	"  -j, --jobs N       worker processes (default: the number of "
+	"cores)\n"
+	"  --target NAME      run only the tasks of function NAME and what "
+	"they need\n                     (may be repeated)\n"
+	"  -k, --keep-going   after a failure, go on with the tasks that do "
+	"not need it\n"
+	"  --retries N        try a failing task up to N more times "
+	"(default 0)\n"
+	"  --task-timeout S   kill a task that runs longer than S seconds\n"
+	"  --lease-ttl S      seconds before another executor may take over a "
+	"task\n                     whose executor stopped renewing it "
+	"(default 30)\n"
+	"  --grace S          after SIGINT/SIGTERM, seconds running tasks get "
+	"to\n                     finish before they are killed (default 5)\n"
+	"  -q, --quiet        no progress line\n" CLI_COMMON_HELP
 	"\nExit status: 0 when every wanted task is done, 1 when a task "
 	"failed or\ncould not run, 2 usage, 3 task file, 4 store, 5 I/O "
-	"error.\n";
+	"error, 130 after\nSIGINT, 143 after SIGTERM.\n";
 
 typedef struct {
 	const char *targets[64];
 	int ntargets;
-	bool keep_going;
+	ctask_exec_opts o;
+	bool quiet;
 } exec_args;
 
-enum { OPT_TARGET = 2000 };
+enum {
+	OPT_TARGET = 2000,
+	OPT_RETRIES,
+	OPT_TIMEOUT,
+	OPT_TTL,
+	OPT_GRACE,
+};
+
+/* Parses a number for option opt into *out; min is the smallest allowed. */
+static int number(const char *opt, const char *arg, double min, double *out)
+{
+	char *end;
+	double v = strtod(arg, &end);
+	if (!*arg || *end || !(v >= min) || v > 1e9)
+		return cli_error("execute", EXIT_USAGE,
+				 "%s '%s': expected a number of at least %g",
+				 opt, arg, min);
+	*out = v;
+	return 0;
+}
 
 static int on_opt(void *ud, int opt, const char *arg)
 {
 	exec_args *ea = ud;
-	if (opt == 'k') {
-		ea->keep_going = true;
+	double v = 0;
+	int rc = 0;
+	switch (opt) {
+	case 'k':
+		ea->o.keep_going = true;
 		return 0;
+	case 'q':
+		ea->quiet = true;
+		return 0;
+	case 'j':
+		rc = number("--jobs", arg, 1, &v);
+		ea->o.jobs = (int)v;
+		return rc;
+	case OPT_RETRIES:
+		rc = number("--retries", arg, 0, &v);
+		ea->o.retries = v > 100 ? 100 : (int)v;
+		return rc;
+	case OPT_TIMEOUT:
+		return number("--task-timeout", arg, 0.001,
+			      &ea->o.task_timeout);
+	case OPT_TTL:
+		return number("--lease-ttl", arg, 0.1, &ea->o.lease_ttl);
+	case OPT_GRACE:
+		return number("--grace", arg, 0, &ea->o.grace);
 	}
 	if (opt == OPT_TARGET) {
 		if (ea->ntargets == 64)
@@ -92,67 +147,127 @@ static void print_by_name(const ctask_graph *g, const size_t *counts)
 	}
 }
 
-static void summary(const cli_session *ss, const ctask_exec_stats *st,
-		    double secs)
+/* The closing summary: what ran, what was already done, what failed, what
+ * is left, the wall time and how busy the workers were. */
+static void summary(const cli_session *ss, const ctask_exec_opts *o,
+		    const ctask_exec_stats *st)
 {
-	if (st->ran == 0 && st->failed == 0 && st->not_run == 0) {
+	if (st->ran == 0 && st->failed == 0 && st->not_run == 0 &&
+	    !st->signal && st->wanted == st->done_before) {
 		printf("ctask: nothing to do: all %zu tasks are done\n",
 		       st->wanted);
 		return;
 	}
 	printf("ctask: ran %zu task%s in %.2f s", st->ran,
-	       st->ran == 1 ? "" : "s", secs);
+	       st->ran == 1 ? "" : "s", st->wall);
 	if (st->ran) {
 		printf(" (");
 		print_by_name(ss->g, st->ran_by_name);
 		printf(")");
 	}
 	printf("; %zu already done", st->done_before);
+	if (st->by_others)
+		printf("; %zu done by other executors", st->by_others);
 	if (st->failed) {
 		printf("; %zu failed (", st->failed);
 		print_by_name(ss->g, st->failed_by_name);
 		printf(")");
 	}
-	if (st->not_run)
-		printf("; %zu not run because an input failed", st->not_run);
+	if (st->retried)
+		printf("; %zu failed attempts retried", st->retried);
+	if (o->jobs > 0 && st->wall > 0)
+		printf("; CPU use %.0f%% of %d worker%s",
+		       100 * st->cpu / (st->wall * o->jobs), o->jobs,
+		       o->jobs == 1 ? "" : "s");
 	printf("\n");
+	if (st->recomputed)
+		printf("ctask: %zu corrupt or missing result%s recomputed\n",
+		       st->recomputed, st->recomputed == 1 ? "" : "s");
+	size_t left = st->not_run, blocked = st->blocked;
+	if (st->signal && left) {
+		printf("ctask: interrupted; %zu task%s not done (", left,
+		       left == 1 ? "" : "s");
+		print_by_name(ss->g, st->left_by_name);
+		printf(")\n");
+		return;
+	}
+	if (blocked)
+		printf("ctask: %zu task%s not run because an input failed\n",
+		       blocked, blocked == 1 ? "" : "s");
+	if (left > blocked)
+		printf("ctask: %zu task%s not run: the run stopped after a "
+		       "failure (use --keep-going to run them)\n",
+		       left - blocked, left - blocked == 1 ? "" : "s");
+}
+
+static void set_defaults(exec_args *ea, cli_session *ss)
+{
+	ctask_exec_opts *o = &ea->o;
+	if (o->jobs == 0) {
+		long n = sysconf(_SC_NPROCESSORS_ONLN);
+		o->jobs = n > 0 ? (int)n : 1;
+	}
+	if (o->lease_ttl == 0)
+		o->lease_ttl = CTASK_LEASE_TTL_DEFAULT;
+	if (o->grace < 0)
+		o->grace = CTASK_GRACE_DEFAULT;
+	o->progress = ea->quiet		      ? CTASK_PROGRESS_NONE
+		      : isatty(STDERR_FILENO) ? CTASK_PROGRESS_LINE
+					      : CTASK_PROGRESS_LINES;
+	o->worker_init =
+		ctask_plugin_hook(ss->plugin, "ctask_worker_init_hook");
+	o->worker_fini =
+		ctask_plugin_hook(ss->plugin, "ctask_worker_fini_hook");
+}
+
+static int exit_code(const ctask_exec_stats *st)
+{
+	if (st->signal)
+		return 128 + st->signal;
+	return st->failed || st->not_run ? EXIT_TASKS : EXIT_OK;
 }
 
 static int run(int argc, char **argv)
 {
-	exec_args ea = {0};
+	exec_args ea = {.o.grace = -1};
 	static const struct option opts[] = {
 		{"target", required_argument, NULL, OPT_TARGET},
 		{"keep-going", no_argument, NULL, 'k'},
+		{"jobs", required_argument, NULL, 'j'},
+		{"retries", required_argument, NULL, OPT_RETRIES},
+		{"task-timeout", required_argument, NULL, OPT_TIMEOUT},
+		{"lease-ttl", required_argument, NULL, OPT_TTL},
+		{"grace", required_argument, NULL, OPT_GRACE},
+		{"quiet", no_argument, NULL, 'q'},
 		{0},
 	};
 	cli_common c;
-	int rc =
-		cli_parse(&cmd_execute, argc, argv, opts, "k", on_opt, &ea, &c);
+	int rc = cli_parse(&cmd_execute, argc, argv, opts, "kqj:", on_opt, &ea,
+			   &c);
 	if (rc != 0)
 		return rc < 0 ? EXIT_OK : rc;
 	if (c.nargs > 0)
 		return cli_error("execute", EXIT_USAGE,
 				 "unexpected argument '%s'", c.args[0]);
 	cli_session ss;
-	if ((rc = cli_open(&ss, &c, true)) != 0)
+	if ((rc = cli_open(&ss, &c, false)) != 0)
 		return rc;
 	uint8_t *want = NULL;
-	if ((rc = targets_mask(&ss, &ea, &want)) != 0)
+	/* Bad targets are refused before a store is created. */
+	if ((rc = targets_mask(&ss, &ea, &want)) != 0 ||
+	    (rc = cli_create_store(&ss)) != 0)
 		goto done;
-	ctask_exec_opts o = {.want = want, .keep_going = ea.keep_going};
+	set_defaults(&ea, &ss);
+	ea.o.want = want;
 	ctask_exec_stats st;
-	ctask_runner *r = ctask_runner_inproc(ss.g);
-	double t0 = ctask_monotonic();
-	int err = ctask_exec_run(ss.g, ss.store, r, &o, &st);
-	r->free(r);
+	int err = ctask_exec_run(ss.g, ss.store, &ea.o, &st);
 	fflush(stderr);
-	summary(&ss, &st, ctask_monotonic() - t0);
+	summary(&ss, &ea.o, &st);
 	if (err < 0)
 		rc = cli_error("execute", cli_exit_code(err), "%s",
 			       ctask_error_last());
 	else
-		rc = st.failed || st.not_run ? EXIT_TASKS : EXIT_OK;
+		rc = exit_code(&st);
 	ctask_exec_stats_free(&st);
 done:
 	free(want);

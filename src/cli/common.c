@@ -156,8 +156,9 @@ static char *default_store(const char *file)
 /* Opens the store if it exists (or create). */
 static int open_store(cli_session *ss, bool create)
 {
-	ss->store_dir = ss->c->store ? ctask_xstrdup(ss->c->store)
-				     : default_store(ss->c->file);
+	if (!ss->store_dir)
+		ss->store_dir = ss->c->store ? ctask_xstrdup(ss->c->store)
+					     : default_store(ss->c->file);
 	int rc = ctask_store_open(ss->store_dir,
 				  create ? CTASK_STORE_CREATE : 0, &ss->store);
 	if (rc == CTASK_ENOTFOUND && !create)
@@ -226,17 +227,26 @@ int cli_open(cli_session *ss, cli_common *c, bool create)
 	int rc = open_store(ss, false);
 	if (rc == 0)
 		rc = load_graph(ss);
-	if (rc == 0 && !ss->store && create) {
-		rc = open_store(ss, true);
-		if (rc == 0)
-			rc = cache_plugin(ss);
-	}
+	if (rc == 0 && create)
+		rc = cli_create_store(ss);
 	if (rc == 0) {
 		int err = ctask_exec_states(ss->g, ss->store, NULL);
 		if (err < 0)
 			rc = cli_error(c->cmd, cli_exit_code(err), "%s",
 				       ctask_error_last());
 	}
+	if (rc != 0)
+		cli_close(ss);
+	return rc;
+}
+
+int cli_create_store(cli_session *ss)
+{
+	if (ss->store)
+		return 0;
+	int rc = open_store(ss, true);
+	if (rc == 0)
+		rc = cache_plugin(ss);
 	if (rc != 0)
 		cli_close(ss);
 	return rc;

@@ -43,21 +43,64 @@ typedef struct {
 	double duration;  /* seconds */
 } ctask_outcome;
 
+/* What a runner reports back to whoever started the tasks. */
+typedef struct {
+	void *ud;
+	/* A task ran to the end (done or failed); the callee takes over the
+	 * outcome's result and message. */
+	void (*finished)(void *ud, ctask_outcome *oc);
+	/* A started task was not run to the end through no fault of its own
+	 * (its worker was stopped, or died in another task): run it again. */
+	void (*returned)(void *ud, ctask_task *t);
+} ctask_runner_events;
+
 typedef struct ctask_runner ctask_runner;
 struct ctask_runner {
 	/* How many more tasks could start now. */
 	size_t (*can_start)(ctask_runner *r);
-	/* Starts t on inputs in[0..nin). Returns 0 or a CTASK_E* code. */
+	/* Starts (or queues) t on inputs in[0..nin), which it copies.
+	 * Returns 0 or a CTASK_E* code. */
 	int (*start)(ctask_runner *r, ctask_task *t, const ctask_slice *in,
 		     size_t nin);
-	/* Waits for a started task to finish and fills *out. Returns 0, or
-	 * CTASK_ENOTFOUND when nothing is running. */
-	int (*wait)(ctask_runner *r, ctask_outcome *out);
+	/* Sends what start() queued. */
+	void (*flush)(ctask_runner *r);
+	/* Tasks started and not yet finished or returned. */
+	size_t (*running)(ctask_runner *r);
+	/* Lets the current tasks finish and returns the rest (now: kills the
+	 * workers at once and returns every task they had). */
+	void (*stop)(ctask_runner *r, bool now);
+	/* Waits for the workers to exit and frees the runner. */
 	void (*free)(ctask_runner *r);
+	ctask_runner_events ev;
 };
 
-/* A runner that runs each task in this process, one at a time. */
-ctask_runner *ctask_runner_inproc(const ctask_graph *g);
+/* A runner that runs each task in this process, at once, inside start().
+ * For embedding and tests: a crash in a task crashes the caller. */
+ctask_runner *ctask_runner_inproc(const ctask_graph *g, ctask_runner_events ev);
+
+/* Hooks run once in each worker process, before its first task and after
+ * its last (CTASK_WORKER_INIT / CTASK_WORKER_FINI); may be NULL. */
+typedef struct {
+	int jobs;	     /* worker processes */
+	double task_timeout; /* seconds; 0: none */
+	void (*worker_init)(void);
+	void (*worker_fini)(void);
+} ctask_pool_opts;
+
+typedef struct uv_loop_s uv_loop_t;
+
+/* A runner with o->jobs worker processes forked from this one (so they
+ * share the loaded plugin and the graph copy-on-write), driven by loop.
+ * Tasks go to the workers in batches and come back in batches. A task that
+ * crashes or exits its worker, or runs past the timeout, fails with the
+ * signal or status, and a new worker takes the dead one's place. Returns
+ * NULL with an error set if no worker could be started. */
+ctask_runner *ctask_runner_pool(const ctask_graph *g, uv_loop_t *loop,
+				const ctask_pool_opts *o,
+				ctask_runner_events ev);
+/* CPU seconds (user + system) used by the pool's workers that have exited
+ * so far, from getrusage(RUSAGE_CHILDREN). */
+double ctask_pool_cpu_seconds(void);
 
 /* Runs task t of g on its inputs in the calling process, catching
  * failures, and fills *out (the caller frees its result and message). */
@@ -67,26 +110,51 @@ void ctask_exec_task(const ctask_graph *g, ctask_task *t, const ctask_slice *in,
 typedef struct {
 	const uint8_t *want; /* per task id: wanted targets; NULL = all */
 	bool keep_going; /* after a failure, run what does not depend on it */
-	FILE *log;	 /* failures and warnings; NULL = stderr */
+	FILE *log;	 /* failures, warnings, progress; NULL = stderr */
+	int jobs;	 /* worker processes; 0: run in this process */
+	int retries;	 /* extra attempts for a failing task */
+	double task_timeout; /* seconds; 0: none (needs jobs > 0) */
+	double lease_ttl;    /* seconds a lease lives without a heartbeat */
+	double grace;	     /* after SIGINT/SIGTERM, seconds to finish */
+	int progress;	     /* CTASK_PROGRESS_* */
+	void (*worker_init)(void);
+	void (*worker_fini)(void);
 } ctask_exec_opts;
+
+enum {
+	CTASK_PROGRESS_NONE,
+	CTASK_PROGRESS_LINE,  /* one live line (a terminal) */
+	CTASK_PROGRESS_LINES, /* a line every few seconds (a log) */
+};
+
+#define CTASK_LEASE_TTL_DEFAULT 30.0
+#define CTASK_GRACE_DEFAULT 5.0
 
 typedef struct {
 	size_t wanted;	     /* tasks needed (targets and their inputs) */
 	size_t done_before;  /* of those, already done when the run began */
 	size_t ran;	     /* tasks run to completion */
 	size_t failed;	     /* tasks that failed in this run */
-	size_t not_run;	     /* wanted, still not done at the end */
+	size_t not_run;	     /* wanted, not done, not failed at the end */
+	size_t blocked;	     /* of those, the ones with a failed input */
 	size_t recomputed;   /* results found corrupt and recomputed */
+	size_t by_others;    /* finished by other executors meanwhile */
+	size_t retried;	     /* failed attempts that were tried again */
+	int signal;	     /* SIGINT or SIGTERM that stopped the run, or 0 */
+	double wall;	     /* seconds */
+	double cpu;	     /* CPU seconds used by the workers */
 	size_t *ran_by_name; /* malloc'd, per name_id; free with _stats_free */
 	size_t *failed_by_name;
+	size_t *left_by_name; /* wanted and not done at the end */
 } ctask_exec_stats;
 
 /* Runs every wanted task that is not done, in dependency order, and records
- * each result or failure in s. Task states must have been set with
- * ctask_exec_states. Returns 0 when the run completed (even if tasks
- * failed: see st->failed), or a CTASK_E* code for a store error. */
-int ctask_exec_run(ctask_graph *g, ctask_store *s, ctask_runner *r,
-		   const ctask_exec_opts *o, ctask_exec_stats *st);
+ * each result or failure in s, under a lease so that other executors on the
+ * same store never run the same task. Task states must have been set with
+ * ctask_exec_states. Returns 0 when the run ended (even if tasks failed or
+ * a signal stopped it: see st), or a CTASK_E* code for a store error. */
+int ctask_exec_run(ctask_graph *g, ctask_store *s, const ctask_exec_opts *o,
+		   ctask_exec_stats *st);
 void ctask_exec_stats_free(ctask_exec_stats *st);
 
 /* Seconds since the epoch, and a monotonic clock. */

@@ -29,6 +29,12 @@ const ctask_plugin *ctask_plugin_entry_of(const ctask_plugin_handle *p)
 {
 	return p->entry;
 }
+ctask_hook_fn ctask_plugin_hook(const ctask_plugin_handle *p, const char *name)
+{
+	const ctask_hook_fn *h = dlsym(p->dl, name);
+	return h ? *h : NULL;
+}
+
 const char *ctask_plugin_so_path(const ctask_plugin_handle *p)
 {
 	return p->so_path;

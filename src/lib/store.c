@@ -4,9 +4,13 @@
  */
 #include "store_impl.h"
 
+#include "arena.h"
 #include "error.h"
 
+#include <math.h>
 #include <stddef.h>
+#include <stdlib.h>
+#include <time.h>
 
 int ctask_store_open(const char *dir, int flags, ctask_store **out)
 {
@@ -22,10 +26,14 @@ int ctask_store_open(const char *dir, int flags, ctask_store **out)
 	return ctask_store__sqlite_ops.open(dir, flags, out);
 }
 
+/* Frees the executor copies (store.c's), then the backend's handle. */
 void ctask_store_close(ctask_store *s)
 {
-	if (s)
-		s->ops->close(s);
+	if (!s)
+		return;
+	free(s->owner);
+	free(s->host);
+	s->ops->close(s);
 }
 
 const char *ctask_store_path(const ctask_store *s)
@@ -74,4 +82,115 @@ int ctask_store_delete(ctask_store *s, size_t n, const ctask_hash *hs,
 	if (n == 0)
 		return 0;
 	return s->ops->delete (s, n, hs, count, freed);
+}
+
+double ctask_store__now(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* ---- executors and leases ---------------------------------------------- */
+
+/* Returns 0 if e names an executor, else CTASK_EUSAGE (message names
+ * what, the calling function). */
+static int check_executor(const ctask_executor *e, const char *what)
+{
+	if (!e || !e->owner || !*e->owner)
+		return ctask_error_set(CTASK_EUSAGE, "store %s: no executor",
+				       what);
+	return 0;
+}
+
+/* Returns 0 if ttl is a usable lease duration (> 0, finite). */
+static int check_ttl(double ttl, const char *what)
+{
+	if (!(ttl > 0) || !isfinite(ttl))
+		return ctask_error_set(CTASK_EUSAGE,
+				       "store %s: bad lease ttl %g", what, ttl);
+	return 0;
+}
+
+int ctask_store_executor_begin(ctask_store *s, const ctask_executor *e)
+{
+	int rc = check_executor(e, "executor begin");
+	return rc ? rc : s->ops->executor_begin(s, e);
+}
+
+int ctask_store_executor_end(ctask_store *s, const ctask_executor *e,
+			     uint64_t done, uint64_t failed)
+{
+	int rc = check_executor(e, "executor end");
+	return rc ? rc : s->ops->executor_end(s, e, done, failed);
+}
+
+int ctask_store_lease(ctask_store *s, const ctask_executor *e, double ttl,
+		      size_t n, const ctask_hash *hs, uint8_t *out,
+		      double *expires)
+{
+	int rc;
+	if ((rc = check_executor(e, "lease")) || (rc = check_ttl(ttl, "lease")))
+		return rc;
+	if (n == 0)
+		return 0;
+	return s->ops->lease(s, e, ttl, n, hs, out, expires);
+}
+
+int ctask_store_heartbeat(ctask_store *s, const ctask_executor *e, double ttl,
+			  uint64_t done)
+{
+	int rc;
+	if ((rc = check_executor(e, "heartbeat")) ||
+	    (rc = check_ttl(ttl, "heartbeat")))
+		return rc;
+	return s->ops->heartbeat(s, e, ttl, done);
+}
+
+int ctask_store_release(ctask_store *s, const ctask_executor *e, size_t n,
+			const ctask_hash *hs)
+{
+	int rc = check_executor(e, "release");
+	return rc ? rc : s->ops->release(s, e, n, hs);
+}
+
+/* Replaces the copies in the head; the backend reads them in put and
+ * attempt. */
+void ctask_store_set_executor(ctask_store *s, const ctask_executor *e)
+{
+	free(s->owner);
+	free(s->host);
+	s->owner = e && e->owner ? ctask_xstrdup(e->owner) : NULL;
+	s->host = e && e->owner && e->host ? ctask_xstrdup(e->host) : NULL;
+}
+
+int ctask_store_leases(ctask_store *s,
+		       int (*cb)(void *ud, const ctask_lease *l), void *ud)
+{
+	return s->ops->leases(s, cb, ud);
+}
+
+int ctask_store_executors(ctask_store *s,
+			  int (*cb)(void *ud, const ctask_executor_rec *r),
+			  void *ud)
+{
+	return s->ops->executors(s, cb, ud);
+}
+
+/* ---- attempts ----------------------------------------------------------- */
+
+int ctask_store_attempt(ctask_store *s, const ctask_hash *h, const char *name,
+			int attempt, const char *message, double started,
+			double duration)
+{
+	if (!name)
+		return ctask_error_set(CTASK_EINVALID,
+				       "store attempt: no task name");
+	return s->ops->attempt(s, h, name, attempt, message, started, duration);
+}
+
+int ctask_store_attempts(ctask_store *s, const ctask_hash *h, int *count)
+{
+	*count = 0;
+	return s->ops->attempts(s, h, count);
 }

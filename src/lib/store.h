@@ -9,6 +9,18 @@
  * Results are keyed by task hash. A record is either done (it has the
  * encoded value) or failed (it has a message). Every blob carries a checksum
  * that is verified on read.
+ *
+ * Several executors (processes, possibly on several hosts) may share one
+ * store and coordinate only through it (DESIGN.md §5): each records itself
+ * (executor_begin/end), runs only the tasks it holds a lease on, renews its
+ * leases with a heartbeat, and releases them as it puts their results. A
+ * lease whose owner stopped renewing it expires and is taken over.
+ *
+ * Time. "now" is the wall clock (CLOCK_REALTIME) of the host making the
+ * call, in unix seconds: lease expiries written by one host are compared
+ * with another host's clock. Hosts sharing a store need synchronised clocks
+ * (NTP); a skew of s seconds shortens or lengthens other hosts' leases by s,
+ * so keep the lease ttl well above the worst skew.
  */
 #ifndef CTASK_STORE_H
 #define CTASK_STORE_H
@@ -67,15 +79,127 @@ int ctask_store_scan(ctask_store *s, ctask_scan_cb cb, void *ud);
 int ctask_store_get(ctask_store *s, const ctask_hash *h, ctask_record *rec,
 		    ctask_buf *data);
 
-/* Writes n records in one transaction, replacing existing ones. Object files
- * are durable (written to a temporary name, fsynced, renamed, directory
- * fsynced) before the transaction commits. */
+/* Writes n records in one transaction, replacing existing ones, each
+ * stamped with the time it was recorded (see ctask_store_lease, FAILED).
+ * Object files are durable (written to a temporary name, fsynced, renamed,
+ * directory fsynced) before the transaction commits. With an executor set
+ * (ctask_store_set_executor), also releases its leases on the hashes
+ * written, in the same transaction. */
 int ctask_store_put(ctask_store *s, size_t n, const ctask_record *recs);
 
-/* Deletes the records of n hashes in one transaction, and the object files
- * no remaining record refers to. Adds the bytes freed to *freed (may be NULL)
- * and the number of records deleted to *count (may be NULL). */
+/* Deletes the records of n hashes in one transaction, with their recorded
+ * attempts, and the object files no remaining record refers to. Adds the
+ * bytes freed to *freed (may be NULL) and the number of records deleted to
+ * *count (may be NULL). Leases are never touched: a task being deleted may
+ * be running under a live lease. */
 int ctask_store_delete(ctask_store *s, size_t n, const ctask_hash *hs,
 		       uint64_t *count, uint64_t *freed);
+
+/* ---- executors and leases ---------------------------------------------- */
+
+/* An executor's identity. owner is unique ("host:pid:start-time"). The
+ * strings are borrowed from the caller for the duration of each call. */
+typedef struct {
+	const char *owner;
+	const char *host;
+	int pid;
+	double started; /* unix time */
+} ctask_executor;
+
+/* Outcome of trying to lease one task (ctask_store_lease's out[i]). */
+enum {
+	CTASK_LEASE_TAKEN,  /* the lease is now the caller's: run the task */
+	CTASK_LEASE_HELD,   /* another executor holds an unexpired lease */
+	CTASK_LEASE_DONE,   /* a done result exists */
+	CTASK_LEASE_FAILED, /* a failure was recorded during the caller's run */
+};
+
+/* Records e as live in the executors table (replacing an older record of
+ * the same owner): heartbeat = now, not finished, counts 0. */
+int ctask_store_executor_begin(ctask_store *s, const ctask_executor *e);
+
+/* Marks e finished (finished = heartbeat = now) with its counts, and
+ * releases all its leases, in one transaction. */
+int ctask_store_executor_end(ctask_store *s, const ctask_executor *e,
+			     uint64_t done, uint64_t failed);
+
+/* Tries to lease n tasks for e, in one transaction. For each hash i, out[i]
+ * is:
+ *   DONE   a done result exists (someone finished it);
+ *   FAILED a failed result exists that was recorded (put) at or after
+ *          e->started: someone failed it during this run. An older failure
+ *          is retried, i.e. TAKEN;
+ *   HELD   another owner holds an unexpired lease;
+ *   TAKEN  otherwise: the lease is now e's (inserted, or replacing an
+ *          expired one), expires = now + ttl. A lease e already holds is
+ *          renewed and reported TAKEN.
+ * expires (may be NULL) gets, per hash, the lease's expiry for TAKEN and
+ * HELD, and 0 for DONE and FAILED. ttl must be > 0. On error nothing is
+ * leased and out is undefined. */
+int ctask_store_lease(ctask_store *s, const ctask_executor *e, double ttl,
+		      size_t n, const ctask_hash *hs, uint8_t *out,
+		      double *expires);
+
+/* Renews every lease e holds (expires = now + ttl) and e's heartbeat,
+ * recording done (tasks done so far); one statement each, one
+ * transaction. */
+int ctask_store_heartbeat(ctask_store *s, const ctask_executor *e, double ttl,
+			  uint64_t done);
+
+/* Releases e's leases on n hashes (n == 0: all of e's leases), in one
+ * transaction. Never touches other owners' leases; a hash e holds no lease
+ * on is not an error. */
+int ctask_store_release(ctask_store *s, const ctask_executor *e, size_t n,
+			const ctask_hash *hs);
+
+/* Makes put release the putting executor's leases on the hashes it writes,
+ * in put's transaction, and gives attempt its host and owner (NULL: no
+ * executor; put then releases nothing). The store keeps copies of e->owner
+ * and e->host, freed by ctask_store_close or the next call. */
+void ctask_store_set_executor(ctask_store *s, const ctask_executor *e);
+
+/* One lease, for status. Strings are valid during the callback. */
+typedef struct {
+	ctask_hash hash;
+	const char *owner, *host;
+	int pid;
+	double started; /* when owner took the lease (kept on renewal) */
+	double expires;
+} ctask_lease;
+
+/* Calls cb for every lease (expired ones too; compare expires with the
+ * time), ordered by hash. Stops early and returns cb's value if it is
+ * non-zero. cb must not call ctask_store_leases on s. */
+int ctask_store_leases(ctask_store *s,
+		       int (*cb)(void *ud, const ctask_lease *l), void *ud);
+
+/* One executor record, for status. Strings are valid during the callback. */
+typedef struct {
+	const char *owner, *host;
+	int pid;
+	double started, heartbeat;
+	double finished; /* 0 while live (or killed: see heartbeat) */
+	uint64_t done, failed;
+} ctask_executor_rec;
+
+/* Calls cb for every executor record, oldest first; stops early as
+ * ctask_store_leases does. */
+int ctask_store_executors(ctask_store *s,
+			  int (*cb)(void *ud, const ctask_executor_rec *r),
+			  void *ud);
+
+/* ---- attempts (--retries) ---------------------------------------------- */
+
+/* Records a failed attempt of task h (every attempt is kept; the same
+ * attempt number again replaces it): name, attempt number, message (may be
+ * NULL), started (unix time), duration (seconds), and the host and owner
+ * given to ctask_store_set_executor (NULL if none). ctask_store_delete
+ * removes a task's attempts with its result. */
+int ctask_store_attempt(ctask_store *s, const ctask_hash *h, const char *name,
+			int attempt, const char *message, double started,
+			double duration);
+
+/* Sets *count to the number of recorded failed attempts of h (for show). */
+int ctask_store_attempts(ctask_store *s, const ctask_hash *h, int *count);
 
 #endif

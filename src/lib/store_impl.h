@@ -25,13 +25,44 @@ struct ctask_store_ops {
 	int (*put)(ctask_store *s, size_t n, const ctask_record *recs);
 	int (*delete)(ctask_store *s, size_t n, const ctask_hash *hs,
 		      uint64_t *count, uint64_t *freed);
+	/* Executors and leases: same contracts as the ctask_store_*
+	 * functions of the same names; store.c has checked e (it has an
+	 * owner), ttl (> 0) and n (> 0 for lease; 0 means "all" for
+	 * release). put and attempt read the executor from the head. */
+	int (*executor_begin)(ctask_store *s, const ctask_executor *e);
+	int (*executor_end)(ctask_store *s, const ctask_executor *e,
+			    uint64_t done, uint64_t failed);
+	int (*lease)(ctask_store *s, const ctask_executor *e, double ttl,
+		     size_t n, const ctask_hash *hs, uint8_t *out,
+		     double *expires);
+	int (*heartbeat)(ctask_store *s, const ctask_executor *e, double ttl,
+			 uint64_t done);
+	int (*release)(ctask_store *s, const ctask_executor *e, size_t n,
+		       const ctask_hash *hs);
+	int (*leases)(ctask_store *s, int (*cb)(void *ud, const ctask_lease *l),
+		      void *ud);
+	int (*executors)(ctask_store *s,
+			 int (*cb)(void *ud, const ctask_executor_rec *r),
+			 void *ud);
+	int (*attempt)(ctask_store *s, const ctask_hash *h, const char *name,
+		       int attempt, const char *message, double started,
+		       double duration);
+	int (*attempts)(ctask_store *s, const ctask_hash *h, int *count);
 };
 
 /* The common head of every backend's handle. */
 struct ctask_store {
 	const struct ctask_store_ops *ops;
 	char *path; /* where it was opened; owned by the handle (malloc) */
+	/* The executor put and attempt act for (ctask_store_set_executor),
+	 * or NULL. Owned by the handle (malloc); store.c sets and frees
+	 * them, the backend only reads them. */
+	char *owner, *host;
 };
+
+/* The wall clock (CLOCK_REALTIME) in unix seconds: "now" for leases,
+ * heartbeats and recorded times (see "Time" in store.h). */
+double ctask_store__now(void);
 
 extern const struct ctask_store_ops ctask_store__sqlite_ops;
 

@@ -1,7 +1,8 @@
 /*
  * store_sqlite.c - the embedded store: a directory holding
  *
- *   ctask.db             SQLite (WAL): meta, results, leases, runs
+ *   ctask.db             SQLite (WAL): meta, results, leases, executors,
+ *                        attempts
  *   objects/ab/cdef...   results larger than CTASK_INLINE_MAX, named by the
  *                        XXH3-128 of their bytes (2 hex digits, then 30)
  *   plugins/             the compiled-plugin cache (owned by plugin.c)
@@ -16,12 +17,21 @@
  * only time, and FULL would add an fsync of the WAL to every put, which the
  * executor calls once per finished batch of tasks.
  *
- * Concurrency. Several processes share a store: every write is a BEGIN
- * IMMEDIATE transaction and waits up to BUSY_TIMEOUT_MS for the lock. An
+ * Concurrency. Several processes share a store: every write is a single
+ * statement or a BEGIN IMMEDIATE transaction, and waits up to
+ * BUSY_TIMEOUT_MS for the lock. An
  * object is never unlinked while another process may be about to commit a
  * row naming it: delete renames unreferenced objects away inside its
  * transaction (and back on rollback), and put re-checks under the lock that
  * the objects its rows name still exist.
+ *
+ * Leases. A lease row (hash, owner, expires) says who runs a task. Taking
+ * one is an upsert that replaces the row only when it is the taker's own
+ * or has expired, all under the write lock, so two executors can never
+ * both take the same task: the second sees the first's row. Expiry times
+ * are wall-clock times of the writing host (see "Time" in store.h).
+ * results.recorded (the time a row was put) tells a failure of this run
+ * from an older one.
  */
 #include "store_impl.h"
 
@@ -52,6 +62,20 @@ enum {
 	ST_OBJ_OF,
 	ST_DEL,
 	ST_OBJ_REF,
+	ST_DEL_ATTEMPTS,
+	ST_STATE_OF,
+	ST_LEASE_TAKE,
+	ST_LEASE_EXPIRES,
+	ST_LEASE_DROP,
+	ST_LEASE_DROP_ALL,
+	ST_LEASE_RENEW,
+	ST_LEASES,
+	ST_EXEC_BEGIN,
+	ST_EXEC_BEAT,
+	ST_EXEC_END,
+	ST_EXECUTORS,
+	ST_ATTEMPT,
+	ST_ATTEMPTS,
 	ST_BEGIN,
 	ST_COMMIT,
 	ST_ROLLBACK,
@@ -64,14 +88,48 @@ static const char *const stmt_sql[ST_COUNT] = {
 		" started, duration, host FROM results WHERE hash = ?1",
 	[ST_PUT] =
 		"INSERT OR REPLACE INTO results (hash, name, state, size,"
-		" checksum, inline, object, message, started, duration, host)"
-		" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+		" checksum, inline, object, message, started, duration, host,"
+		" recorded)"
+		" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
 	[ST_SCAN] = "SELECT hash, name, state, size, object IS NOT NULL,"
 		    " started, duration, host, message FROM results"
 		    " ORDER BY hash",
 	[ST_OBJ_OF] = "SELECT object FROM results WHERE hash = ?1",
 	[ST_DEL] = "DELETE FROM results WHERE hash = ?1",
 	[ST_OBJ_REF] = "SELECT 1 FROM results WHERE object = ?1 LIMIT 1",
+	[ST_DEL_ATTEMPTS] = "DELETE FROM attempts WHERE hash = ?1",
+	[ST_STATE_OF] = "SELECT state, recorded FROM results WHERE hash = ?1",
+	/* Inserts a lease, or replaces one that is the taker's own (keeping
+	 * when it was taken) or has expired; otherwise changes nothing. */
+	[ST_LEASE_TAKE] =
+		"INSERT INTO leases (hash, owner, host, pid, started, expires)"
+		" VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT (hash) DO UPDATE"
+		" SET owner = excluded.owner, host = excluded.host,"
+		" pid = excluded.pid, started = CASE WHEN owner ="
+		" excluded.owner THEN started ELSE excluded.started END,"
+		" expires = excluded.expires"
+		" WHERE owner = excluded.owner OR expires <= excluded.started",
+	[ST_LEASE_EXPIRES] = "SELECT expires FROM leases WHERE hash = ?1",
+	[ST_LEASE_DROP] = "DELETE FROM leases WHERE hash = ?1 AND owner = ?2",
+	[ST_LEASE_DROP_ALL] = "DELETE FROM leases WHERE owner = ?1",
+	[ST_LEASE_RENEW] = "UPDATE leases SET expires = ?2 WHERE owner = ?1",
+	[ST_LEASES] = "SELECT hash, owner, host, pid, started, expires"
+		      " FROM leases ORDER BY hash",
+	[ST_EXEC_BEGIN] =
+		"INSERT OR REPLACE INTO executors (owner, host, pid, started,"
+		" heartbeat, finished, done, failed)"
+		" VALUES (?1, ?2, ?3, ?4, ?5, NULL, 0, 0)",
+	[ST_EXEC_BEAT] = "UPDATE executors SET heartbeat = ?2, done = ?3"
+			 " WHERE owner = ?1",
+	[ST_EXEC_END] = "UPDATE executors SET heartbeat = ?2, finished = ?2,"
+			" done = ?3, failed = ?4 WHERE owner = ?1",
+	[ST_EXECUTORS] = "SELECT owner, host, pid, started, heartbeat,"
+			 " finished, done, failed FROM executors"
+			 " ORDER BY started, owner",
+	[ST_ATTEMPT] = "INSERT OR REPLACE INTO attempts (hash, attempt, name,"
+		       " message, started, duration, host, owner)"
+		       " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+	[ST_ATTEMPTS] = "SELECT count(*) FROM attempts WHERE hash = ?1",
 	[ST_BEGIN] = "BEGIN IMMEDIATE",
 	[ST_COMMIT] = "COMMIT",
 	[ST_ROLLBACK] = "ROLLBACK",
@@ -85,14 +143,20 @@ static const char schema_sql[] =
 	"CREATE TABLE IF NOT EXISTS results (hash BLOB PRIMARY KEY,"
 	" name TEXT NOT NULL, state INTEGER NOT NULL, size INTEGER NOT NULL,"
 	" checksum INTEGER NOT NULL, inline BLOB, object TEXT, message TEXT,"
-	" started REAL, duration REAL, host TEXT) WITHOUT ROWID;"
+	" started REAL, duration REAL, host TEXT, recorded REAL)"
+	" WITHOUT ROWID;"
 	"CREATE INDEX IF NOT EXISTS results_object ON results (object)"
 	" WHERE object IS NOT NULL;"
-	"CREATE TABLE IF NOT EXISTS leases (hash BLOB PRIMARY KEY, owner TEXT,"
-	" host TEXT, pid INTEGER, started REAL, expires REAL) WITHOUT ROWID;"
-	"CREATE TABLE IF NOT EXISTS runs (id INTEGER PRIMARY KEY, host TEXT,"
-	" pid INTEGER, started REAL, finished REAL, ran INTEGER,"
-	" failed INTEGER);"
+	"CREATE TABLE IF NOT EXISTS leases (hash BLOB PRIMARY KEY,"
+	" owner TEXT NOT NULL, host TEXT, pid INTEGER, started REAL,"
+	" expires REAL NOT NULL) WITHOUT ROWID;"
+	"CREATE INDEX IF NOT EXISTS leases_owner ON leases (owner);"
+	"CREATE TABLE IF NOT EXISTS executors (owner TEXT PRIMARY KEY,"
+	" host TEXT, pid INTEGER, started REAL, heartbeat REAL,"
+	" finished REAL, done INTEGER, failed INTEGER);"
+	"CREATE TABLE IF NOT EXISTS attempts (hash BLOB, attempt INTEGER,"
+	" name TEXT, message TEXT, started REAL, duration REAL, host TEXT,"
+	" owner TEXT, PRIMARY KEY (hash, attempt)) WITHOUT ROWID;"
 	"INSERT OR IGNORE INTO meta VALUES ('format', 'ctask-store'),"
 	" ('schema_version', '1');"
 	"PRAGMA application_id = 1668576107;" /* APP_ID */
@@ -106,8 +170,10 @@ typedef struct {
 	sqlite3 *db;		    /* owned; closed by sq_close */
 	sqlite3_stmt *st[ST_COUNT]; /* owned; finalized by sq_close */
 	ctask_buf strs;		    /* owned; the strings of the last get */
-	int scanning;		    /* ST_SCAN is in use */
+	unsigned walking; /* bit 1 << ST_x: x is stepping for a callback */
 } sq_store;
+
+_Static_assert(ST_COUNT <= 32, "walking has a bit per statement");
 
 /* Objects taken out of objects/ inside a transaction: renamed to a .tmp-
  * name so a rollback can put them back; unlinked after the commit. */
@@ -178,6 +244,63 @@ static void rollback(sq_store *s)
 	/* Fails only if no transaction is open, which is what we want. */
 	sqlite3_step(s->st[ST_ROLLBACK]);
 	sqlite3_reset(s->st[ST_ROLLBACK]);
+}
+
+/* Ends the transaction begun by ST_BEGIN: commits it if rc is 0, else (or
+ * if the commit fails) rolls it back. Returns rc or the commit's error. */
+static int tx_end(sq_store *s, int rc)
+{
+	if (!rc)
+		rc = step_done(s, ST_COMMIT, "cannot commit");
+	if (rc)
+		rollback(s);
+	return rc;
+}
+
+/* Binds a hash; the caller keeps h alive until the statement is reset. */
+static void bind_hash(sqlite3_stmt *q, int i, const ctask_hash *h)
+{
+	sqlite3_bind_blob(q, i, h->b, sizeof h->b, SQLITE_STATIC);
+}
+
+/* Binds a string, or NULL; the caller keeps t alive as for bind_hash. */
+static void bind_str(sqlite3_stmt *q, int i, const char *t)
+{
+	if (t)
+		sqlite3_bind_text(q, i, t, -1, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(q, i);
+}
+
+/* Marks statement which as stepping for a callback; a callback calling back
+ * into the same walk (which would reset it under its caller) is
+ * CTASK_EUSAGE. walk_end resets it and clears the mark. */
+static int walk_begin(sq_store *s, int which, const char *what)
+{
+	if (s->walking & 1u << which)
+		return ctask_error_set(CTASK_EUSAGE,
+				       "store %s called from its own callback",
+				       what);
+	s->walking |= 1u << which;
+	return 0;
+}
+
+static void walk_end(sq_store *s, int which)
+{
+	sqlite3_reset(s->st[which]);
+	s->walking &= ~(1u << which);
+}
+
+/* Copies column i (a hash) into h; CTASK_ECORRUPT if it is not one. */
+static int column_hash(sq_store *s, sqlite3_stmt *q, int i, ctask_hash *h,
+		       const char *table)
+{
+	if (sqlite3_column_bytes(q, i) != (int)sizeof h->b)
+		return ctask_error_set(CTASK_ECORRUPT,
+				       "store %s: a row of %s has a bad hash",
+				       s->base.path, table);
+	memcpy(h->b, sqlite3_column_blob(q, i), sizeof h->b);
+	return 0;
 }
 
 /* 16 random hex digits for temporary names. */
@@ -556,23 +679,14 @@ static int sq_scan(ctask_store *base, ctask_scan_cb cb, void *ud)
 {
 	sq_store *s = (sq_store *)base;
 	sqlite3_stmt *q = s->st[ST_SCAN];
-	int rc = 0, r;
+	int rc, r;
 
-	if (s->scanning)
-		return ctask_error_set(
-			CTASK_EUSAGE, "store scan called from a scan callback");
-	s->scanning = 1;
+	if ((rc = walk_begin(s, ST_SCAN, "scan")))
+		return rc;
 	while ((r = sqlite3_step(q)) == SQLITE_ROW) {
 		ctask_record rec = {0};
-		if (sqlite3_column_bytes(q, 0) != (int)sizeof rec.hash.b) {
-			rc = ctask_error_set(
-				CTASK_ECORRUPT,
-				"store %s: a result has a bad hash",
-				s->base.path);
+		if ((rc = column_hash(s, q, 0, &rec.hash, "results")))
 			goto done;
-		}
-		memcpy(rec.hash.b, sqlite3_column_blob(q, 0),
-		       sizeof rec.hash.b);
 		rec.name = (const char *)sqlite3_column_text(q, 1);
 		rec.state = sqlite3_column_int(q, 2);
 		rec.size = (uint64_t)sqlite3_column_int64(q, 3);
@@ -587,8 +701,7 @@ static int sq_scan(ctask_store *base, ctask_scan_cb cb, void *ud)
 	if (r != SQLITE_DONE)
 		rc = sq_fail(s, r, "cannot read results");
 done:
-	sqlite3_reset(q);
-	s->scanning = 0;
+	walk_end(s, ST_SCAN);
 	return rc;
 }
 
@@ -819,7 +932,10 @@ done:
 	return rc;
 }
 
-static int insert_row(sq_store *s, const ctask_record *r, const char *obj)
+/* Writes r's row (obj: its content address, "" when inline), recorded at
+ * time now. */
+static int insert_row(sq_store *s, const ctask_record *r, const char *obj,
+		      double now)
 {
 	sqlite3_stmt *q = s->st[ST_PUT];
 	int done = r->state == CTASK_REC_DONE;
@@ -853,6 +969,7 @@ static int insert_row(sq_store *s, const ctask_record *r, const char *obj)
 		sqlite3_bind_text(q, 11, r->host, -1, SQLITE_STATIC);
 	else
 		sqlite3_bind_null(q, 11);
+	sqlite3_bind_double(q, 12, now);
 	int rc = step_done(s, ST_PUT, "cannot write a result");
 	sqlite3_clear_bindings(q);
 	return rc;
@@ -972,6 +1089,19 @@ static void drops_finish(sq_store *s, drop_list *d, int committed)
 	memset(d, 0, sizeof *d);
 }
 
+/* Releases the set executor's lease on h, if there is an executor (one
+ * DELETE by primary key: put stays one statement more per record). */
+static int drop_own_lease(sq_store *s, const ctask_hash *h)
+{
+	if (!s->base.owner)
+		return 0;
+	bind_hash(s->st[ST_LEASE_DROP], 1, h);
+	bind_str(s->st[ST_LEASE_DROP], 2, s->base.owner);
+	return step_done(s, ST_LEASE_DROP, "cannot release a lease");
+}
+
+/* Writes the records (see ctask_store_put): objects first, then every row
+ * in one transaction. */
 static int sq_put(ctask_store *base, size_t n, const ctask_record *recs)
 {
 	sq_store *s = (sq_store *)base;
@@ -981,6 +1111,7 @@ static int sq_put(ctask_store *base, size_t n, const ctask_record *recs)
 	drop_list drops = {0}; /* owned here */
 	int rc = 0, in_tx = 0;
 	ctask_hash h;
+	double now = ctask_store__now();
 
 	/* Objects first, outside the lock: their fsyncs must not hold up the
 	 * other writers. */
@@ -1003,7 +1134,8 @@ static int sq_put(ctask_store *base, size_t n, const ctask_record *recs)
 		    (rc = write_object(s, obj[i], recs[i].data, recs[i].size)))
 			goto done;
 		if ((rc = note_object(s, &recs[i].hash, &old)) ||
-		    (rc = insert_row(s, &recs[i], obj[i])))
+		    (rc = insert_row(s, &recs[i], obj[i], now)) ||
+		    (rc = drop_own_lease(s, &recs[i].hash)))
 			goto done;
 	}
 	/* A replaced row's object goes when no row names it any more (a task
@@ -1023,6 +1155,8 @@ done:
 
 /* ---- delete ------------------------------------------------------------- */
 
+/* Deletes the records of hs (see ctask_store_delete), in one transaction;
+ * objects no row names any more are unlinked after it commits. */
 static int sq_delete(ctask_store *base, size_t n, const ctask_hash *hs,
 		     uint64_t *count, uint64_t *freed)
 {
@@ -1043,6 +1177,11 @@ static int sq_delete(ctask_store *base, size_t n, const ctask_hash *hs,
 		if ((rc = step_done(s, ST_DEL, "cannot delete a result")))
 			goto done;
 		deleted += (uint64_t)sqlite3_changes(s->db);
+		/* Its attempts go too; its lease, never (see store.h). */
+		bind_hash(s->st[ST_DEL_ATTEMPTS], 1, &hs[i]);
+		if ((rc = step_done(s, ST_DEL_ATTEMPTS,
+				    "cannot delete attempts")))
+			goto done;
 	}
 	if ((rc = drop_unreferenced(s, &objs, &drops)) ||
 	    (rc = step_done(s, ST_COMMIT, "cannot commit")))
@@ -1060,6 +1199,263 @@ done:
 	return rc;
 }
 
+/* ---- executors and leases ---------------------------------------------- */
+
+/* Records e as live (see ctask_store_executor_begin); one statement. */
+static int sq_executor_begin(ctask_store *base, const ctask_executor *e)
+{
+	sq_store *s = (sq_store *)base;
+	sqlite3_stmt *q = s->st[ST_EXEC_BEGIN];
+	bind_str(q, 1, e->owner);
+	bind_str(q, 2, e->host);
+	sqlite3_bind_int(q, 3, e->pid);
+	sqlite3_bind_double(q, 4, e->started);
+	sqlite3_bind_double(q, 5, ctask_store__now());
+	return step_done(s, ST_EXEC_BEGIN, "cannot record an executor");
+}
+
+/* Marks e finished and drops all its leases, in one transaction. */
+static int sq_executor_end(ctask_store *base, const ctask_executor *e,
+			   uint64_t done, uint64_t failed)
+{
+	sq_store *s = (sq_store *)base;
+	sqlite3_stmt *q = s->st[ST_EXEC_END];
+	int rc;
+
+	if ((rc = step_done(s, ST_BEGIN, "cannot start a transaction")))
+		return rc;
+	bind_str(q, 1, e->owner);
+	sqlite3_bind_double(q, 2, ctask_store__now());
+	sqlite3_bind_int64(q, 3, (sqlite3_int64)done);
+	sqlite3_bind_int64(q, 4, (sqlite3_int64)failed);
+	rc = step_done(s, ST_EXEC_END, "cannot record an executor");
+	if (!rc) {
+		bind_str(s->st[ST_LEASE_DROP_ALL], 1, e->owner);
+		rc = step_done(s, ST_LEASE_DROP_ALL, "cannot release leases");
+	}
+	return tx_end(s, rc);
+}
+
+/* Sets *out to DONE or FAILED if h's result settles it for e (a done
+ * result, or a failure recorded during e's run), else leaves it alone. */
+static int lease_result(sq_store *s, const ctask_executor *e,
+			const ctask_hash *h, uint8_t *out)
+{
+	sqlite3_stmt *q = s->st[ST_STATE_OF];
+	bind_hash(q, 1, h);
+	int rc = 0, r = sqlite3_step(q);
+	if (r == SQLITE_ROW) {
+		int state = sqlite3_column_int(q, 0);
+		if (state == CTASK_REC_DONE)
+			*out = CTASK_LEASE_DONE;
+		else if (state == CTASK_REC_FAILED &&
+			 sqlite3_column_double(q, 1) >= e->started)
+			*out = CTASK_LEASE_FAILED;
+	} else if (r != SQLITE_DONE) {
+		rc = sq_fail(s, r, "cannot read a result");
+	}
+	sqlite3_reset(q);
+	return rc;
+}
+
+/* Decides one hash for ctask_store_lease, inside its transaction: the
+ * result first, then the upsert (ST_LEASE_TAKE), which changes a row only
+ * if the lease is free, expired or e's own. Sets *out and *exp. */
+static int lease_one(sq_store *s, const ctask_executor *e, double now,
+		     double until, const ctask_hash *h, uint8_t *out,
+		     double *exp)
+{
+	sqlite3_stmt *q = s->st[ST_LEASE_TAKE];
+	int rc, r;
+
+	*out = CTASK_LEASE_TAKEN;
+	*exp = 0;
+	if ((rc = lease_result(s, e, h, out)) || *out != CTASK_LEASE_TAKEN)
+		return rc;
+	bind_hash(q, 1, h);
+	bind_str(q, 2, e->owner);
+	bind_str(q, 3, e->host);
+	sqlite3_bind_int(q, 4, e->pid);
+	sqlite3_bind_double(q, 5, now);
+	sqlite3_bind_double(q, 6, until);
+	if ((rc = step_done(s, ST_LEASE_TAKE, "cannot take a lease")))
+		return rc;
+	if (sqlite3_changes(s->db) > 0) {
+		*exp = until;
+		return 0;
+	}
+	/* Held by another owner: report until when. */
+	*out = CTASK_LEASE_HELD;
+	q = s->st[ST_LEASE_EXPIRES];
+	bind_hash(q, 1, h);
+	if ((r = sqlite3_step(q)) == SQLITE_ROW)
+		*exp = sqlite3_column_double(q, 0);
+	else if (r != SQLITE_DONE)
+		rc = sq_fail(s, r, "cannot read a lease");
+	sqlite3_reset(q);
+	return rc;
+}
+
+/* Leases n hashes for e in one transaction (see ctask_store_lease). */
+static int sq_lease(ctask_store *base, const ctask_executor *e, double ttl,
+		    size_t n, const ctask_hash *hs, uint8_t *out,
+		    double *expires)
+{
+	sq_store *s = (sq_store *)base;
+	double now = ctask_store__now(), exp;
+	int rc;
+
+	if ((rc = step_done(s, ST_BEGIN, "cannot start a transaction")))
+		return rc;
+	for (size_t i = 0; i < n && !rc; i++) {
+		rc = lease_one(s, e, now, now + ttl, &hs[i], &out[i], &exp);
+		if (expires)
+			expires[i] = exp;
+	}
+	return tx_end(s, rc);
+}
+
+/* Renews e's leases and heartbeat: two statements, one transaction. */
+static int sq_heartbeat(ctask_store *base, const ctask_executor *e, double ttl,
+			uint64_t done)
+{
+	sq_store *s = (sq_store *)base;
+	sqlite3_stmt *renew = s->st[ST_LEASE_RENEW],
+		     *beat = s->st[ST_EXEC_BEAT];
+	double now = ctask_store__now();
+	int rc;
+
+	if ((rc = step_done(s, ST_BEGIN, "cannot start a transaction")))
+		return rc;
+	bind_str(renew, 1, e->owner);
+	sqlite3_bind_double(renew, 2, now + ttl);
+	rc = step_done(s, ST_LEASE_RENEW, "cannot renew leases");
+	if (!rc) {
+		bind_str(beat, 1, e->owner);
+		sqlite3_bind_double(beat, 2, now);
+		sqlite3_bind_int64(beat, 3, (sqlite3_int64)done);
+		rc = step_done(s, ST_EXEC_BEAT, "cannot record a heartbeat");
+	}
+	return tx_end(s, rc);
+}
+
+/* Drops e's leases on hs (n == 0: all of them); the owner condition in
+ * both statements keeps other owners' leases. */
+static int sq_release(ctask_store *base, const ctask_executor *e, size_t n,
+		      const ctask_hash *hs)
+{
+	sq_store *s = (sq_store *)base;
+	int rc;
+
+	if (n == 0) {
+		bind_str(s->st[ST_LEASE_DROP_ALL], 1, e->owner);
+		return step_done(s, ST_LEASE_DROP_ALL, "cannot release leases");
+	}
+	if ((rc = step_done(s, ST_BEGIN, "cannot start a transaction")))
+		return rc;
+	for (size_t i = 0; i < n && !rc; i++) {
+		bind_hash(s->st[ST_LEASE_DROP], 1, &hs[i]);
+		bind_str(s->st[ST_LEASE_DROP], 2, e->owner);
+		rc = step_done(s, ST_LEASE_DROP, "cannot release a lease");
+	}
+	return tx_end(s, rc);
+}
+
+/* Calls cb for every lease row; stops at cb's first non-zero value. */
+static int sq_leases(ctask_store *base,
+		     int (*cb)(void *ud, const ctask_lease *l), void *ud)
+{
+	sq_store *s = (sq_store *)base;
+	sqlite3_stmt *q = s->st[ST_LEASES];
+	int rc, r;
+
+	if ((rc = walk_begin(s, ST_LEASES, "leases")))
+		return rc;
+	while ((r = sqlite3_step(q)) == SQLITE_ROW) {
+		ctask_lease l = {0};
+		if ((rc = column_hash(s, q, 0, &l.hash, "leases")))
+			goto done;
+		l.owner = (const char *)sqlite3_column_text(q, 1);
+		l.host = (const char *)sqlite3_column_text(q, 2);
+		l.pid = sqlite3_column_int(q, 3);
+		l.started = sqlite3_column_double(q, 4);
+		l.expires = sqlite3_column_double(q, 5);
+		if ((rc = cb(ud, &l)))
+			goto done;
+	}
+	if (r != SQLITE_DONE)
+		rc = sq_fail(s, r, "cannot read leases");
+done:
+	walk_end(s, ST_LEASES);
+	return rc;
+}
+
+/* Calls cb for every executor row; stops at cb's first non-zero value. */
+static int sq_executors(ctask_store *base,
+			int (*cb)(void *ud, const ctask_executor_rec *r),
+			void *ud)
+{
+	sq_store *s = (sq_store *)base;
+	sqlite3_stmt *q = s->st[ST_EXECUTORS];
+	int rc, r;
+
+	if ((rc = walk_begin(s, ST_EXECUTORS, "executors")))
+		return rc;
+	while ((r = sqlite3_step(q)) == SQLITE_ROW) {
+		ctask_executor_rec x = {0};
+		x.owner = (const char *)sqlite3_column_text(q, 0);
+		x.host = (const char *)sqlite3_column_text(q, 1);
+		x.pid = sqlite3_column_int(q, 2);
+		x.started = sqlite3_column_double(q, 3);
+		x.heartbeat = sqlite3_column_double(q, 4);
+		x.finished = sqlite3_column_double(q, 5); /* NULL: 0 */
+		x.done = (uint64_t)sqlite3_column_int64(q, 6);
+		x.failed = (uint64_t)sqlite3_column_int64(q, 7);
+		if ((rc = cb(ud, &x)))
+			goto done;
+	}
+	if (r != SQLITE_DONE)
+		rc = sq_fail(s, r, "cannot read executors");
+done:
+	walk_end(s, ST_EXECUTORS);
+	return rc;
+}
+
+/* ---- attempts ----------------------------------------------------------- */
+
+/* Records one failed attempt, with the set executor's host and owner. */
+static int sq_attempt(ctask_store *base, const ctask_hash *h, const char *name,
+		      int attempt, const char *message, double started,
+		      double duration)
+{
+	sq_store *s = (sq_store *)base;
+	sqlite3_stmt *q = s->st[ST_ATTEMPT];
+	bind_hash(q, 1, h);
+	sqlite3_bind_int(q, 2, attempt);
+	bind_str(q, 3, name);
+	bind_str(q, 4, message);
+	sqlite3_bind_double(q, 5, started);
+	sqlite3_bind_double(q, 6, duration);
+	bind_str(q, 7, s->base.host);
+	bind_str(q, 8, s->base.owner);
+	return step_done(s, ST_ATTEMPT, "cannot record an attempt");
+}
+
+/* Counts h's recorded attempts into *count. */
+static int sq_attempts(ctask_store *base, const ctask_hash *h, int *count)
+{
+	sq_store *s = (sq_store *)base;
+	sqlite3_stmt *q = s->st[ST_ATTEMPTS];
+	bind_hash(q, 1, h);
+	int rc = 0, r = sqlite3_step(q);
+	if (r == SQLITE_ROW)
+		*count = sqlite3_column_int(q, 0);
+	else
+		rc = sq_fail(s, r, "cannot read attempts");
+	sqlite3_reset(q);
+	return rc;
+}
+
 const struct ctask_store_ops ctask_store__sqlite_ops = {
 	.name = "sqlite",
 	.open = sq_open,
@@ -1068,4 +1464,13 @@ const struct ctask_store_ops ctask_store__sqlite_ops = {
 	.get = sq_get,
 	.put = sq_put,
 	.delete = sq_delete,
+	.executor_begin = sq_executor_begin,
+	.executor_end = sq_executor_end,
+	.lease = sq_lease,
+	.heartbeat = sq_heartbeat,
+	.release = sq_release,
+	.leases = sq_leases,
+	.executors = sq_executors,
+	.attempt = sq_attempt,
+	.attempts = sq_attempts,
 };

@@ -23,6 +23,7 @@ _lib_dir=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 : "${CTASK_BUILD:=$CTASK_SRC/build}"
 : "${CTASK:=$CTASK_BUILD/ctask}"
 export CTASK CTASK_SRC CTASK_BUILD
+# shellcheck disable=SC2034 # used by the test scripts
 DATA=$_lib_dir/data
 PY=/usr/bin/python3
 
@@ -55,7 +56,7 @@ setup_scratch()
 {
 	T=$(mktemp -d "${TMPDIR:-/tmp}/ctask-cli.XXXXXX")
 	trap 'rm -rf "$T"' EXIT
-	cd "$T"
+	cd "$T" || exit 1
 }
 
 # Runs ctask with the given arguments; never fails by itself.

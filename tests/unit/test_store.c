@@ -1,6 +1,7 @@
 /*
  * test_store.c - the SQLite store: open rules, put/get/scan/delete, object
- * files, checksums, and refusing what is not (or not quite) a store.
+ * files, checksums, refusing what is not (or not quite) a store, and the
+ * executors' leases, heartbeats and attempts.
  */
 #include "test.h"
 
@@ -13,6 +14,7 @@
 #include <grp.h>
 #include <sqlite3.h>
 #include <sys/stat.h>
+#include <time.h>
 
 static char root[64]; /* the mkdtemp directory of this test */
 static char sdir[96]; /* root/s: the store directory */
@@ -686,8 +688,460 @@ TEST(concurrent_writers)
 	cleanup();
 }
 
+/* ---- executors and leases ---------------------------------------------- */
+
+static double wall(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static ctask_executor executor(const char *owner)
+{
+	ctask_executor e = {owner, "hostA", (int)getpid(), wall()};
+	return e;
+}
+
+/* Leases n hashes task_hash(first..) for e; fails the test on error. */
+static void lease(ctask_store *s, const ctask_executor *e, double ttl,
+		  int first, int n, uint8_t *out, double *exp)
+{
+	ctask_hash hs[16];
+	ASSERT(n <= 16);
+	for (int i = 0; i < n; i++)
+		task_hash(first + i, &hs[i]);
+	int rc = ctask_store_lease(s, e, ttl, (size_t)n, hs, out, exp);
+	if (rc)
+		TFAIL("lease: %d %s", rc, ctask_error_last());
+}
+
+/* The leases of a store, as ctask_store_leases shows them. */
+struct leases {
+	int n;
+	ctask_hash hash[16];
+	char owner[16][32];
+	double started[16], expires[16];
+};
+
+static int lease_cb(void *ud, const ctask_lease *l)
+{
+	struct leases *u = ud;
+	ASSERT(u->n < 16);
+	ASSERT_STR(l->host, "hostA");
+	ASSERT_EQ(l->pid, getpid());
+	u->hash[u->n] = l->hash;
+	snprintf(u->owner[u->n], sizeof u->owner[0], "%s", l->owner);
+	u->started[u->n] = l->started;
+	u->expires[u->n] = l->expires;
+	u->n++;
+	return 0;
+}
+
+static struct leases leases_of(ctask_store *s)
+{
+	struct leases u = {0};
+	ASSERT_EQ(ctask_store_leases(s, lease_cb, &u), 0);
+	return u;
+}
+
+/* The owner of task i's lease in u, or NULL. */
+static const char *owner_of(const struct leases *u, int i)
+{
+	ctask_hash h;
+	task_hash(i, &h);
+	for (int k = 0; k < u->n; k++)
+		if (ctask_hash_cmp(&u->hash[k], &h) == 0)
+			return u->owner[k];
+	return NULL;
+}
+
+TEST(lease_held_then_expired)
+{
+	fresh();
+	ctask_store *s = open_new();
+	ctask_executor e1 = executor("h:1:1"), e2 = executor("h:2:2");
+	uint8_t out[3];
+	double x1[3], x2[3];
+
+	lease(s, &e1, 0.05, 1, 3, out, x1);
+	for (int i = 0; i < 3; i++) {
+		ASSERT_EQ(out[i], CTASK_LEASE_TAKEN);
+		ASSERT(x1[i] > e1.started);
+	}
+	lease(s, &e2, 30, 1, 3, out, x2);
+	for (int i = 0; i < 3; i++) {
+		ASSERT_EQ(out[i], CTASK_LEASE_HELD);
+		ASSERT(x2[i] == x1[i]); /* e1's expiry, exactly */
+	}
+	/* e1 again: its own lease, renewed (and still taken when e1 took it) */
+	struct leases before = leases_of(s);
+	lease(s, &e1, 0.05, 1, 3, out, NULL);
+	struct leases after = leases_of(s);
+	ASSERT_EQ(after.n, 3);
+	for (int i = 0; i < 3; i++) {
+		ASSERT_EQ(out[i], CTASK_LEASE_TAKEN);
+		ASSERT_STR(after.owner[i], "h:1:1");
+		ASSERT(after.started[i] == before.started[i]);
+		ASSERT(after.expires[i] >= before.expires[i]);
+	}
+
+	usleep(100000); /* past e1's ttl */
+	lease(s, &e2, 30, 1, 3, out, x2);
+	for (int i = 0; i < 3; i++)
+		ASSERT_EQ(out[i], CTASK_LEASE_TAKEN);
+	after = leases_of(s);
+	for (int i = 1; i <= 3; i++)
+		ASSERT_STR(owner_of(&after, i), "h:2:2");
+	lease(s, &e1, 0.05, 1, 1, out, x1);
+	ASSERT_EQ(out[0], CTASK_LEASE_HELD);
+	ASSERT(x1[0] == x2[0]);
+	ctask_store_close(s);
+	cleanup();
+}
+
+TEST(put_releases_lease)
+{
+	fresh();
+	ctask_store *s = open_new();
+	ctask_executor e1 = executor("h:1:1"), e2 = executor("h:2:2");
+	uint8_t out[2], *d = bytes(10, 1);
+	double x[2];
+
+	ctask_store_set_executor(s, &e1);
+	lease(s, &e1, 30, 1, 2, out, NULL);
+	put1(s, done_rec(1, d, 10));
+	struct leases u = leases_of(s);
+	ASSERT_EQ(u.n, 1);
+	ASSERT(owner_of(&u, 1) == NULL);
+	ASSERT_STR(owner_of(&u, 2), "h:1:1");
+	lease(s, &e2, 30, 1, 2, out, x);
+	ASSERT_EQ(out[0], CTASK_LEASE_DONE);
+	ASSERT(x[0] == 0);
+	ASSERT_EQ(out[1], CTASK_LEASE_HELD);
+
+	/* a put by another executor, or by none, leaves e1's lease alone */
+	ctask_store_set_executor(s, &e2);
+	put1(s, failed_rec(2, "boom"));
+	ctask_store_set_executor(s, NULL);
+	put1(s, failed_rec(2, "boom"));
+	u = leases_of(s);
+	ASSERT_EQ(u.n, 1);
+	ASSERT_STR(owner_of(&u, 2), "h:1:1");
+	ctask_store_close(s);
+	free(d);
+	cleanup();
+}
+
+TEST(failed_during_run)
+{
+	fresh();
+	ctask_store *s = open_new();
+	ctask_executor e1 = executor("h:1:1");
+	ctask_record old = failed_rec(1, "old failure");
+	old.started = e1.started - 3600;
+	put1(s, old);
+	usleep(10000);
+	ctask_executor e2 = executor("h:2:2"); /* starts after the old one */
+	usleep(10000);
+	ctask_record now = failed_rec(2, "new failure");
+	now.started = wall();
+	ASSERT(now.started > e2.started);
+	put1(s, now);
+
+	uint8_t out[2];
+	double x[2];
+	lease(s, &e2, 30, 1, 2, out, x);
+	ASSERT_EQ(out[0], CTASK_LEASE_TAKEN); /* an old failure is retried */
+	ASSERT(x[0] > e2.started);
+	ASSERT_EQ(out[1], CTASK_LEASE_FAILED);
+	ASSERT(x[1] == 0);
+	/* for e1, which started before both, both are failures of its run */
+	lease(s, &e1, 30, 1, 2, out, x);
+	ASSERT_EQ(out[0], CTASK_LEASE_FAILED);
+	ASSERT_EQ(out[1], CTASK_LEASE_FAILED);
+	struct leases u = leases_of(s);
+	ASSERT_EQ(u.n, 1);
+	ASSERT_STR(owner_of(&u, 1), "h:2:2");
+	ctask_store_close(s);
+	cleanup();
+}
+
+struct execs {
+	int n;
+	char owner[4][32];
+	ctask_executor_rec r[4];
+};
+
+static int exec_cb(void *ud, const ctask_executor_rec *r)
+{
+	struct execs *u = ud;
+	ASSERT(u->n < 4);
+	ASSERT_STR(r->host, "hostA");
+	snprintf(u->owner[u->n], sizeof u->owner[0], "%s", r->owner);
+	u->r[u->n] = *r;
+	u->r[u->n].owner = u->owner[u->n];
+	u->r[u->n].host = NULL;
+	u->n++;
+	return 0;
+}
+
+TEST(heartbeat_extends)
+{
+	fresh();
+	ctask_store *s = open_new();
+	ctask_executor e1 = executor("h:1:1"), e2 = executor("h:2:2");
+	uint8_t out[2];
+	double x[2];
+
+	ASSERT_EQ(ctask_store_executor_begin(s, &e1), 0);
+	lease(s, &e1, 0.05, 1, 2, out, x);
+	ASSERT_EQ(ctask_store_heartbeat(s, &e1, 30, 5), 0);
+	struct leases u = leases_of(s);
+	ASSERT_EQ(u.n, 2);
+	ASSERT(u.expires[0] > x[0] && u.expires[1] > x[1]);
+	usleep(100000); /* past the first ttl, not the renewed one */
+	lease(s, &e2, 30, 1, 2, out, x);
+	ASSERT_EQ(out[0], CTASK_LEASE_HELD);
+	ASSERT_EQ(out[1], CTASK_LEASE_HELD);
+	struct execs ex = {0};
+	ASSERT_EQ(ctask_store_executors(s, exec_cb, &ex), 0);
+	ASSERT_EQ(ex.n, 1);
+	ASSERT_EQ(ex.r[0].done, 5);
+	ASSERT(ex.r[0].heartbeat >= e1.started);
+	ASSERT(ex.r[0].finished == 0);
+	ctask_store_close(s);
+	cleanup();
+}
+
+TEST(release_own_only)
+{
+	fresh();
+	ctask_store *s = open_new();
+	ctask_executor e1 = executor("h:1:1"), e2 = executor("h:2:2");
+	uint8_t out[3];
+	ctask_hash h1, h4;
+	task_hash(1, &h1);
+	task_hash(4, &h4);
+
+	lease(s, &e1, 30, 1, 3, out, NULL);
+	lease(s, &e2, 30, 4, 2, out, NULL);
+	ASSERT_EQ(ctask_store_release(s, &e1, 1, &h1), 0);
+	ASSERT_EQ(ctask_store_release(s, &e1, 1, &h4), 0); /* e2's: kept */
+	struct leases u = leases_of(s);
+	ASSERT_EQ(u.n, 4);
+	ASSERT(owner_of(&u, 1) == NULL);
+	ASSERT_STR(owner_of(&u, 4), "h:2:2");
+
+	ASSERT_EQ(ctask_store_release(s, &e1, 0, NULL), 0);
+	u = leases_of(s);
+	ASSERT_EQ(u.n, 2);
+	ASSERT_STR(owner_of(&u, 4), "h:2:2");
+	ASSERT_STR(owner_of(&u, 5), "h:2:2");
+	lease(s, &e2, 30, 1, 3, out, NULL);
+	for (int i = 0; i < 3; i++)
+		ASSERT_EQ(out[i], CTASK_LEASE_TAKEN);
+	ctask_store_close(s);
+	cleanup();
+}
+
+TEST(executors_begin_end)
+{
+	fresh();
+	ctask_store *s = open_new();
+	ctask_executor e1 = executor("h:1:1");
+	usleep(1000);
+	ctask_executor e2 = executor("h:2:2");
+	uint8_t out[2];
+
+	ASSERT_EQ(ctask_store_executor_begin(s, &e1), 0);
+	ASSERT_EQ(ctask_store_executor_begin(s, &e2), 0);
+	lease(s, &e1, 30, 1, 2, out, NULL);
+	lease(s, &e2, 30, 3, 1, out, NULL);
+	ASSERT_EQ(ctask_store_executor_end(s, &e1, 7, 2), 0);
+	struct execs ex = {0};
+	ASSERT_EQ(ctask_store_executors(s, exec_cb, &ex), 0);
+	ASSERT_EQ(ex.n, 2);
+	ASSERT_STR(ex.r[0].owner, "h:1:1"); /* oldest first */
+	ASSERT(ex.r[0].started == e1.started);
+	ASSERT_EQ(ex.r[0].pid, getpid());
+	ASSERT(ex.r[0].finished >= e1.started);
+	ASSERT(ex.r[0].heartbeat == ex.r[0].finished);
+	ASSERT_EQ(ex.r[0].done, 7);
+	ASSERT_EQ(ex.r[0].failed, 2);
+	ASSERT_STR(ex.r[1].owner, "h:2:2");
+	ASSERT(ex.r[1].finished == 0);
+	ASSERT_EQ(ex.r[1].done, 0);
+	/* ending released e1's leases, not e2's */
+	struct leases u = leases_of(s);
+	ASSERT_EQ(u.n, 1);
+	ASSERT_STR(owner_of(&u, 3), "h:2:2");
+	ctask_store_close(s);
+	cleanup();
+}
+
+TEST(attempts_recorded)
+{
+	fresh();
+	ctask_store *s = open_new();
+	ctask_executor e1 = executor("h:1:1");
+	ctask_hash h1, h2;
+	task_hash(1, &h1);
+	task_hash(2, &h2);
+	int count = -1;
+
+	ctask_store_set_executor(s, &e1);
+	ASSERT_EQ(ctask_store_attempt(s, &h1, "f", 1, "boom", 1.0, 0.5), 0);
+	ASSERT_EQ(ctask_store_attempt(s, &h1, "f", 2, NULL, 2.0, 0.5), 0);
+	ASSERT_EQ(ctask_store_attempt(s, &h2, "f", 1, "bang", 3.0, 0.5), 0);
+	ASSERT_EQ(ctask_store_attempts(s, &h1, &count), 0);
+	ASSERT_EQ(count, 2);
+	ASSERT_EQ(ctask_store_attempt(s, &h1, "f", 2, "again", 4.0, 0.5), 0);
+	ASSERT_EQ(ctask_store_attempts(s, &h1, &count), 0);
+	ASSERT_EQ(count, 2);
+	ctask_hash none;
+	task_hash(99, &none);
+	ASSERT_EQ(ctask_store_attempts(s, &none, &count), 0);
+	ASSERT_EQ(count, 0);
+
+	/* delete takes a task's attempts, and never its lease */
+	uint8_t out[1];
+	lease(s, &e1, 30, 1, 1, out, NULL);
+	ctask_store_set_executor(s, NULL);
+	put1(s, failed_rec(1, "boom"));
+	uint64_t n = 0;
+	ASSERT_EQ(ctask_store_delete(s, 1, &h1, &n, NULL), 0);
+	ASSERT_EQ(n, 1);
+	ASSERT_EQ(ctask_store_attempts(s, &h1, &count), 0);
+	ASSERT_EQ(count, 0);
+	ASSERT_EQ(ctask_store_attempts(s, &h2, &count), 0);
+	ASSERT_EQ(count, 1);
+	struct leases u = leases_of(s);
+	ASSERT_EQ(u.n, 1);
+	ASSERT_STR(owner_of(&u, 1), "h:1:1");
+	ctask_store_close(s);
+
+	/* the row names the executor that recorded it */
+	char db[128];
+	sqlite3 *h;
+	sqlite3_stmt *q;
+	snprintf(db, sizeof db, "%s/ctask.db", sdir);
+	ASSERT_EQ(sqlite3_open(db, &h), SQLITE_OK);
+	ASSERT_EQ(sqlite3_prepare_v2(h,
+				     "SELECT attempt, name, message, host,"
+				     " owner FROM attempts",
+				     -1, &q, NULL),
+		  SQLITE_OK);
+	ASSERT_EQ(sqlite3_step(q), SQLITE_ROW);
+	ASSERT_EQ(sqlite3_column_int(q, 0), 1);
+	ASSERT_STR((const char *)sqlite3_column_text(q, 1), "f");
+	ASSERT_STR((const char *)sqlite3_column_text(q, 2), "bang");
+	ASSERT_STR((const char *)sqlite3_column_text(q, 3), "hostA");
+	ASSERT_STR((const char *)sqlite3_column_text(q, 4), "h:1:1");
+	ASSERT_EQ(sqlite3_step(q), SQLITE_DONE);
+	sqlite3_finalize(q);
+	sqlite3_close(h);
+	cleanup();
+}
+
+TEST(lease_usage)
+{
+	fresh();
+	ctask_store *s = open_new();
+	ctask_executor e1 = executor("h:1:1"), anon = executor(NULL);
+	ctask_hash h;
+	task_hash(1, &h);
+	uint8_t out[1];
+	ASSERT_EQ(ctask_store_lease(s, &e1, 0, 1, &h, out, NULL), CTASK_EUSAGE);
+	ASSERT_EQ(ctask_store_lease(s, &anon, 30, 1, &h, out, NULL),
+		  CTASK_EUSAGE);
+	ASSERT_EQ(ctask_store_heartbeat(s, NULL, 30, 0), CTASK_EUSAGE);
+	ASSERT_EQ(ctask_store_lease(s, &e1, 30, 0, NULL, NULL, NULL), 0);
+	ASSERT_EQ(leases_of(s).n, 0);
+	ctask_store_close(s);
+	cleanup();
+}
+
+/* Two processes lease the same 200 hashes in batches of 10 at once: each
+ * hash is TAKEN by exactly one of them (the other sees it HELD). */
+TEST(lease_race)
+{
+	enum { N = 200, BATCH = 10 };
+	fresh();
+	ctask_store_close(open_new());
+	int go[2];
+	ASSERT_EQ(pipe(go), 0);
+	pid_t kids[2];
+	for (int k = 0; k < 2; k++) {
+		if ((kids[k] = fork()) == 0) {
+			char owner[32], path[160];
+			uint8_t out[N];
+			ctask_hash hs[N];
+			ctask_store *s;
+			snprintf(owner, sizeof owner, "h:%d:%d", k, k);
+			ctask_executor e = executor(owner);
+			for (int i = 0; i < N; i++)
+				task_hash(i, &hs[i]);
+			if (ctask_store_open(sdir, 0, &s) != 0)
+				_exit(2);
+			close(go[1]);
+			char c;
+			if (read(go[0], &c, 1) != 0) /* wait for the start */
+				_exit(3);
+			for (int i = 0; i < N; i += BATCH)
+				if (ctask_store_lease(s, &e, 30, BATCH, hs + i,
+						      out + i, NULL) != 0)
+					_exit(4);
+			ctask_store_close(s);
+			snprintf(path, sizeof path, "%s/out-%d", root, k);
+			FILE *f = fopen(path, "w");
+			if (!f || fwrite(out, 1, N, f) != N || fclose(f))
+				_exit(5);
+			_exit(0);
+		}
+	}
+	close(go[0]);
+	close(go[1]); /* both start now */
+	uint8_t outs[2][N];
+	for (int k = 0; k < 2; k++) {
+		int st;
+		char path[160];
+		ASSERT_EQ(waitpid(kids[k], &st, 0), kids[k]);
+		ASSERT(WIFEXITED(st));
+		ASSERT_EQ(WEXITSTATUS(st), 0);
+		snprintf(path, sizeof path, "%s/out-%d", root, k);
+		FILE *f = fopen(path, "r");
+		ASSERT(f);
+		ASSERT_EQ(fread(outs[k], 1, N, f), N);
+		fclose(f);
+	}
+	int taken[2] = {0, 0};
+	for (int i = 0; i < N; i++) {
+		int a = outs[0][i], b = outs[1][i];
+		if (!((a == CTASK_LEASE_TAKEN && b == CTASK_LEASE_HELD) ||
+		      (a == CTASK_LEASE_HELD && b == CTASK_LEASE_TAKEN)))
+			TFAIL("hash %d: outcomes %d and %d", i, a, b);
+		taken[0] += a == CTASK_LEASE_TAKEN;
+		taken[1] += b == CTASK_LEASE_TAKEN;
+	}
+	ASSERT_EQ(taken[0] + taken[1], N);
+	ctask_store *s = open_new();
+	ASSERT_EQ(ctask_store_release(s, &(ctask_executor){.owner = "h:0:0"}, 0,
+				      NULL),
+		  0);
+	ASSERT_EQ(ctask_store_release(s, &(ctask_executor){.owner = "h:1:1"}, 0,
+				      NULL),
+		  0);
+	ASSERT_EQ(leases_of(s).n, 0);
+	ctask_store_close(s);
+	cleanup();
+}
+
 TEST_MAIN(T(create_reopen), T(put_get), T(scan_all), T(failed_roundtrip),
 	  T(replace_failed_by_done), T(delete_objects), T(corrupt_object),
 	  T(missing_object), T(corrupt_inline), T(not_a_store),
 	  T(no_meta_format), T(schema_version_2), T(read_only), T(not_found),
-	  T(concurrent_writers))
+	  T(concurrent_writers), T(lease_held_then_expired),
+	  T(put_releases_lease), T(failed_during_run), T(heartbeat_extends),
+	  T(release_own_only), T(executors_begin_end), T(attempts_recorded),
+	  T(lease_usage), T(lease_race))

@@ -1,0 +1,759 @@
+/*
+ * sched.c - the scheduler: what to run next, leases, commits, signals.
+ *
+ * One libuv loop drives everything: the runner's worker pipes, a heartbeat
+ * that renews this executor's leases, a tick that commits results older
+ * than a second, polls tasks leased by other executors and prints progress,
+ * and SIGINT/SIGTERM. Tasks are numbered in topological order; pending[id]
+ * counts the inputs of a task that are not done, and a task joins the ready
+ * queue when it drops to zero.
+ *
+ * Several executors share a store through leases: before a task is run,
+ * its lease is taken in the store (a batch at a time); a task leased by
+ * someone else waits in `held` and is polled until it is done there or its
+ * lease expires. A result is committed together with the release of its
+ * lease.
+ */
+#include "exec.h"
+
+#include "arena.h"
+#include "error.h"
+
+#include <signal.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <uv.h>
+
+/* Results are committed in batches bounded by count, bytes and age, so a
+ * run of tiny tasks does not pay one transaction each, and a killed
+ * executor loses at most about a second of work. */
+#define BATCH_MAX_RECORDS 8192
+#define BATCH_MAX_BYTES (64u << 20)
+#define BATCH_MAX_SECONDS 1.0
+#define TICK_MS 200
+#define POLL_SECONDS 0.2 /* how often tasks held by others are polled */
+
+typedef struct {
+	ctask_graph *g;
+	ctask_store *s;
+	ctask_runner *r;
+	const ctask_exec_opts *o;
+	ctask_exec_stats *st;
+	FILE *log;
+	size_t n;
+	uv_loop_t loop;
+	uv_timer_t tick, heartbeat, grace;
+	uv_signal_t sigint, sigterm;
+	ctask_executor ex;
+	char owner[300];
+	uint8_t *want;	    /* malloc'd: targets and everything upstream */
+	uint32_t *pending;  /* malloc'd: inputs not done, per task */
+	uint32_t *rdep_off; /* malloc'd: reverse edges, CSR offsets */
+	uint32_t *rdeps;    /* malloc'd: reverse edges */
+	uint8_t *tries;	    /* malloc'd: failed attempts in this run */
+	uint32_t *queue;    /* malloc'd: ready task ids (may hold stale ones) */
+	size_t qhead, qlen, qcap;
+	uint32_t *held; /* malloc'd: tasks leased by other executors */
+	size_t nheld, capheld;
+	int32_t *batch_idx;   /* malloc'd: index into batch, or -1 */
+	ctask_outcome *batch; /* malloc'd: finished, not yet committed */
+	size_t nbatch, capbatch, batch_bytes;
+	double batch_t0, last_poll, last_line, t0;
+	ctask_buf inbuf, tmp; /* input bytes of the task being started */
+	size_t *offs;	      /* malloc'd: input offsets into inbuf */
+	ctask_slice *slices;  /* malloc'd */
+	size_t cap_in;
+	ctask_hash *lh;	 /* malloc'd: hashes of a lease request */
+	uint32_t *lids;	 /* malloc'd: their task ids */
+	uint8_t *lout;	 /* malloc'd: lease outcomes */
+	size_t cap_l;
+	double *mean;	 /* malloc'd: mean duration per name */
+	size_t *nmean;	 /* malloc'd */
+	bool stop;	 /* start nothing more */
+	bool progress_shown;
+	int error;	 /* a store error met in a callback */
+} sched;
+
+static void logf_(sched *sc, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static void clear_progress(sched *sc);
+
+static void logf_(sched *sc, const char *fmt, ...)
+{
+	va_list ap;
+	clear_progress(sc);
+	va_start(ap, fmt);
+	vfprintf(sc->log, fmt, ap);
+	va_end(ap);
+	fflush(sc->log);
+}
+
+static void push_ready(sched *sc, uint32_t id)
+{
+	if (sc->qlen == sc->qcap) {
+		/* Reclaim the consumed head before growing. */
+		if (sc->qhead > 0) {
+			memmove(sc->queue, sc->queue + sc->qhead,
+				(sc->qlen - sc->qhead) * sizeof *sc->queue);
+			sc->qlen -= sc->qhead;
+			sc->qhead = 0;
+		}
+		if (sc->qlen == sc->qcap) {
+			sc->qcap = sc->qcap ? 2 * sc->qcap : 1024;
+			sc->queue = ctask_xrealloc(sc->queue,
+						   sc->qcap * sizeof *sc->queue);
+		}
+	}
+	sc->queue[sc->qlen++] = id;
+}
+
+static void fail_store(sched *sc, int rc)
+{
+	if (rc < 0 && !sc->error) {
+		sc->error = rc;
+		sc->stop = true;
+	}
+}
+
+/* ---- Set-up -------------------------------------------------------------- */
+
+/* Reverse edges (one per input occurrence) in compressed rows. */
+static void build_rdeps(sched *sc)
+{
+	sc->rdep_off = ctask_xcalloc(sc->n + 1, sizeof *sc->rdep_off);
+	for (size_t i = 0; i < sc->n; i++) {
+		ctask_task *t = ctask_graph_task(sc->g, i);
+		CTASK_FOREACH_INPUT(t, d, sc->rdep_off[d->id + 1]++);
+	}
+	for (size_t i = 0; i < sc->n; i++)
+		sc->rdep_off[i + 1] += sc->rdep_off[i];
+	sc->rdeps =
+		ctask_xmalloc((sc->rdep_off[sc->n] + 1) * sizeof *sc->rdeps);
+	uint32_t *fill = ctask_xcalloc(sc->n + 1, sizeof *fill);
+	for (size_t i = 0; i < sc->n; i++) {
+		ctask_task *t = ctask_graph_task(sc->g, i);
+		CTASK_FOREACH_INPUT(t, d, {
+			sc->rdeps[sc->rdep_off[d->id] + fill[d->id]++] =
+				(uint32_t)i;
+		});
+	}
+	free(fill);
+}
+
+static void init_tasks(sched *sc)
+{
+	sc->n = ctask_graph_size(sc->g);
+	sc->want = ctask_xcalloc(sc->n + 1, 1);
+	if (sc->o->want) {
+		memcpy(sc->want, sc->o->want, sc->n);
+		ctask_graph_mark_upstream(sc->g, sc->want);
+	} else {
+		memset(sc->want, 1, sc->n);
+	}
+	sc->pending = ctask_xcalloc(sc->n + 1, sizeof *sc->pending);
+	sc->tries = ctask_xcalloc(sc->n + 1, 1);
+	sc->batch_idx = ctask_xmalloc((sc->n + 1) * sizeof *sc->batch_idx);
+	build_rdeps(sc);
+	for (size_t i = 0; i < sc->n; i++) {
+		ctask_task *t = ctask_graph_task(sc->g, i);
+		sc->batch_idx[i] = -1;
+		CTASK_FOREACH_INPUT(t, d,
+				    sc->pending[i] += d->state != CTASK_S_DONE);
+		if (!sc->want[i])
+			continue;
+		sc->st->wanted++;
+		if (t->state == CTASK_S_DONE)
+			sc->st->done_before++;
+		else if (sc->pending[i] == 0)
+			push_ready(sc, (uint32_t)i);
+	}
+	size_t nn = ctask_graph_nnames(sc->g) + 1;
+	sc->mean = ctask_xcalloc(nn, sizeof *sc->mean);
+	sc->nmean = ctask_xcalloc(nn, sizeof *sc->nmean);
+	sc->st->ran_by_name = ctask_xcalloc(nn, sizeof(size_t));
+	sc->st->failed_by_name = ctask_xcalloc(nn, sizeof(size_t));
+	sc->st->left_by_name = ctask_xcalloc(nn, sizeof(size_t));
+	sc->cap_in = 64;
+	sc->offs = ctask_xmalloc((sc->cap_in + 1) * sizeof *sc->offs);
+	sc->slices = ctask_xmalloc(sc->cap_in * sizeof *sc->slices);
+}
+
+static void sched_free(sched *sc)
+{
+	free(sc->want);
+	free(sc->pending);
+	free(sc->tries);
+	free(sc->rdep_off);
+	free(sc->rdeps);
+	free(sc->queue);
+	free(sc->held);
+	free(sc->batch_idx);
+	free(sc->batch);
+	free(sc->offs);
+	free(sc->slices);
+	free(sc->lh);
+	free(sc->lids);
+	free(sc->lout);
+	free(sc->mean);
+	free(sc->nmean);
+	ctask_buf_free(&sc->inbuf);
+	ctask_buf_free(&sc->tmp);
+}
+
+/* ---- Committing ---------------------------------------------------------- */
+
+/* Writes the batch to the store in one transaction (which also releases
+ * the leases of its tasks) and frees it. */
+static int commit(sched *sc)
+{
+	if (sc->nbatch == 0)
+		return 0;
+	ctask_record *recs = ctask_xcalloc(sc->nbatch, sizeof *recs);
+	for (size_t i = 0; i < sc->nbatch; i++) {
+		const ctask_outcome *oc = &sc->batch[i];
+		recs[i] = (ctask_record){
+			.hash = oc->task->hash,
+			.name = ctask_task_name(sc->g, oc->task),
+			.state = oc->state,
+			.data = oc->result.p,
+			.size = oc->result.len,
+			.message = oc->message,
+			.started = oc->started,
+			.duration = oc->duration,
+			.host = ctask_hostname(),
+		};
+	}
+	int rc = ctask_store_put(sc->s, sc->nbatch, recs);
+	free(recs);
+	for (size_t i = 0; i < sc->nbatch; i++) {
+		sc->batch_idx[sc->batch[i].task->id] = -1;
+		ctask_buf_free(&sc->batch[i].result);
+		free(sc->batch[i].message);
+	}
+	sc->nbatch = 0;
+	sc->batch_bytes = 0;
+	sc->batch_t0 = ctask_monotonic();
+	return rc;
+}
+
+static void add_to_batch(sched *sc, ctask_outcome *oc)
+{
+	if (sc->nbatch == sc->capbatch) {
+		sc->capbatch = sc->capbatch ? 2 * sc->capbatch : 256;
+		sc->batch = ctask_xrealloc(sc->batch,
+					   sc->capbatch * sizeof *sc->batch);
+	}
+	if (sc->nbatch == 0)
+		sc->batch_t0 = ctask_monotonic();
+	sc->batch_idx[oc->task->id] = (int32_t)sc->nbatch;
+	sc->batch[sc->nbatch++] = *oc;
+	sc->batch_bytes += oc->result.len;
+	if (sc->nbatch >= BATCH_MAX_RECORDS ||
+	    sc->batch_bytes >= BATCH_MAX_BYTES)
+		fail_store(sc, commit(sc));
+}
+
+/* ---- Task state changes -------------------------------------------------- */
+
+/* t is done (here or elsewhere): release the tasks waiting for it. */
+static void mark_done(sched *sc, ctask_task *t)
+{
+	t->state = CTASK_S_DONE;
+	for (uint32_t k = sc->rdep_off[t->id]; k < sc->rdep_off[t->id + 1];
+	     k++) {
+		uint32_t e = sc->rdeps[k];
+		if (--sc->pending[e] == 0 && sc->want[e] &&
+		    ctask_graph_task(sc->g, e)->state != CTASK_S_DONE)
+			push_ready(sc, e);
+	}
+}
+
+/* A result that was done turned out to be missing or corrupt: forget it,
+ * so that it is computed again before the tasks that need it. */
+static int undo(sched *sc, ctask_task *d, int why)
+{
+	if (why == CTASK_ECORRUPT) {
+		logf_(sc, "ctask: warning: %s; recomputing it\n",
+		      ctask_error_last());
+		int rc = ctask_store_delete(sc->s, 1, &d->hash, NULL, NULL);
+		if (rc < 0)
+			return rc;
+	}
+	sc->st->recomputed++;
+	if (sc->st->done_before > 0) /* it was counted as done */
+		sc->st->done_before--;
+	d->state = CTASK_S_READY;
+	for (uint32_t k = sc->rdep_off[d->id]; k < sc->rdep_off[d->id + 1];
+	     k++)
+		sc->pending[sc->rdeps[k]]++;
+	if (sc->pending[d->id] == 0)
+		push_ready(sc, d->id);
+	return 0;
+}
+
+static void record_duration(sched *sc, const ctask_outcome *oc)
+{
+	uint32_t nid = oc->task->name_id;
+	sc->nmean[nid]++;
+	sc->mean[nid] += (oc->duration - sc->mean[nid]) / (double)sc->nmean[nid];
+}
+
+/* The runner's report of a finished task. */
+static void on_finished(void *ud, ctask_outcome *oc)
+{
+	sched *sc = ud;
+	ctask_task *t = oc->task;
+	record_duration(sc, oc);
+	if (oc->state == CTASK_REC_DONE) {
+		sc->st->ran++;
+		sc->st->ran_by_name[t->name_id]++;
+		add_to_batch(sc, oc);
+		mark_done(sc, t);
+		return;
+	}
+	const char *name = ctask_task_name(sc->g, t);
+	char hex[CTASK_HASH_HEX];
+	ctask_hash_hex(&t->hash, hex);
+	int attempt = ++sc->tries[t->id];
+	fail_store(sc, ctask_store_attempt(sc->s, &t->hash, name, attempt,
+					   oc->message, oc->started,
+					   oc->duration));
+	if (attempt <= sc->o->retries && !sc->stop) {
+		logf_(sc, "ctask: %s (%.12s) failed: %s; trying again (%d of "
+			  "%d)\n",
+		      name, hex, oc->message, attempt + 1,
+		      sc->o->retries + 1);
+		sc->st->retried++;
+		t->state = CTASK_S_READY;
+		push_ready(sc, t->id);
+		free(oc->message);
+		ctask_buf_free(&oc->result);
+		return;
+	}
+	logf_(sc, "ctask: %s (%.12s) failed: %s\n", name, hex, oc->message);
+	sc->st->failed++;
+	sc->st->failed_by_name[t->name_id]++;
+	t->state = CTASK_S_FAILED;
+	add_to_batch(sc, oc);
+	if (!sc->o->keep_going)
+		sc->stop = true;
+}
+
+/* The runner's report of a task it could not finish (a stopped worker):
+ * not a failure; it runs again unless the run is stopping. */
+static void on_returned(void *ud, ctask_task *t)
+{
+	sched *sc = ud;
+	t->state = CTASK_S_READY;
+	if (!sc->stop)
+		push_ready(sc, t->id);
+}
+
+/* Gathers the encoded inputs of t into sc->slices. Returns 0, 1 if an input
+ * had to be undone (t must wait), or a negative store error. */
+static int fetch_inputs(sched *sc, ctask_task *t, size_t *nin)
+{
+	size_t k = 0;
+	sc->inbuf.len = 0;
+	CTASK_FOREACH_INPUT(t, d, {
+		if (k == sc->cap_in) {
+			sc->cap_in *= 2;
+			sc->offs = ctask_xrealloc(
+				sc->offs, (sc->cap_in + 1) * sizeof *sc->offs);
+			sc->slices = ctask_xrealloc(
+				sc->slices, sc->cap_in * sizeof *sc->slices);
+		}
+		sc->offs[k++] = sc->inbuf.len;
+		int32_t bi = sc->batch_idx[d->id];
+		if (bi >= 0) {
+			const ctask_buf *res = &sc->batch[bi].result;
+			ctask_buf_append(&sc->inbuf, res->p, res->len);
+			continue;
+		}
+		ctask_record rec;
+		int rc = ctask_store_get(sc->s, &d->hash, &rec, &sc->tmp);
+		if (rc == CTASK_ECORRUPT || rc == CTASK_ENOTFOUND ||
+		    (rc == 0 && rec.state != CTASK_REC_DONE)) {
+			rc = undo(sc, d, rc);
+			return rc < 0 ? rc : 1;
+		}
+		if (rc < 0)
+			return rc;
+		ctask_buf_append(&sc->inbuf, sc->tmp.p, sc->tmp.len);
+	});
+	sc->offs[k] = sc->inbuf.len;
+	for (size_t i = 0; i < k; i++)
+		sc->slices[i] = (ctask_slice){sc->inbuf.p + sc->offs[i],
+					      sc->offs[i + 1] - sc->offs[i]};
+	*nin = k;
+	return 0;
+}
+
+/* ---- Dispatching --------------------------------------------------------- */
+
+static void lease_room(sched *sc, size_t n)
+{
+	if (n <= sc->cap_l)
+		return;
+	sc->cap_l = n;
+	sc->lh = ctask_xrealloc(sc->lh, n * sizeof *sc->lh);
+	sc->lids = ctask_xrealloc(sc->lids, n * sizeof *sc->lids);
+	sc->lout = ctask_xrealloc(sc->lout, n * sizeof *sc->lout);
+}
+
+static void hold(sched *sc, uint32_t id)
+{
+	if (sc->nheld == sc->capheld) {
+		sc->capheld = sc->capheld ? 2 * sc->capheld : 64;
+		sc->held = ctask_xrealloc(sc->held,
+					  sc->capheld * sizeof *sc->held);
+	}
+	sc->held[sc->nheld++] = id;
+}
+
+/* Acts on the lease outcome for one task: run it (returns true), or note
+ * that another executor holds, finished or failed it. */
+static bool leased(sched *sc, ctask_task *t, int outcome)
+{
+	switch (outcome) {
+	case CTASK_LEASE_TAKEN:
+		return true;
+	case CTASK_LEASE_HELD:
+		hold(sc, t->id);
+		return false;
+	case CTASK_LEASE_DONE:
+		sc->st->by_others++;
+		mark_done(sc, t);
+		return false;
+	default: /* failed elsewhere during this run: its dependents wait */
+		t->state = CTASK_S_FAILED;
+		return false;
+	}
+}
+
+/* Takes up to `room` valid entries off the ready queue into sc->lids. */
+static size_t take_ready(sched *sc, size_t room)
+{
+	size_t n = 0;
+	while (n < room && sc->qhead < sc->qlen) {
+		ctask_task *t = ctask_graph_task(sc->g, sc->queue[sc->qhead++]);
+		/* Stale entries: already run or running, or an input undone. */
+		if (t->state == CTASK_S_DONE || t->state == CTASK_S_RUNNING ||
+		    sc->pending[t->id] != 0)
+			continue;
+		t->state = CTASK_S_RUNNING; /* also guards duplicates */
+		lease_room(sc, n + 1);
+		sc->lids[n] = t->id;
+		sc->lh[n++] = t->hash;
+	}
+	return n;
+}
+
+/* Starts ready tasks while the runner has room: leases them in one store
+ * transaction, fetches their inputs and hands them to the runner. */
+static void dispatch(sched *sc)
+{
+	while (!sc->stop && sc->qhead < sc->qlen) {
+		size_t room = sc->r->can_start(sc->r);
+		if (room == 0)
+			break;
+		size_t n = take_ready(sc, room > 4096 ? 4096 : room);
+		if (n == 0)
+			break;
+		int rc = ctask_store_lease(sc->s, &sc->ex, sc->o->lease_ttl, n,
+					   sc->lh, sc->lout, NULL);
+		for (size_t i = 0; i < n; i++) {
+			ctask_task *t = ctask_graph_task(sc->g, sc->lids[i]);
+			t->state = CTASK_S_READY;
+			if (rc < 0 || !leased(sc, t, sc->lout[i]))
+				continue;
+			size_t nin = 0;
+			int frc = fetch_inputs(sc, t, &nin);
+			if (frc != 0) {
+				fail_store(sc, frc);
+				continue;
+			}
+			t->state = CTASK_S_RUNNING;
+			fail_store(sc, sc->r->start(sc->r, t, sc->slices, nin));
+		}
+		fail_store(sc, rc);
+	}
+	sc->r->flush(sc->r);
+}
+
+/* Asks the store again about the tasks other executors hold: finished
+ * there, or free to take (the lease expired or was released). */
+static void poll_held(sched *sc)
+{
+	size_t n = sc->nheld;
+	if (n == 0)
+		return;
+	lease_room(sc, n);
+	for (size_t i = 0; i < n; i++) {
+		sc->lids[i] = sc->held[i];
+		sc->lh[i] = ctask_graph_task(sc->g, sc->held[i])->hash;
+	}
+	sc->nheld = 0;
+	int rc = ctask_store_lease(sc->s, &sc->ex, sc->o->lease_ttl, n, sc->lh,
+				   sc->lout, NULL);
+	for (size_t i = 0; i < n; i++) {
+		ctask_task *t = ctask_graph_task(sc->g, sc->lids[i]);
+		if (rc < 0)
+			hold(sc, t->id);
+		else if (leased(sc, t, sc->lout[i]))
+			push_ready(sc, t->id); /* ours now; dispatch runs it */
+	}
+	fail_store(sc, rc);
+	sc->last_poll = ctask_monotonic();
+}
+
+/* ---- Progress ------------------------------------------------------------ */
+
+/* Seconds of work left, from the mean duration of each function's tasks
+ * in this run (tasks of a function not seen yet count as the overall mean),
+ * spread over the workers. */
+static double eta(const sched *sc, double running)
+{
+	double total = 0, all = 0;
+	size_t nall = 0, nn = ctask_graph_nnames(sc->g);
+	for (size_t i = 0; i < nn; i++)
+		all += sc->mean[i] * (double)sc->nmean[i], nall += sc->nmean[i];
+	double overall = nall ? all / (double)nall : 0;
+	for (size_t i = 0; i < sc->n; i++) {
+		const ctask_task *t = ctask_graph_task(sc->g, i);
+		if (sc->want[i] && t->state != CTASK_S_DONE &&
+		    t->state != CTASK_S_FAILED)
+			total += sc->nmean[t->name_id] ? sc->mean[t->name_id]
+						       : overall;
+	}
+	int jobs = sc->o->jobs > 0 ? sc->o->jobs : 1;
+	(void)running;
+	return total / jobs;
+}
+
+static void clear_progress(sched *sc)
+{
+	if (sc->progress_shown && sc->o->progress == CTASK_PROGRESS_LINE) {
+		fputs("\r\033[K", sc->log);
+		sc->progress_shown = false;
+	}
+}
+
+static void show_progress(sched *sc, bool force)
+{
+	double now = ctask_monotonic();
+	double every = sc->o->progress == CTASK_PROGRESS_LINE ? 0.2 : 5.0;
+	if (sc->o->progress == CTASK_PROGRESS_NONE ||
+	    (!force && now - sc->last_line < every))
+		return;
+	sc->last_line = now;
+	const ctask_exec_stats *st = sc->st;
+	size_t done = st->done_before + st->ran + st->by_others;
+	size_t running = sc->r->running(sc->r);
+	double el = now - sc->t0;
+	double rate = el > 0 ? (double)st->ran / el : 0;
+	double left = eta(sc, (double)running);
+	clear_progress(sc);
+	fprintf(sc->log,
+		"ctask: %zu/%zu done, %zu running, %zu failed, %.1f tasks/s, "
+		"ETA %.0f s%s",
+		done, st->wanted, running, st->failed, rate, left,
+		sc->o->progress == CTASK_PROGRESS_LINE ? "" : "\n");
+	fflush(sc->log);
+	sc->progress_shown = sc->o->progress == CTASK_PROGRESS_LINE;
+}
+
+/* ---- Timers and signals -------------------------------------------------- */
+
+static void on_tick(uv_timer_t *h)
+{
+	sched *sc = h->data;
+	double now = ctask_monotonic();
+	if (sc->nbatch && now - sc->batch_t0 >= BATCH_MAX_SECONDS)
+		fail_store(sc, commit(sc));
+	if (sc->nheld && now - sc->last_poll >= POLL_SECONDS)
+		poll_held(sc);
+	show_progress(sc, false);
+}
+
+static void on_heartbeat(uv_timer_t *h)
+{
+	sched *sc = h->data;
+	int rc = ctask_store_heartbeat(sc->s, &sc->ex, sc->o->lease_ttl,
+				       sc->st->ran);
+	if (rc < 0) /* a busy store: the next beat may get through */
+		logf_(sc, "ctask: warning: heartbeat: %s\n",
+		      ctask_error_last());
+}
+
+static void on_grace(uv_timer_t *h)
+{
+	sched *sc = h->data;
+	sc->r->stop(sc->r, true);
+}
+
+/* First SIGINT/SIGTERM: start nothing, let running tasks finish within the
+ * grace period. A second SIGINT kills the workers at once. */
+static void on_signal(uv_signal_t *h, int signum)
+{
+	sched *sc = h->data;
+	if (sc->st->signal) {
+		if (signum == SIGINT)
+			sc->r->stop(sc->r, true);
+		return;
+	}
+	sc->st->signal = signum;
+	sc->stop = true;
+	logf_(sc, "ctask: %s: stopping; running tasks have %g s to finish\n",
+	      signum == SIGINT ? "SIGINT" : "SIGTERM", sc->o->grace);
+	sc->r->stop(sc->r, false);
+	uv_timer_start(&sc->grace, on_grace, (uint64_t)(sc->o->grace * 1000),
+		       0);
+}
+
+/* ---- The run ------------------------------------------------------------- */
+
+static void start_loop(sched *sc)
+{
+	uv_loop_init(&sc->loop);
+	uv_timer_init(&sc->loop, &sc->tick);
+	uv_timer_init(&sc->loop, &sc->heartbeat);
+	uv_timer_init(&sc->loop, &sc->grace);
+	uv_signal_init(&sc->loop, &sc->sigint);
+	uv_signal_init(&sc->loop, &sc->sigterm);
+	sc->tick.data = sc->heartbeat.data = sc->grace.data = sc;
+	sc->sigint.data = sc->sigterm.data = sc;
+	uv_timer_start(&sc->tick, on_tick, TICK_MS, TICK_MS);
+	uint64_t beat = (uint64_t)(sc->o->lease_ttl * 1000 / 3);
+	uv_timer_start(&sc->heartbeat, on_heartbeat, beat ? beat : 1,
+		       beat ? beat : 1);
+	uv_signal_start(&sc->sigint, on_signal, SIGINT);
+	uv_signal_start(&sc->sigterm, on_signal, SIGTERM);
+}
+
+static void stop_loop(sched *sc)
+{
+	uv_close((uv_handle_t *)&sc->tick, NULL);
+	uv_close((uv_handle_t *)&sc->heartbeat, NULL);
+	uv_close((uv_handle_t *)&sc->grace, NULL);
+	uv_close((uv_handle_t *)&sc->sigint, NULL);
+	uv_close((uv_handle_t *)&sc->sigterm, NULL);
+	uv_run(&sc->loop, UV_RUN_DEFAULT);
+	uv_loop_close(&sc->loop);
+}
+
+static int make_runner(sched *sc)
+{
+	ctask_runner_events ev = {sc, on_finished, on_returned};
+	if (sc->o->jobs <= 0) {
+		sc->r = ctask_runner_inproc(sc->g, ev);
+		return 0;
+	}
+	ctask_pool_opts po = {.jobs = sc->o->jobs,
+			      .task_timeout = sc->o->task_timeout,
+			      .worker_init = sc->o->worker_init,
+			      .worker_fini = sc->o->worker_fini};
+	sc->r = ctask_runner_pool(sc->g, &sc->loop, &po, ev);
+	return sc->r ? 0 : CTASK_EIO;
+}
+
+/* Whether the loop has anything left to wait for. */
+static bool finished(sched *sc)
+{
+	size_t running = sc->r->running(sc->r);
+	if (sc->stop || sc->error)
+		return running == 0;
+	if (running == 0 && sc->qhead < sc->qlen &&
+	    sc->r->can_start(sc->r) == 0) {
+		sc->error = ctask_error_set(
+			CTASK_EIO, "worker processes keep dying before they "
+				   "run a task (does CTASK_WORKER_INIT "
+				   "crash?)");
+		return true;
+	}
+	return running == 0 && sc->qhead >= sc->qlen && sc->nheld == 0;
+}
+
+static void run_loop(sched *sc)
+{
+	dispatch(sc);
+	while (!finished(sc)) {
+		uv_run(&sc->loop, UV_RUN_ONCE);
+		dispatch(sc);
+	}
+}
+
+/* Counts what is left: tasks not done, and of those the ones that could
+ * not run because something upstream failed (ids are topological, so
+ * inputs are marked before their users). */
+static void tally_left(sched *sc)
+{
+	uint8_t *bad = ctask_xcalloc(sc->n + 1, 1);
+	for (size_t i = 0; i < sc->n; i++) {
+		const ctask_task *t = ctask_graph_task(sc->g, i);
+		bad[i] = t->state == CTASK_S_FAILED;
+		CTASK_FOREACH_INPUT(t, d, bad[i] |= bad[d->id]);
+		if (!sc->want[i] || t->state == CTASK_S_DONE)
+			continue;
+		sc->st->left_by_name[t->name_id]++;
+		if (t->state != CTASK_S_FAILED) {
+			sc->st->not_run++;
+			sc->st->blocked += bad[i];
+		}
+	}
+	free(bad);
+}
+
+static void set_executor(sched *sc)
+{
+	sc->ex.host = ctask_hostname();
+	sc->ex.pid = (int)getpid();
+	sc->ex.started = ctask_now();
+	snprintf(sc->owner, sizeof sc->owner, "%s:%d:%.6f", sc->ex.host,
+		 sc->ex.pid, sc->ex.started);
+	sc->ex.owner = sc->owner;
+}
+
+int ctask_exec_run(ctask_graph *g, ctask_store *s, const ctask_exec_opts *o,
+		   ctask_exec_stats *st)
+{
+	sched sc = {.g = g, .s = s, .o = o, .st = st};
+	sc.log = o->log ? o->log : stderr;
+	memset(st, 0, sizeof *st);
+	sc.t0 = sc.last_line = ctask_monotonic();
+	double cpu0 = ctask_pool_cpu_seconds();
+	init_tasks(&sc);
+	set_executor(&sc);
+	int rc = ctask_store_executor_begin(s, &sc.ex);
+	ctask_store_set_executor(s, &sc.ex);
+	start_loop(&sc);
+	if (rc == 0)
+		rc = make_runner(&sc);
+	if (rc == 0) {
+		run_loop(&sc);
+		sc.r->free(sc.r);
+	}
+	fail_store(&sc, commit(&sc));
+	clear_progress(&sc);
+	tally_left(&sc);
+	int erc = ctask_store_executor_end(s, &sc.ex, st->ran, st->failed);
+	ctask_store_set_executor(s, NULL);
+	stop_loop(&sc);
+	st->wall = ctask_monotonic() - sc.t0;
+	st->cpu = ctask_pool_cpu_seconds() - cpu0;
+	sched_free(&sc);
+	if (rc == 0)
+		rc = sc.error;
+	return rc < 0 ? rc : erc;
+}
+
+void ctask_exec_stats_free(ctask_exec_stats *st)
+{
+	free(st->ran_by_name);
+	free(st->failed_by_name);
+	free(st->left_by_name);
+	st->ran_by_name = st->failed_by_name = st->left_by_name = NULL;
+}
