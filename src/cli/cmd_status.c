@@ -4,11 +4,13 @@
 #include "cli.h"
 
 #include "exec.h"
+#include "store.h"
 #include "value.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 static const char help[] =
 	"usage: ctask status [FILE] [OPTIONS]\n\n"
@@ -17,14 +19,117 @@ static const char help[] =
 	"row.\n\n"
 	"Options:\n"
 	"  --short          one line with the totals\n"
-	"  --json           the table as JSON, for scripts\n" CLI_COMMON_HELP
+	"  --json           the table as JSON, for scripts\n"
+	"  --workers        list the live executors (host, pid, running "
+	"since,\n                   tasks done, current tasks) and stale "
+	"leases\n" CLI_COMMON_HELP
 	"\nExit status: 0 (whatever the state of the tasks; see `ctask "
 	"check`),\n2 usage, 3 task file, 4 store, 5 I/O error.\n";
 
 static const char *const state_names[CTASK_S_COUNT] = {
 	"waiting", "ready", "running", "done", "failed"};
 
-enum { OPT_SHORT = 2100, OPT_JSON };
+enum { OPT_SHORT = 2100, OPT_JSON, OPT_WORKERS };
+
+#define MAX_RUNNING_LINES 20
+
+typedef struct {
+	const ctask_graph *g;
+	double now;
+	size_t shown, live, stale;
+	const char *owner; /* only this owner's leases (NULL: all live) */
+	size_t count;	   /* leases of owner */
+	bool stale_only;
+} lease_walk;
+
+static void clock_of(double t, char buf[16])
+{
+	time_t s = (time_t)t;
+	struct tm tm;
+	localtime_r(&s, &tm);
+	strftime(buf, 16, "%H:%M:%S", &tm);
+}
+
+/* Prints a live lease of a task of the graph as a "running" line. */
+static int print_running(void *ud, const ctask_lease *l)
+{
+	lease_walk *w = ud;
+	const ctask_task *t = ctask_graph_find(w->g, &l->hash);
+	if (!t || t->state != CTASK_S_RUNNING || l->expires <= w->now)
+		return 0;
+	if (w->shown++ < MAX_RUNNING_LINES) {
+		char hex[CTASK_HASH_HEX], since[16];
+		ctask_hash_hex(&t->hash, hex);
+		clock_of(l->started, since);
+		printf("running: %s (%.12s) on %s:%d since %s\n",
+		       ctask_task_name(w->g, t), hex, l->host, l->pid, since);
+	}
+	return 0;
+}
+
+/* Counts an owner's live leases, or prints stale (expired) leases. */
+static int walk_leases(void *ud, const ctask_lease *l)
+{
+	lease_walk *w = ud;
+	const ctask_task *t = ctask_graph_find(w->g, &l->hash);
+	if (w->stale_only) {
+		if (l->expires > w->now || (t && t->state == CTASK_S_DONE))
+			return 0;
+		char hex[CTASK_HASH_HEX];
+		ctask_hash_hex(&l->hash, hex);
+		printf("stale lease: %s (%.12s) held by %s:%d, expired %.0f s "
+		       "ago\n",
+		       t ? ctask_task_name(w->g, t) : "?", hex, l->host, l->pid,
+		       w->now - l->expires);
+		w->stale++;
+	} else if (l->expires > w->now && strcmp(l->owner, w->owner) == 0) {
+		w->count++;
+	}
+	return 0;
+}
+
+typedef struct {
+	ctask_store *s;
+	lease_walk *w;
+} exec_walk;
+
+/* Prints one executor if it is live: not finished, and holding a live
+ * lease or heard from within the last 30 s. */
+static int print_executor(void *ud, const ctask_executor_rec *r)
+{
+	exec_walk *ew = ud;
+	if (r->finished != 0)
+		return 0;
+	ew->w->owner = r->owner;
+	ew->w->count = 0;
+	ew->w->stale_only = false;
+	ctask_store_leases(ew->s, walk_leases, ew->w);
+	if (ew->w->count == 0 && ew->w->now - r->heartbeat > 30)
+		return 0;
+	char since[16];
+	clock_of(r->started, since);
+	printf("executor %s:%d  running since %s  tasks done %llu  current "
+	       "tasks %zu\n",
+	       r->host, r->pid, since, (unsigned long long)r->done,
+	       ew->w->count);
+	ew->w->live++;
+	return 0;
+}
+
+static void print_workers(cli_session *ss)
+{
+	lease_walk w = {.g = ss->g, .now = ctask_now()};
+	if (!ss->store) {
+		printf("no executors: the store does not exist yet\n");
+		return;
+	}
+	exec_walk ew = {ss->store, &w};
+	ctask_store_executors(ss->store, print_executor, &ew);
+	if (w.live == 0)
+		printf("no live executors\n");
+	w.stale_only = true;
+	ctask_store_leases(ss->store, walk_leases, &w);
+}
 
 static int on_opt(void *ud, int opt, const char *arg)
 {
@@ -85,6 +190,7 @@ static int run(int argc, char **argv)
 	static const struct option opts[] = {
 		{"short", no_argument, NULL, OPT_SHORT},
 		{"json", no_argument, NULL, OPT_JSON},
+		{"workers", no_argument, NULL, OPT_WORKERS},
 		{0},
 	};
 	cli_common c;
@@ -111,8 +217,18 @@ static int run(int argc, char **argv)
 		       total[CTASK_S_FAILED]);
 	else if (mode == OPT_JSON)
 		print_json(ss.g, counts, total, n);
+	else if (mode == OPT_WORKERS)
+		print_workers(&ss);
 	else
 		print_table(ss.g, counts, total);
+	if ((mode == 0 || mode == OPT_WORKERS) && ss.store &&
+	    total[CTASK_S_RUNNING]) {
+		lease_walk w = {.g = ss.g, .now = ctask_now()};
+		ctask_store_leases(ss.store, print_running, &w);
+		if (w.shown > MAX_RUNNING_LINES)
+			printf("running: ... and %zu more\n",
+			       w.shown - MAX_RUNNING_LINES);
+	}
 	free(counts);
 	cli_close(&ss);
 	return EXIT_OK;

@@ -301,7 +301,8 @@ static void on_frame(worker *w, const uint8_t *f)
 		oc.message = strndup((const char *)f + 25, n);
 	w->finished_one = true;
 	w->init_deaths = 0;
-	p->mean = p->mean == 0 ? oc.duration : 0.9 * p->mean + 0.1 * oc.duration;
+	p->mean =
+		p->mean == 0 ? oc.duration : 0.9 * p->mean + 0.1 * oc.duration;
 	p->base.ev.finished(p->base.ev.ud, &oc);
 }
 
@@ -473,8 +474,8 @@ static int pool_start(ctask_runner *r, ctask_task *t, const ctask_slice *in,
 	worker *best = NULL;
 	for (int i = 0; i < p->o.jobs; i++) {
 		worker *w = &p->w[i];
-		if (w->pid && (!best || w->len + w->nqueued <
-					       best->len + best->nqueued))
+		if (w->pid &&
+		    (!best || w->len + w->nqueued < best->len + best->nqueued))
 			best = w;
 	}
 	if (!best)
@@ -610,11 +611,12 @@ ctask_runner *ctask_runner_pool(const ctask_graph *g, uv_loop_t *loop,
 	p->o = *o;
 	if (p->o.jobs < 1)
 		p->o.jobs = 1;
-	p->base = (ctask_runner){pool_can_start, pool_start, pool_flush,
-				 pool_running,	 pool_stop,  pool_free, ev};
-	p->shm = mmap(NULL, (size_t)p->o.jobs * sizeof *p->shm,
-		      PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1,
-		      0);
+	p->base = (ctask_runner){
+		pool_can_start, pool_start, pool_flush, pool_running,
+		pool_stop,	pool_free,  ev};
+	p->shm =
+		mmap(NULL, (size_t)p->o.jobs * sizeof *p->shm,
+		     PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	if (p->shm == MAP_FAILED) {
 		free(p);
 		ctask_error_set(CTASK_EIO, "cannot map shared memory: %s",

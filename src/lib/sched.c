@@ -65,15 +65,15 @@ typedef struct {
 	size_t *offs;	      /* malloc'd: input offsets into inbuf */
 	ctask_slice *slices;  /* malloc'd */
 	size_t cap_in;
-	ctask_hash *lh;	 /* malloc'd: hashes of a lease request */
-	uint32_t *lids;	 /* malloc'd: their task ids */
-	uint8_t *lout;	 /* malloc'd: lease outcomes */
+	ctask_hash *lh; /* malloc'd: hashes of a lease request */
+	uint32_t *lids; /* malloc'd: their task ids */
+	uint8_t *lout;	/* malloc'd: lease outcomes */
 	size_t cap_l;
-	double *mean;	 /* malloc'd: mean duration per name */
-	size_t *nmean;	 /* malloc'd */
-	bool stop;	 /* start nothing more */
+	double *mean;  /* malloc'd: mean duration per name */
+	size_t *nmean; /* malloc'd */
+	bool stop;     /* start nothing more */
 	bool progress_shown;
-	int error;	 /* a store error met in a callback */
+	int error; /* a store error met in a callback */
 } sched;
 
 static void logf_(sched *sc, const char *fmt, ...)
@@ -103,8 +103,8 @@ static void push_ready(sched *sc, uint32_t id)
 		}
 		if (sc->qlen == sc->qcap) {
 			sc->qcap = sc->qcap ? 2 * sc->qcap : 1024;
-			sc->queue = ctask_xrealloc(sc->queue,
-						   sc->qcap * sizeof *sc->queue);
+			sc->queue = ctask_xrealloc(
+				sc->queue, sc->qcap * sizeof *sc->queue);
 		}
 	}
 	sc->queue[sc->qlen++] = id;
@@ -160,6 +160,9 @@ static void init_tasks(sched *sc)
 	for (size_t i = 0; i < sc->n; i++) {
 		ctask_task *t = ctask_graph_task(sc->g, i);
 		sc->batch_idx[i] = -1;
+		/* Running elsewhere: the lease decides, when we get to it. */
+		if (t->state == CTASK_S_RUNNING)
+			t->state = CTASK_S_READY;
 		CTASK_FOREACH_INPUT(t, d,
 				    sc->pending[i] += d->state != CTASK_S_DONE);
 		if (!sc->want[i])
@@ -286,8 +289,7 @@ static int undo(sched *sc, ctask_task *d, int why)
 	if (sc->st->done_before > 0) /* it was counted as done */
 		sc->st->done_before--;
 	d->state = CTASK_S_READY;
-	for (uint32_t k = sc->rdep_off[d->id]; k < sc->rdep_off[d->id + 1];
-	     k++)
+	for (uint32_t k = sc->rdep_off[d->id]; k < sc->rdep_off[d->id + 1]; k++)
 		sc->pending[sc->rdeps[k]]++;
 	if (sc->pending[d->id] == 0)
 		push_ready(sc, d->id);
@@ -298,7 +300,8 @@ static void record_duration(sched *sc, const ctask_outcome *oc)
 {
 	uint32_t nid = oc->task->name_id;
 	sc->nmean[nid]++;
-	sc->mean[nid] += (oc->duration - sc->mean[nid]) / (double)sc->nmean[nid];
+	sc->mean[nid] +=
+		(oc->duration - sc->mean[nid]) / (double)sc->nmean[nid];
 }
 
 /* The runner's report of a finished task. */
@@ -318,14 +321,14 @@ static void on_finished(void *ud, ctask_outcome *oc)
 	char hex[CTASK_HASH_HEX];
 	ctask_hash_hex(&t->hash, hex);
 	int attempt = ++sc->tries[t->id];
-	fail_store(sc, ctask_store_attempt(sc->s, &t->hash, name, attempt,
-					   oc->message, oc->started,
-					   oc->duration));
+	fail_store(sc,
+		   ctask_store_attempt(sc->s, &t->hash, name, attempt,
+				       oc->message, oc->started, oc->duration));
 	if (attempt <= sc->o->retries && !sc->stop) {
-		logf_(sc, "ctask: %s (%.12s) failed: %s; trying again (%d of "
-			  "%d)\n",
-		      name, hex, oc->message, attempt + 1,
-		      sc->o->retries + 1);
+		logf_(sc,
+		      "ctask: %s (%.12s) failed: %s; trying again (%d of "
+		      "%d)\n",
+		      name, hex, oc->message, attempt + 1, sc->o->retries + 1);
 		sc->st->retried++;
 		t->state = CTASK_S_READY;
 		push_ready(sc, t->id);
