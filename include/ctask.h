@@ -337,13 +337,27 @@ typedef struct {
 	uint32_t abi_version;
 	uint32_t struct_size;
 	ctask_graph_fn graph;
+	const char *source; /* __FILE__ of the task file, for fingerprints */
 } ctask_plugin;
 
 #define CTASK_GRAPH(g)                                                         \
 	static void ctask__graph(ctask_graph *g);                              \
 	CTASK_EXTERN const ctask_plugin ctask_plugin_entry = {                 \
-		CTASK_ABI_VERSION, sizeof(ctask_plugin), ctask__graph};        \
+		CTASK_ABI_VERSION, sizeof(ctask_plugin), ctask__graph,         \
+		__FILE__};                                                     \
 	static void ctask__graph(ctask_graph *g)
+
+/* CTASK_VERSION(fn, n), at file level, declares version n of task function
+ * fn (default 0). The version enters the hash of fn's tasks: bump it when a
+ * change the code fingerprint cannot see (a library fn calls, a data file
+ * it reads) should recompute fn's results and everything downstream. */
+CTASK_EXTERN void ctask__declare_version(const char *name, uint64_t version);
+#define CTASK_VERSION(fn, n)                                                   \
+	__attribute__((constructor)) static void ctask__version_##fn(void)     \
+	{                                                                      \
+		(void)(ctask_fn)(fn);                                          \
+		ctask__declare_version(#fn, (n));                              \
+	}
 
 /* A function run once in each worker process before its first task
  * (CTASK_WORKER_INIT) or after its last (CTASK_WORKER_FINI): load a model

@@ -119,6 +119,8 @@ typedef struct {
 	int progress;	     /* CTASK_PROGRESS_* */
 	void (*worker_init)(void);
 	void (*worker_fini)(void);
+	const char *git_commit; /* provenance of this run's results; NULL: */
+	int git_dirty;		/* no repository; -1: unknown */
 } ctask_exec_opts;
 
 enum {

@@ -17,6 +17,10 @@ struct ctask_graph {
 	size_t nslots;
 	const char **names; /* malloc'd vector of distinct function names */
 	ctask_fn *name_fns;
+	uint64_t *name_versions; /* malloc'd, per name */
+	ctask_hash *fps;	 /* malloc'd, per name, when set */
+	uint8_t *has_fp;	 /* malloc'd, per name */
+	uint32_t last_name;	 /* name_id of the last call */
 	size_t nnames;
 	ctask_buf scratch; /* reused for argument encodings */
 	ctask_buf key;	   /* reused for the hash encoding */
@@ -97,9 +101,12 @@ static void add_task(ctask_graph *g, ctask_task *t)
 
 static uint32_t name_id(ctask_graph *g, ctask_fn fn, const char *name)
 {
+	/* Graphs are built in runs of calls to one function. */
+	if (g->nnames && g->name_fns[g->last_name] == fn)
+		return g->last_name;
 	for (size_t i = 0; i < g->nnames; i++)
 		if (g->name_fns[i] == fn)
-			return (uint32_t)i;
+			return g->last_name = (uint32_t)i;
 	for (size_t i = 0; i < g->nnames; i++)
 		if (strcmp(g->names[i], name) == 0)
 			ctask_ctx_failf(&g->cx,
@@ -109,8 +116,12 @@ static uint32_t name_id(ctask_graph *g, ctask_fn fn, const char *name)
 	g->names = ctask_xrealloc(g->names, (g->nnames + 1) * sizeof *g->names);
 	g->name_fns = ctask_xrealloc(g->name_fns,
 				     (g->nnames + 1) * sizeof *g->name_fns);
+	g->name_versions = ctask_xrealloc(
+		g->name_versions, (g->nnames + 1) * sizeof *g->name_versions);
 	g->names[g->nnames] = ctask_arena_strdup(g->arena, name);
 	g->name_fns[g->nnames] = fn;
+	g->name_versions[g->nnames] = ctask_version_of(name);
+	g->last_name = (uint32_t)g->nnames;
 	return (uint32_t)g->nnames++;
 }
 
@@ -167,10 +178,11 @@ static void encode_plain(ctask_graph *g, const char *name, size_t i,
 }
 
 /* Builds the hash key of fn(args) in g->key, failing on NULL tasks. */
-static void build_key(ctask_graph *g, const char *name, size_t nargs,
+static void build_key(ctask_graph *g, uint32_t nid, size_t nargs,
 		      const ctask_argspec *args)
 {
-	ctask_key_begin(&g->key, name, 0, nargs);
+	const char *name = g->names[nid];
+	ctask_key_begin(&g->key, name, g->name_versions[nid], nargs);
 	for (size_t i = 0; i < nargs; i++) {
 		const ctask_argspec *a = &args[i];
 		if (a->kind == CTASK__ARG_TASK) {
@@ -232,7 +244,8 @@ ctask_task *ctask__call(ctask_graph *g, ctask_fn fn, const char *name,
 	if (!fn)
 		ctask_ctx_failf(&g->cx, "ctask_call: %s is a NULL function",
 				name);
-	build_key(g, name, nargs, args);
+	uint32_t nid = name_id(g, fn, name);
+	build_key(g, nid, nargs, args);
 	ctask_hash h;
 	ctask_hash_bytes(g->key.p, g->key.len, &h);
 	ctask_task *t = ctask_graph_find(g, &h);
@@ -240,7 +253,7 @@ ctask_task *ctask__call(ctask_graph *g, ctask_fn fn, const char *name,
 		return t;
 	t = ctask_arena_alloc(g->arena, sizeof *t);
 	t->hash = h;
-	t->name_id = name_id(g, fn, name);
+	t->name_id = nid;
 	t->nargs = (uint32_t)nargs;
 	t->state = CTASK_S_WAITING;
 	t->fn = fn;
@@ -308,6 +321,9 @@ void ctask_graph_free(ctask_graph *g)
 	free(g->slots);
 	free(g->names);
 	free(g->name_fns);
+	free(g->name_versions);
+	free(g->fps);
+	free(g->has_fp);
 	ctask_buf_free(&g->scratch);
 	ctask_buf_free(&g->key);
 	free(g);
@@ -330,4 +346,59 @@ void ctask_graph_mark_downstream(const ctask_graph *g, uint8_t *mark)
 			continue;
 		CTASK_FOREACH_INPUT(t, d, if (mark[d->id]) mark[i] = 1);
 	}
+}
+
+void ctask_graph_set_fingerprint(ctask_graph *g, size_t name_id,
+				 const ctask_hash *fp)
+{
+	if (!g->fps) {
+		g->fps = ctask_xcalloc(g->nnames + 1, sizeof *g->fps);
+		g->has_fp = ctask_xcalloc(g->nnames + 1, 1);
+	}
+	g->has_fp[name_id] = fp != NULL;
+	if (fp)
+		g->fps[name_id] = *fp;
+}
+
+const ctask_hash *ctask_graph_fingerprint(const ctask_graph *g, size_t name_id)
+{
+	return g->fps && g->has_fp[name_id] ? &g->fps[name_id] : NULL;
+}
+
+/* Declared versions, by function name: CTASK_VERSION registers them from
+ * the plugin's constructors, before the graph function runs. The list is
+ * short (one entry per versioned function), so a linear search is fine. */
+static struct {
+	char *name; /* malloc'd */
+	uint64_t version;
+} * versions; /* malloc'd */
+static size_t nversions;
+
+void ctask__declare_version(const char *name, uint64_t version)
+{
+	for (size_t i = 0; i < nversions; i++)
+		if (strcmp(versions[i].name, name) == 0) {
+			versions[i].version = version;
+			return;
+		}
+	versions = ctask_xrealloc(versions, (nversions + 1) * sizeof *versions);
+	versions[nversions].name = ctask_xstrdup(name);
+	versions[nversions++].version = version;
+}
+
+uint64_t ctask_version_of(const char *name)
+{
+	for (size_t i = 0; i < nversions; i++)
+		if (strcmp(versions[i].name, name) == 0)
+			return versions[i].version;
+	return 0;
+}
+
+void ctask_versions_clear(void)
+{
+	for (size_t i = 0; i < nversions; i++)
+		free(versions[i].name);
+	free(versions);
+	versions = NULL;
+	nversions = 0;
 }

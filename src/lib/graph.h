@@ -69,6 +69,16 @@ size_t ctask_graph_nnames(const ctask_graph *g);
 const char *ctask_graph_name(const ctask_graph *g, size_t name_id);
 const char *ctask_task_name(const ctask_graph *g, const ctask_task *t);
 
+/* The code fingerprint of a function (NULL: unknown), set by whoever
+ * computed it from the task file's source; the graph keeps a copy. */
+void ctask_graph_set_fingerprint(ctask_graph *g, size_t name_id,
+				 const ctask_hash *fp);
+const ctask_hash *ctask_graph_fingerprint(const ctask_graph *g, size_t name_id);
+/* The declared version of a function (CTASK_VERSION), 0 by default. */
+uint64_t ctask_version_of(const char *name);
+/* Forgets the declared versions (when a plugin is unloaded). */
+void ctask_versions_clear(void);
+
 /* Calls cb(ud, dep) for every task argument of t, list elements included,
  * in argument order (a task named twice is visited twice). */
 #define CTASK_FOREACH_INPUT(t, dep, body)                                      \

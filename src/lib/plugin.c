@@ -3,6 +3,7 @@
 #include "arena.h"
 #include "buf.h"
 #include "error.h"
+#include "graph.h"
 #include "hash.h"
 
 #include <dlfcn.h>
@@ -22,6 +23,7 @@ struct ctask_plugin_handle {
 	char *so_path;		   /* malloc'd: the file loaded */
 	char *tmp_dir;		   /* malloc'd: temporary build dir, or NULL */
 	char *cache_name;	   /* malloc'd: file name in a cache dir */
+	char *source;		   /* malloc'd: the .c file, or NULL */
 	bool compiled;
 };
 
@@ -29,6 +31,11 @@ const ctask_plugin *ctask_plugin_entry_of(const ctask_plugin_handle *p)
 {
 	return p->entry;
 }
+const char *ctask_plugin_source(const ctask_plugin_handle *p)
+{
+	return p->source;
+}
+
 ctask_hook_fn ctask_plugin_hook(const ctask_plugin_handle *p, const char *name)
 {
 	const ctask_hook_fn *h = dlsym(p->dl, name);
@@ -161,9 +168,11 @@ static int run_compiler(const char *src, const char *out, const build_cfg *c,
 	argv[argc++] = "-g";
 	argv[argc++] = inc;
 	split_words(c->cflags, &cf, argv, &argc, 120);
+	/* The absolute path, so that __FILE__ (the recorded source) is. */
+	char *abs = realpath(src, NULL);
 	argv[argc++] = "-o";
 	argv[argc++] = (char *)out;
-	argv[argc++] = (char *)src;
+	argv[argc++] = abs ? abs : (char *)src;
 	split_words(c->ldflags, &lf, argv, &argc, 250);
 	argv[argc] = NULL;
 	if (verbose) {
@@ -191,6 +200,7 @@ static int run_compiler(const char *src, const char *out, const build_cfg *c,
 				     WIFEXITED(st) ? WEXITSTATUS(st) : -1);
 	free(cf);
 	free(lf);
+	free(abs);
 	return rc;
 }
 
@@ -278,6 +288,27 @@ done:
 	return rc;
 }
 
+/* The source of a task file: path itself for a .c, else the __FILE__ the
+ * .so recorded, if it is still there (absolute, or relative to the current
+ * directory or the .so's directory). Returns a malloc'd path or NULL. */
+static char *find_source(const char *path, const char *recorded)
+{
+	if (ends_with(path, ".c"))
+		return realpath(path, NULL);
+	if (!recorded || !*recorded)
+		return NULL;
+	char *found = realpath(recorded, NULL);
+	if (found || recorded[0] == '/')
+		return found;
+	char *dir = ctask_xstrdup(path);
+	ctask_buf b = {0};
+	ctask_buf_printf(&b, "%s/%s", dirname(dir), recorded);
+	found = realpath((char *)b.p, NULL);
+	ctask_buf_free(&b);
+	free(dir);
+	return found;
+}
+
 int ctask_plugin_open(const char *path, const ctask_plugin_opts *o,
 		      ctask_plugin_handle **out)
 {
@@ -307,6 +338,8 @@ int ctask_plugin_open(const char *path, const ctask_plugin_opts *o,
 	}
 	if (rc == 0)
 		rc = load_so(p, path);
+	if (rc == 0)
+		p->source = find_source(path, p->entry->source);
 	if (rc < 0) {
 		ctask_plugin_close(p);
 		return rc;
@@ -362,8 +395,10 @@ void ctask_plugin_close(ctask_plugin_handle *p)
 {
 	if (!p)
 		return;
-	if (p->dl)
+	if (p->dl) {
 		dlclose(p->dl);
+		ctask_versions_clear(); /* they came from this plugin */
+	}
 	if (p->tmp_dir) {
 		unlink(p->so_path);
 		rmdir(p->tmp_dir);
@@ -371,5 +406,6 @@ void ctask_plugin_close(ctask_plugin_handle *p)
 	free(p->so_path);
 	free(p->tmp_dir);
 	free(p->cache_name);
+	free(p->source);
 	free(p);
 }

@@ -40,6 +40,9 @@ int ctask_plugin_open(const char *path, const ctask_plugin_opts *o,
 void ctask_plugin_close(ctask_plugin_handle *p); /* accepts NULL */
 
 const ctask_plugin *ctask_plugin_entry_of(const ctask_plugin_handle *p);
+/* The task file's source (.c) if it can be found: the file given, or for a
+ * .so the __FILE__ recorded when it was built (NULL if that is gone). */
+const char *ctask_plugin_source(const ctask_plugin_handle *p);
 /* The optional hook exported as name (e.g. "ctask_worker_init_hook"), or
  * NULL. */
 ctask_hook_fn ctask_plugin_hook(const ctask_plugin_handle *p, const char *name);

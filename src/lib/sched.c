@@ -227,6 +227,10 @@ static int commit(sched *sc)
 			.started = oc->started,
 			.duration = oc->duration,
 			.host = ctask_hostname(),
+			.fingerprint = ctask_graph_fingerprint(
+				sc->g, oc->task->name_id),
+			.commit = sc->o->git_commit,
+			.dirty = sc->o->git_commit ? sc->o->git_dirty : -1,
 		};
 	}
 	int rc = ctask_store_put(sc->s, sc->nbatch, recs);

@@ -49,6 +49,13 @@ typedef struct {
 	double duration;     /* seconds */
 	const char *host;    /* host that computed it */
 	bool in_object;	     /* stored in objects/ rather than inline */
+	/* Provenance: the code fingerprint of the task's function when it
+	 * ran (NULL: unknown), the git commit of the repository holding the
+	 * task file (NULL: no repository), and whether that repository had
+	 * uncommitted changes (-1: unknown). */
+	const ctask_hash *fingerprint;
+	const char *commit;
+	int dirty;
 } ctask_record;
 
 typedef struct ctask_store ctask_store;
