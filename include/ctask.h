@@ -322,6 +322,61 @@ CTASK_EXTERN ctask_task *ctask__call(ctask_graph *g, ctask_fn fn,
 CTASK_EXTERN ctask_tasklist *ctask_list(ctask_graph *g, ctask_task *const *ts,
 					size_t n);
 
+/* The number of tasks in a list, and task i (for one result of a map). */
+CTASK_EXTERN size_t ctask_tasklist_len(const ctask_tasklist *tl);
+CTASK_EXTERN ctask_task *ctask_tasklist_get(const ctask_tasklist *tl, size_t i);
+
+/* Part i of a task whose result is a list (jug's iteratetask): usable as an
+ * argument like a task. It is not a task of its own and is not stored
+ * again: the function receives item i of the task's stored result. A result
+ * that is not a list, or too short, fails the task that uses the part. */
+CTASK_EXTERN ctask_task *ctask_item(ctask_graph *g, ctask_task *t, size_t i);
+
+/* fn applied to every item of the list value inputs, chunk items to a task
+ * (jug's mapreduce.map). Returns one part per input, in order: pass the
+ * list as an argument to get all the results, or ctask_tasklist_get(tl, i)
+ * for one. An empty input gives an empty list. chunk 0 means 1. */
+CTASK_EXTERN ctask_tasklist *ctask_map(ctask_graph *g, ctask_fn fn,
+				       const char *name, ctask_value *inputs,
+				       size_t chunk);
+#define ctask_map(g, fn, inputs, chunk)                                        \
+	ctask_map((g), (fn), #fn, (inputs), (chunk))
+
+/* reducer(mapper(x1), mapper(x2), ...) folded pairwise, left to right
+ * (jug's mapreduce): mapper takes one argument, reducer two. Inputs are
+ * mapped and reduced map_chunk at a time, then those results reduce_chunk
+ * at a time, until one is left. An empty input gives an empty list. */
+CTASK_EXTERN ctask_task *
+ctask_mapreduce(ctask_graph *g, ctask_fn reducer, const char *reducer_name,
+		ctask_fn mapper, const char *mapper_name, ctask_value *inputs,
+		size_t map_chunk, size_t reduce_chunk);
+#define ctask_mapreduce(g, reducer, mapper, inputs, map_chunk, reduce_chunk)   \
+	ctask_mapreduce((g), (reducer), #reducer, (mapper), #mapper, (inputs), \
+			(map_chunk), (reduce_chunk))
+
+/* A value argument kept out of the hash (jug's NoHash): the function gets
+ * it, but changing it does not change the task's hash. For things like a
+ * thread count or a log path that do not change the result. */
+CTASK_EXTERN ctask_task *ctask_nohash(ctask_graph *g, ctask_value *v);
+
+/* A large constant hashed once (jug's identity): usable as an argument
+ * like a task; every task that takes it hashes 16 bytes, not the value. */
+CTASK_EXTERN ctask_task *ctask_const(ctask_graph *g, ctask_value *v);
+
+/* Stops building the graph here until every task made so far is done
+ * (jug's barrier). `ctask execute` runs them, then runs the graph function
+ * again, which then gets past the barrier; one execute passes any number of
+ * barriers. */
+CTASK_EXTERN void ctask_barrier(ctask_graph *g);
+
+/* The value of task t, after a barrier (jug's bvalue): the graph can depend
+ * on results. Valid until the graph is freed. */
+CTASK_EXTERN ctask_value *ctask_value_of(ctask_graph *g, ctask_task *t);
+
+/* The arguments given after `--` on the command line (jug's
+ * sys.argv): *argc gets their number. */
+CTASK_EXTERN const char *const *ctask_argv(ctask_graph *g, int *argc);
+
 /* Fails graph building with a message (e.g. bad input found by the graph
  * function); does not return. */
 CTASK_EXTERN void ctask_graph_fail(ctask_graph *g, const char *fmt, ...)

@@ -39,6 +39,8 @@ typedef struct {
 	bool verbose;
 	char **args; /* positional arguments after FILE */
 	int nargs;
+	char **targv; /* arguments after `--`, for the task file */
+	int targc;
 } cli_common;
 
 /* Handles one command-specific option; returns 0 or an exit code. */
@@ -59,6 +61,7 @@ typedef struct {
 	ctask_store *store;	     /* NULL if none exists and !create */
 	ctask_plugin_handle *plugin; /* owned */
 	ctask_graph *g;		     /* owned */
+	ctask_graph_oracle oracle;   /* answers barriers from the store */
 } cli_session;
 
 /* Opens the store (creating it if create), loads the task file, builds the
@@ -66,10 +69,16 @@ typedef struct {
  * code; the session is then already closed. */
 int cli_open(cli_session *ss, cli_common *c, bool create);
 void cli_close(cli_session *ss);
+/* Builds the graph again (after tasks before a barrier were run) and sets
+ * task states. Prints one line on error and returns the exit code. */
+int cli_rebuild(cli_session *ss);
 /* Creates the store of an open session if it has none yet (after a first
  * cli_open without create), and caches the compiled plugin in it. On error
  * prints a line, closes the session and returns the exit code. */
 int cli_create_store(cli_session *ss);
+
+/* Says (on stdout) that the graph stops at a barrier, if it does. */
+void cli_barrier_note(const cli_session *ss);
 
 /* Prints "ctask CMD: message" on stderr and returns code. */
 int cli_error(const char *cmd, int code, const char *fmt, ...)

@@ -13,7 +13,10 @@ static const char help[] =
 	"usage: ctask cleanup [FILE] [OPTIONS]\n\n"
 	"Removes the results (and their object files) that belong to no task "
 	"of\nFILE's current graph, e.g. after a parameter changed. Leases and "
-	"work in\nprogress are never touched.\n\n"
+	"work in\nprogress are never touched. If the graph stops at a barrier "
+	"that "
+	"cannot be\npassed yet, nothing is removed: results of tasks beyond it "
+	"cannot be told\nfrom orphans.\n\n"
 	"Options:\n"
 	"  -n, --dry-run    only report what would be removed\n" CLI_COMMON_HELP
 	"\nExit status: 0, 2 usage, 3 task file, 4 store, 5 I/O error.\n";
@@ -66,6 +69,17 @@ static int run(int argc, char **argv)
 	cli_session ss;
 	if ((rc = cli_open(&ss, &c, false)) != 0)
 		return rc;
+	if (!ctask_graph_complete(ss.g)) {
+		/* jug deletes these, and its users lose work. */
+		printf("ctask: %s stops at a barrier that cannot be passed yet "
+		       "(tasks before it are not done); results of tasks "
+		       "beyond "
+		       "it cannot be told from orphans, so cleanup removes "
+		       "nothing (run execute first)\n",
+		       c.file);
+		cli_close(&ss);
+		return EXIT_OK;
+	}
 	orphans o = {.g = ss.g};
 	int err = ss.store ? ctask_store_scan(ss.store, collect, &o) : 0;
 	if (err == 0 && !dry_run && o.n)

@@ -116,6 +116,11 @@ static int targets_mask(cli_session *ss, const exec_args *ea, uint8_t **out)
 	uint8_t *want = ctask_xcalloc(n + 1, 1);
 	for (int i = 0; i < ea->ntargets; i++) {
 		long id = cli_find_name(ss->g, ea->targets[i]);
+		if (id < 0 && !ctask_graph_complete(ss->g)) {
+			/* It may lie beyond a barrier: get there first. */
+			free(want);
+			return 0;
+		}
 		if (id < 0) {
 			char *names = cli_name_list(ss->g);
 			int rc = cli_error(
@@ -227,6 +232,57 @@ static int exit_code(const ctask_exec_stats *st)
 	return st->failed || st->not_run ? EXIT_TASKS : EXIT_OK;
 }
 
+/* Adds one round's figures to the totals (per-name arrays grow: a later
+ * round's graph extends the earlier one's names). */
+static void merge(ctask_exec_stats *t, const ctask_exec_stats *st,
+		  size_t nnames)
+{
+	size_t **tv[] = {&t->ran_by_name, &t->failed_by_name, &t->left_by_name};
+	size_t *sv[] = {st->ran_by_name, st->failed_by_name, st->left_by_name};
+	for (int k = 0; k < 3; k++) {
+		*tv[k] = ctask_xrealloc(*tv[k], (nnames + 1) * sizeof(size_t));
+		for (size_t i = t->nnames; i <= nnames; i++)
+			(*tv[k])[i] = 0;
+		for (size_t i = 0; i < nnames; i++)
+			(*tv[k])[i] = (k == 2 ? 0 : (*tv[k])[i]) + sv[k][i];
+	}
+	t->nnames = nnames;
+	t->ran += st->ran, t->failed += st->failed;
+	t->by_others += st->by_others, t->retried += st->retried;
+	t->recomputed += st->recomputed;
+	t->wall += st->wall, t->cpu += st->cpu;
+	/* What is left is what the last round left. */
+	t->wanted = st->wanted, t->not_run = st->not_run;
+	t->blocked = st->blocked, t->signal = st->signal;
+	size_t accounted = t->ran + t->by_others + st->failed + st->not_run;
+	t->done_before = st->wanted > accounted ? st->wanted - accounted : 0;
+}
+
+/* Runs the graph; when it stopped at a barrier and everything before it
+ * got done, builds it again past the barrier and goes on. Returns 0, a
+ * negative library error, or a positive exit code already reported. */
+static int run_rounds(cli_session *ss, exec_args *ea, uint8_t **want,
+		      ctask_exec_stats *total)
+{
+	for (;;) {
+		ea->o.want = *want;
+		ctask_exec_stats st;
+		int err = ctask_exec_run(ss->g, ss->store, &ea->o, &st);
+		merge(total, &st, ctask_graph_nnames(ss->g));
+		ctask_exec_stats_free(&st);
+		if (err < 0 || st.signal || st.failed || st.not_run ||
+		    ctask_graph_complete(ss->g) || st.ran + st.by_others == 0)
+			return err;
+		free(*want);
+		*want = NULL;
+		int rc = cli_rebuild(ss);
+		if (rc == 0)
+			rc = targets_mask(ss, ea, want);
+		if (rc != 0)
+			return rc;
+	}
+}
+
 static int run(int argc, char **argv)
 {
 	exec_args ea = {.o.grace = -1};
@@ -258,17 +314,18 @@ static int run(int argc, char **argv)
 	    (rc = cli_create_store(&ss)) != 0)
 		goto done;
 	set_defaults(&ea, &ss);
-	ea.o.want = want;
-	ctask_exec_stats st;
-	int err = ctask_exec_run(ss.g, ss.store, &ea.o, &st);
+	ctask_exec_stats total = {0};
+	int err = run_rounds(&ss, &ea, &want, &total);
 	fflush(stderr);
-	summary(&ss, &ea.o, &st);
+	summary(&ss, &ea.o, &total);
 	if (err < 0)
 		rc = cli_error("execute", cli_exit_code(err), "%s",
 			       ctask_error_last());
+	else if (err > 0)
+		rc = err; /* rebuilding the graph failed; already reported */
 	else
-		rc = exit_code(&st);
-	ctask_exec_stats_free(&st);
+		rc = exit_code(&total);
+	ctask_exec_stats_free(&total);
 done:
 	free(want);
 	cli_close(&ss);

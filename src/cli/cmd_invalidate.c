@@ -155,6 +155,7 @@ static int run(int argc, char **argv)
 			printf("%s: %s %zu result%s\n", ctask_graph_name(g, i),
 			       verb, per[i], per[i] == 1 ? "" : "s");
 	printf("total: %s %zu result%s\n", verb, nh, nh == 1 ? "" : "s");
+	cli_barrier_note(&ss);
 done:
 	free(marks);
 	free(hs);

@@ -219,8 +219,10 @@ static int run(int argc, char **argv)
 		print_json(ss.g, counts, total, n);
 	else if (mode == OPT_WORKERS)
 		print_workers(&ss);
-	else
+	else {
 		print_table(ss.g, counts, total);
+		cli_barrier_note(&ss);
+	}
 	if ((mode == 0 || mode == OPT_WORKERS) && ss.store &&
 	    total[CTASK_S_RUNNING]) {
 		lease_walk w = {.g = ss.g, .now = ctask_now()};

@@ -80,6 +80,14 @@ int cli_parse(const cli_command *cmd, int argc, char **argv,
 		 extra_short ? extra_short : "");
 	memset(c, 0, sizeof *c);
 	c->cmd = cmd->name;
+	/* Everything after `--` belongs to the task file (ctask_argv). */
+	for (int i = 1; i < argc; i++)
+		if (strcmp(argv[i], "--") == 0) {
+			c->targv = argv + i + 1;
+			c->targc = argc - i - 1;
+			argc = i;
+			break;
+		}
 	opterr = 0;
 	optind = 1;
 	int opt;
@@ -169,6 +177,60 @@ static int open_store(cli_session *ss, bool create)
 	return 0;
 }
 
+/* Barriers ask the store whether a task is done, and for its value. */
+static int oracle_done(void *ud, const ctask_hash *h)
+{
+	cli_session *ss = ud;
+	ctask_record rec;
+	if (!ss->store)
+		return 0;
+	int rc = ctask_store_get(ss->store, h, &rec, NULL);
+	if (rc == CTASK_ENOTFOUND)
+		return 0;
+	return rc < 0 ? rc : rec.state == CTASK_REC_DONE;
+}
+
+static int oracle_value(void *ud, const ctask_hash *h, ctask_buf *out)
+{
+	cli_session *ss = ud;
+	ctask_record rec;
+	int rc = ss->store ? ctask_store_get(ss->store, h, &rec, out)
+			   : CTASK_ENOTFOUND;
+	if (rc == 0 && rec.state != CTASK_REC_DONE)
+		rc = ctask_error_set(CTASK_ENOTFOUND, "the task failed");
+	return rc;
+}
+
+static int build_graph(cli_session *ss)
+{
+	ss->oracle = (ctask_graph_oracle){ss, oracle_done, oracle_value};
+	int rc = ctask_graph_build(ctask_plugin_entry_of(ss->plugin)->graph,
+				   &ss->oracle, ss->c->targc, ss->c->targv,
+				   &ss->g);
+	if (rc < 0)
+		return cli_error(ss->c->cmd, EXIT_TASKFILE,
+				 "%s: building the graph failed: %s",
+				 ss->c->file, ctask_error_last());
+	return 0;
+}
+
+static int set_states(cli_session *ss)
+{
+	int err = ctask_exec_states(ss->g, ss->store, NULL);
+	if (err < 0)
+		return cli_error(ss->c->cmd, cli_exit_code(err), "%s",
+				 ctask_error_last());
+	return 0;
+}
+
+int cli_rebuild(cli_session *ss)
+{
+	ctask_graph_free(ss->g);
+	ss->g = NULL;
+	int rc = build_graph(ss);
+	return rc ? rc : set_states(ss);
+}
+
 /* Keeps a freshly compiled plugin in the store for the next run. */
 static int cache_plugin(cli_session *ss)
 {
@@ -199,13 +261,7 @@ static int load_graph(cli_session *ss)
 				 ctask_error_last());
 	if (ss->store && (rc = cache_plugin(ss)) != 0)
 		return rc;
-	rc = ctask_graph_build(ctask_plugin_entry_of(ss->plugin)->graph,
-			       &ss->g);
-	if (rc < 0)
-		return cli_error(ss->c->cmd, EXIT_TASKFILE,
-				 "%s: building the graph failed: %s",
-				 ss->c->file, ctask_error_last());
-	return 0;
+	return build_graph(ss);
 }
 
 int cli_open(cli_session *ss, cli_common *c, bool create)
@@ -229,12 +285,8 @@ int cli_open(cli_session *ss, cli_common *c, bool create)
 		rc = load_graph(ss);
 	if (rc == 0 && create)
 		rc = cli_create_store(ss);
-	if (rc == 0) {
-		int err = ctask_exec_states(ss->g, ss->store, NULL);
-		if (err < 0)
-			rc = cli_error(c->cmd, cli_exit_code(err), "%s",
-				       ctask_error_last());
-	}
+	if (rc == 0)
+		rc = set_states(ss);
 	if (rc != 0)
 		cli_close(ss);
 	return rc;
@@ -291,4 +343,13 @@ const char *cli_bytes(uint64_t n, char buf[32])
 	else
 		snprintf(buf, 32, "%.1f %s", v, units[u]);
 	return buf;
+}
+
+void cli_barrier_note(const cli_session *ss)
+{
+	if (!ctask_graph_complete(ss->g))
+		printf("ctask: %s stops at a barrier: the tasks after it are "
+		       "not "
+		       "known until the %zu tasks before it are done\n",
+		       ss->c->file, ctask_graph_size(ss->g));
 }

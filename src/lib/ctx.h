@@ -21,6 +21,7 @@ struct ctask_ctx {
 	char *message;	    /* failure message (arena), NULL if none */
 	jmp_buf *escape;    /* where failures jump; NULL: print and abort */
 	void *user;	    /* for the code that set up the context */
+	ctask_fn inner[2];  /* map/reduce tasks: the user's functions */
 };
 
 /* Runs fn(cx, a) with failures caught. Returns 0 and sets *out, or

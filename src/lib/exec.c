@@ -158,7 +158,8 @@ void ctask_exec_task(const ctask_graph *g, ctask_task *t, const ctask_slice *in,
 	run_input ri = {t, in, nin};
 	ctask_ctx cx = {.arena = ctask_arena_new(),
 			.name = ctask_task_name(g, t),
-			.user = &ri};
+			.user = &ri,
+			.inner = {t->inner[0], t->inner[1]}};
 	memset(out, 0, sizeof *out);
 	out->task = t;
 	out->started = ctask_now();

@@ -148,6 +148,7 @@ typedef struct {
 	size_t *ran_by_name; /* malloc'd, per name_id; free with _stats_free */
 	size_t *failed_by_name;
 	size_t *left_by_name; /* wanted and not done at the end */
+	size_t nnames;	      /* entries in the arrays above */
 } ctask_exec_stats;
 
 /* Runs every wanted task that is not done, in dependency order, and records

@@ -22,9 +22,18 @@ struct ctask_graph {
 	uint8_t *has_fp;	 /* malloc'd, per name */
 	uint32_t last_name;	 /* name_id of the last call */
 	size_t nnames;
-	ctask_buf scratch; /* reused for argument encodings */
-	ctask_buf key;	   /* reused for the hash encoding */
+	ctask_buf scratch;		  /* reused for argument encodings */
+	ctask_buf key;			  /* reused for the hash encoding */
+	const ctask_graph_oracle *oracle; /* NULL: no store */
+	size_t checked;	 /* tasks before this index are known done */
+	size_t barriers; /* barriers passed */
+	bool stopped;	 /* building stopped at a barrier */
+	int argc;
+	char **argv; /* borrowed from the caller of ctask_graph_build */
 };
+
+/* longjmp value: building stopped at a barrier (1 is a failure). */
+#define STOPPED_AT_BARRIER 2
 
 ctask_ctx *ctask_graph_ctx(ctask_graph *g)
 {
@@ -101,11 +110,13 @@ static void add_task(ctask_graph *g, ctask_task *t)
 
 static uint32_t name_id(ctask_graph *g, ctask_fn fn, const char *name)
 {
-	/* Graphs are built in runs of calls to one function. */
-	if (g->nnames && g->name_fns[g->last_name] == fn)
+	/* Graphs are built in runs of calls to one function. Internal
+	 * functions (map, reduce) serve several names, so names count too. */
+	if (g->nnames && g->name_fns[g->last_name] == fn &&
+	    strcmp(g->names[g->last_name], name) == 0)
 		return g->last_name;
 	for (size_t i = 0; i < g->nnames; i++)
-		if (g->name_fns[i] == fn)
+		if (g->name_fns[i] == fn && strcmp(g->names[i], name) == 0)
 			return g->last_name = (uint32_t)i;
 	for (size_t i = 0; i < g->nnames; i++)
 		if (strcmp(g->names[i], name) == 0)
@@ -191,7 +202,10 @@ static void build_key(ctask_graph *g, uint32_t nid, size_t nargs,
 						"%s: argument %zu is "
 						"a NULL task",
 						name, i);
-			ctask_key_task(&g->key, &a->as.t->hash);
+			if (a->as.t->kind == CTASK_K_NOHASH)
+				ctask_key_nohash(&g->key);
+			else
+				ctask_key_task(&g->key, &a->as.t->hash);
 		} else if (a->kind == CTASK__ARG_TASKLIST) {
 			if (!a->as.tl)
 				ctask_ctx_failf(&g->cx,
@@ -199,9 +213,16 @@ static void build_key(ctask_graph *g, uint32_t nid, size_t nargs,
 						"a NULL task list",
 						name, i);
 			ctask_key_list(&g->key, a->as.tl->n);
-			for (size_t j = 0; j < a->as.tl->n; j++)
-				ctask_key_list_item(&g->key,
-						    &a->as.tl->ts[j]->hash);
+			for (size_t j = 0; j < a->as.tl->n; j++) {
+				const ctask_task *e = a->as.tl->ts[j];
+				if (e->kind == CTASK_K_NOHASH)
+					ctask_ctx_failf(&g->cx,
+							"%s: argument %zu: a "
+							"ctask_nohash value "
+							"cannot be in a list",
+							name, i);
+				ctask_key_list_item(&g->key, &e->hash);
+			}
 		} else {
 			encode_plain(g, name, i, a);
 			ctask_key_value(&g->key, g->scratch.p, g->scratch.len);
@@ -238,8 +259,9 @@ static void store_args(ctask_graph *g, ctask_task *t, const char *name,
 	}
 }
 
-ctask_task *ctask__call(ctask_graph *g, ctask_fn fn, const char *name,
-			size_t nargs, const ctask_argspec *args)
+ctask_task *ctask_graph_call(ctask_graph *g, ctask_fn fn, const char *name,
+			     size_t nargs, const ctask_argspec *args,
+			     ctask_fn inner0, ctask_fn inner1)
 {
 	if (!fn)
 		ctask_ctx_failf(&g->cx, "ctask_call: %s is a NULL function",
@@ -256,10 +278,19 @@ ctask_task *ctask__call(ctask_graph *g, ctask_fn fn, const char *name,
 	t->name_id = nid;
 	t->nargs = (uint32_t)nargs;
 	t->state = CTASK_S_WAITING;
+	t->kind = CTASK_K_RUN;
 	t->fn = fn;
+	t->inner[0] = inner0;
+	t->inner[1] = inner1;
 	store_args(g, t, name, args);
 	add_task(g, t);
 	return t;
+}
+
+ctask_task *ctask__call(ctask_graph *g, ctask_fn fn, const char *name,
+			size_t nargs, const ctask_argspec *args)
+{
+	return ctask_graph_call(g, fn, name, nargs, args, NULL, NULL);
 }
 
 ctask_tasklist *ctask_list(ctask_graph *g, ctask_task *const *ts, size_t n)
@@ -285,9 +316,13 @@ void ctask_graph_fail(ctask_graph *g, const char *fmt, ...)
 	ctask_ctx_failv(&g->cx, fmt, ap);
 }
 
-int ctask_graph_build(ctask_graph_fn fn, ctask_graph **out)
+int ctask_graph_build(ctask_graph_fn fn, const ctask_graph_oracle *o, int argc,
+		      char **argv, ctask_graph **out)
 {
 	ctask_graph *g = ctask_xcalloc(1, sizeof *g);
+	g->oracle = o;
+	g->argc = argc;
+	g->argv = argv;
 	g->arena = ctask_arena_new();
 	g->cx.arena = g->arena;
 	g->cx.name = "graph";
@@ -297,13 +332,15 @@ int ctask_graph_build(ctask_graph_fn fn, ctask_graph **out)
 	ctask_ctx *saved = ctask_ctx_current();
 	g->cx.escape = &escape;
 	ctask_ctx_set_current(&g->cx);
-	if (setjmp(escape) != 0) {
+	int jumped = setjmp(escape);
+	if (jumped == 1) {
 		ctask_ctx_set_current(saved);
 		int rc = ctask_error_set(CTASK_ETASKFILE, "%s", g->cx.message);
 		ctask_graph_free(g);
 		return rc;
 	}
-	fn(g);
+	if (jumped == 0)
+		fn(g);
 	ctask_ctx_set_current(saved);
 	g->cx.escape = NULL;
 	ctask_buf_free(&g->scratch);
@@ -401,4 +438,175 @@ void ctask_versions_clear(void)
 	free(versions);
 	versions = NULL;
 	nversions = 0;
+}
+
+bool ctask_graph_complete(const ctask_graph *g)
+{
+	return !g->stopped;
+}
+
+size_t ctask_graph_barriers_passed(const ctask_graph *g)
+{
+	return g->barriers;
+}
+
+const char *const *ctask_argv(ctask_graph *g, int *argc)
+{
+	*argc = g->argc;
+	return (const char *const *)g->argv;
+}
+
+/* ---- Views: parts, constants, values kept out of the hash ---------------- */
+
+static ctask_task *new_view(ctask_graph *g, int kind)
+{
+	ctask_task *v = ctask_arena_zalloc(g->arena, sizeof *v);
+	v->kind = (uint8_t)kind;
+	v->nargs = 1;
+	v->args = ctask_arena_zalloc(g->arena, sizeof *v->args);
+	return v;
+}
+
+ctask_task *ctask_item(ctask_graph *g, ctask_task *t, size_t i)
+{
+	if (!t)
+		ctask_ctx_failf(&g->cx, "ctask_item: NULL task");
+	if (t->kind == CTASK_K_CONST || t->kind == CTASK_K_NOHASH)
+		ctask_ctx_failf(&g->cx, "ctask_item: not a task (a constant)");
+	ctask_task *v = new_view(g, CTASK_K_ITEM);
+	v->args[0] = (ctask_garg){.kind = CTASK_GARG_TASK, .u.task = t};
+	v->item = (uint32_t)i;
+	v->name_id = t->name_id;
+	/* A part's hash: its whole's hash and the index, in a domain of its
+	 * own ("ctask\x01item"). */
+	ctask_buf k = {0};
+	ctask_buf_append(&k, "ctask\x01item", 10);
+	ctask_buf_append(&k, t->hash.b, sizeof t->hash.b);
+	ctask_buf_uvarint(&k, i);
+	ctask_hash_bytes(k.p, k.len, &v->hash);
+	ctask_buf_free(&k);
+	return v;
+}
+
+/* A view holding a value's encoding, for ctask_const and ctask_nohash. */
+static ctask_task *value_view(ctask_graph *g, int kind, ctask_value *v,
+			      const char *who)
+{
+	if (!v)
+		ctask_ctx_failf(&g->cx, "%s: NULL value", who);
+	ctask_task *t = new_view(g, kind);
+	g->scratch.len = 0;
+	ctask_value_encode(v, &g->scratch);
+	uint8_t *p = ctask_arena_alloc(g->arena, g->scratch.len);
+	memcpy(p, g->scratch.p, g->scratch.len);
+	t->args[0] = (ctask_garg){.kind = CTASK_GARG_VALUE,
+				  .n = (uint32_t)g->scratch.len,
+				  .u.cbor = p};
+	/* A constant's hash is that of its encoding, in its own domain. */
+	ctask_buf k = {0};
+	ctask_buf_append(&k, "ctask\x01const", 11);
+	ctask_buf_append(&k, p, g->scratch.len);
+	ctask_hash_bytes(k.p, k.len, &t->hash);
+	ctask_buf_free(&k);
+	return t;
+}
+
+ctask_task *ctask_const(ctask_graph *g, ctask_value *v)
+{
+	return value_view(g, CTASK_K_CONST, v, "ctask_const");
+}
+
+ctask_task *ctask_nohash(ctask_graph *g, ctask_value *v)
+{
+	return value_view(g, CTASK_K_NOHASH, v, "ctask_nohash");
+}
+
+size_t ctask_tasklist_len(const ctask_tasklist *tl)
+{
+	return tl->n;
+}
+
+ctask_task *ctask_tasklist_get(const ctask_tasklist *tl, size_t i)
+{
+	ctask_ctx *cx = ctask_ctx_current();
+	if (i >= tl->n)
+		ctask_ctx_failf(cx,
+				"ctask_tasklist_get: index %zu out of range "
+				"(length %zu)",
+				i, tl->n);
+	return tl->ts[i];
+}
+
+/* ---- Barriers ------------------------------------------------------------ */
+
+void ctask_barrier(ctask_graph *g)
+{
+	for (; g->oracle && g->checked < g->ntasks; g->checked++) {
+		int d = g->oracle->done(g->oracle->ud,
+					&g->tasks[g->checked]->hash);
+		if (d < 0)
+			ctask_ctx_failf(&g->cx, "barrier: %s",
+					ctask_error_last());
+		if (d == 0)
+			break;
+	}
+	if (!g->oracle || g->checked < g->ntasks) {
+		g->stopped = true;
+		longjmp(*g->cx.escape, STOPPED_AT_BARRIER);
+	}
+	g->barriers++;
+}
+
+ctask_value *ctask_value_of(ctask_graph *g, ctask_task *t)
+{
+	if (!t)
+		ctask_ctx_failf(&g->cx, "ctask_value_of: NULL task");
+	ctask_barrier(g);
+	const uint8_t *p = NULL;
+	size_t n = 0;
+	ctask_buf buf = {0};
+	ctask_task *src = ctask_task_source(t);
+	if (!src) {
+		p = t->args[0].u.cbor, n = t->args[0].n;
+	} else {
+		if (g->oracle->value(g->oracle->ud, &src->hash, &buf) < 0)
+			ctask_ctx_failf(&g->cx, "ctask_value_of: %s",
+					ctask_error_last());
+		p = buf.p, n = buf.len;
+	}
+	ctask_value *v = NULL;
+	int rc = ctask_value_part(g->arena, p, n, t, &v);
+	ctask_buf_free(&buf);
+	if (rc < 0)
+		ctask_ctx_failf(&g->cx, "ctask_value_of: %s",
+				ctask_error_last());
+	return v;
+}
+
+int ctask_view_bytes(const ctask_task *t, const uint8_t *p, size_t n,
+		     const uint8_t **out, size_t *out_n)
+{
+	if (t->kind == CTASK_K_CONST || t->kind == CTASK_K_NOHASH) {
+		*out = t->args[0].u.cbor, *out_n = t->args[0].n;
+		return 0;
+	}
+	if (t->kind == CTASK_K_RUN) {
+		*out = p, *out_n = n;
+		return 0;
+	}
+	const uint8_t *whole;
+	size_t whole_n;
+	int rc = ctask_view_bytes(t->args[0].u.task, p, n, &whole, &whole_n);
+	if (rc == 0)
+		rc = ctask_cbor_list_item(whole, whole_n, t->item, out, out_n);
+	return rc;
+}
+
+int ctask_value_part(ctask_arena *a, const uint8_t *p, size_t n,
+		     const ctask_task *t, ctask_value **out)
+{
+	const uint8_t *q;
+	size_t qn;
+	int rc = ctask_view_bytes(t, p, n, &q, &qn);
+	return rc ? rc : ctask_value_decode(a, q, qn, out);
 }

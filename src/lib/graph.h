@@ -38,13 +38,25 @@ enum {
 	CTASK_S_COUNT
 };
 
+/* What a ctask_task is. Only RUN tasks are in the graph's task list; the
+ * others are views usable as arguments. */
+enum {
+	CTASK_K_RUN,	/* a task that runs and stores its result */
+	CTASK_K_ITEM,	/* part `item` of args[0].u.task's result */
+	CTASK_K_CONST,	/* a constant (args[0] VALUE), hashed once */
+	CTASK_K_NOHASH, /* a value (args[0] VALUE) kept out of the hash */
+};
+
 struct ctask_task {
 	ctask_hash hash;
-	uint32_t id;	  /* creation order */
+	uint32_t id;	  /* creation order (RUN tasks) */
 	uint32_t name_id; /* index into the graph's function names */
 	uint32_t nargs;
 	uint8_t state; /* CTASK_S_*, set by ctask_exec_states */
+	uint8_t kind;  /* CTASK_K_* */
+	uint32_t item; /* CTASK_K_ITEM: the index */
 	ctask_fn fn;
+	ctask_fn inner[2]; /* map/reduce tasks: the user's functions */
 	ctask_garg *args;
 };
 
@@ -53,10 +65,42 @@ struct ctask_tasklist {
 	ctask_task **ts;
 };
 
+/* What a graph being built may ask about results, for barriers and
+ * ctask_value_of (NULL: no store, so no barrier can be passed). */
+typedef struct {
+	void *ud;
+	/* 1 if h has a done result, 0 if not, or a negative error. */
+	int (*done)(void *ud, const ctask_hash *h);
+	/* The encoded result of h into out; 0 or a negative error. */
+	int (*value)(void *ud, const ctask_hash *h, ctask_buf *out);
+} ctask_graph_oracle;
+
 /* Runs the plugin's graph function and returns the graph it built in *out
  * (caller frees with ctask_graph_free). A failure while building (a bad
- * argument, ctask_graph_fail) returns CTASK_ETASKFILE with the message. */
-int ctask_graph_build(ctask_graph_fn fn, ctask_graph **out);
+ * argument, ctask_graph_fail) returns CTASK_ETASKFILE with the message. A
+ * barrier that cannot be passed yet ends the graph there: see
+ * ctask_graph_complete. argv/argc are the task file's arguments. */
+int ctask_graph_build(ctask_graph_fn fn, const ctask_graph_oracle *o, int argc,
+		      char **argv, ctask_graph **out);
+/* Adds fn(args) as ctask__call does; inner0/inner1 are the user functions
+ * an internal function (map, reduce) calls. */
+ctask_task *ctask_graph_call(ctask_graph *g, ctask_fn fn, const char *name,
+			     size_t nargs, const ctask_argspec *args,
+			     ctask_fn inner0, ctask_fn inner1);
+
+/* The bytes of view t's value, given the encoded result of the task that
+ * makes it (ctask_task_source; ignored for constants): a part is sliced
+ * out of its whole. Returns 0 or a CTASK_E* code with a message. */
+int ctask_view_bytes(const ctask_task *t, const uint8_t *p, size_t n,
+		     const uint8_t **out, size_t *out_n);
+/* The decoded value of view t (as above), in arena a. */
+int ctask_value_part(ctask_arena *a, const uint8_t *p, size_t n,
+		     const ctask_task *t, ctask_value **out);
+
+/* False if building stopped at a barrier whose tasks are not all done. */
+bool ctask_graph_complete(const ctask_graph *g);
+/* How many barriers building got past. */
+size_t ctask_graph_barriers_passed(const ctask_graph *g);
 void ctask_graph_free(ctask_graph *g); /* accepts NULL */
 
 size_t ctask_graph_size(const ctask_graph *g);
@@ -79,9 +123,19 @@ uint64_t ctask_version_of(const char *name);
 /* Forgets the declared versions (when a plugin is unloaded). */
 void ctask_versions_clear(void);
 
-/* Calls cb(ud, dep) for every task argument of t, list elements included,
- * in argument order (a task named twice is visited twice). */
-#define CTASK_FOREACH_INPUT(t, dep, body)                                      \
+/* The task that runs to make a view's result: itself for a RUN task, the
+ * task an ITEM is part of, NULL for constants. */
+static inline ctask_task *ctask_task_source(ctask_task *t)
+{
+	while (t->kind == CTASK_K_ITEM)
+		t = t->args[0].u.task;
+	return t->kind == CTASK_K_RUN ? t : NULL;
+}
+
+/* Runs body with dep set to each task argument of t, list elements
+ * included, in argument order, views as they are (a task named twice is
+ * visited twice). */
+#define CTASK_FOREACH_ARG_TASK(t, dep, body)                                   \
 	for (uint32_t ia_ = 0; ia_ < (t)->nargs; ia_++) {                      \
 		const ctask_garg *ga_ = &(t)->args[ia_];                       \
 		if (ga_->kind == CTASK_GARG_TASK) {                            \
@@ -94,6 +148,16 @@ void ctask_versions_clear(void);
 			}                                                      \
 		}                                                              \
 	}
+
+/* Runs body with dep set to the task that makes each input of t (a part's
+ * whole task; constants skipped): t's dependencies, for scheduling. */
+#define CTASK_FOREACH_INPUT(t, dep, body)                                      \
+	CTASK_FOREACH_ARG_TASK(t, raw_, {                                      \
+		ctask_task *dep = ctask_task_source(raw_);                     \
+		if (dep) {                                                     \
+			body;                                                  \
+		}                                                              \
+	})
 
 /* Marks (mark[id] = 1) everything upstream of the marked tasks. */
 void ctask_graph_mark_upstream(const ctask_graph *g, uint8_t *mark);

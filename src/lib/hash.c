@@ -56,7 +56,7 @@ int ctask_hash_cmp(const ctask_hash *a, const ctask_hash *b)
 }
 
 /* Argument tags of the key encoding. */
-enum { KEY_VALUE = 1, KEY_TASK = 2, KEY_LIST = 3 };
+enum { KEY_VALUE = 1, KEY_TASK = 2, KEY_LIST = 3, KEY_NOHASH = 4 };
 
 void ctask_key_begin(ctask_buf *k, const char *name, uint64_t version,
 		     size_t nargs)
@@ -92,4 +92,9 @@ void ctask_key_list(ctask_buf *k, size_t n)
 void ctask_key_list_item(ctask_buf *k, const ctask_hash *dep)
 {
 	ctask_buf_append(k, dep->b, sizeof dep->b);
+}
+
+void ctask_key_nohash(ctask_buf *k)
+{
+	ctask_buf_byte(k, KEY_NOHASH);
 }

@@ -37,5 +37,6 @@ void ctask_key_value(ctask_buf *k, const uint8_t *cbor, size_t n);
 void ctask_key_task(ctask_buf *k, const ctask_hash *dep);
 void ctask_key_list(ctask_buf *k, size_t n);
 void ctask_key_list_item(ctask_buf *k, const ctask_hash *dep);
+void ctask_key_nohash(ctask_buf *k);
 
 #endif

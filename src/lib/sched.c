@@ -174,6 +174,7 @@ static void init_tasks(sched *sc)
 			push_ready(sc, (uint32_t)i);
 	}
 	size_t nn = ctask_graph_nnames(sc->g) + 1;
+	sc->st->nnames = nn - 1;
 	sc->mean = ctask_xcalloc(nn, sizeof *sc->mean);
 	sc->nmean = ctask_xcalloc(nn, sizeof *sc->nmean);
 	sc->st->ran_by_name = ctask_xcalloc(nn, sizeof(size_t));
@@ -359,13 +360,71 @@ static void on_returned(void *ud, ctask_task *t)
 		push_ready(sc, t->id);
 }
 
+/* Appends the encoded result of task src (from the uncommitted batch or the
+ * store) to sc->inbuf. Returns 0, 1 if it had to be undone (the task
+ * needing it must wait), or a negative store error. */
+static int append_result(sched *sc, ctask_task *src)
+{
+	int32_t bi = sc->batch_idx[src->id];
+	if (bi >= 0) {
+		const ctask_buf *res = &sc->batch[bi].result;
+		ctask_buf_append(&sc->inbuf, res->p, res->len);
+		return 0;
+	}
+	ctask_record rec;
+	int rc = ctask_store_get(sc->s, &src->hash, &rec, &sc->tmp);
+	if (rc == CTASK_ECORRUPT || rc == CTASK_ENOTFOUND ||
+	    (rc == 0 && rec.state != CTASK_REC_DONE)) {
+		rc = undo(sc, src, rc);
+		return rc < 0 ? rc : 1;
+	}
+	if (rc == 0)
+		ctask_buf_append(&sc->inbuf, sc->tmp.p, sc->tmp.len);
+	return rc;
+}
+
+/* Appends the bytes of one argument task (a task, a part of one, or a
+ * constant). Returns as append_result, or 2 when a part cannot be had
+ * (its whole is not a list, or too short): t then fails. */
+static int append_input(sched *sc, ctask_task *t, ctask_task *raw)
+{
+	ctask_task *src = ctask_task_source(raw);
+	size_t start = sc->inbuf.len;
+	if (src) {
+		int rc = append_result(sc, src);
+		if (rc != 0 || raw == src)
+			return rc;
+	}
+	const uint8_t *part;
+	size_t part_n;
+	int rc = ctask_view_bytes(raw, sc->inbuf.p + start,
+				  sc->inbuf.len - start, &part, &part_n);
+	if (rc < 0) {
+		ctask_outcome oc = {.task = t, .state = CTASK_REC_FAILED};
+		ctask_buf msg = {0};
+		ctask_buf_printf(&msg, "%s: an argument is part %u of %s: %s",
+				 ctask_task_name(sc->g, t), raw->item,
+				 src ? ctask_task_name(sc->g, src) : "?",
+				 ctask_error_last());
+		oc.message = (char *)msg.p;
+		oc.started = ctask_now();
+		on_finished(sc, &oc);
+		return 2;
+	}
+	/* Move the part to where the whole started. */
+	memmove(sc->inbuf.p + start, part, part_n);
+	sc->inbuf.len = start + part_n;
+	return 0;
+}
+
 /* Gathers the encoded inputs of t into sc->slices. Returns 0, 1 if an input
- * had to be undone (t must wait), or a negative store error. */
+ * had to be undone (t must wait), 2 if t failed, or a negative store
+ * error. */
 static int fetch_inputs(sched *sc, ctask_task *t, size_t *nin)
 {
 	size_t k = 0;
 	sc->inbuf.len = 0;
-	CTASK_FOREACH_INPUT(t, d, {
+	CTASK_FOREACH_ARG_TASK(t, raw, {
 		if (k == sc->cap_in) {
 			sc->cap_in *= 2;
 			sc->offs = ctask_xrealloc(
@@ -374,22 +433,9 @@ static int fetch_inputs(sched *sc, ctask_task *t, size_t *nin)
 				sc->slices, sc->cap_in * sizeof *sc->slices);
 		}
 		sc->offs[k++] = sc->inbuf.len;
-		int32_t bi = sc->batch_idx[d->id];
-		if (bi >= 0) {
-			const ctask_buf *res = &sc->batch[bi].result;
-			ctask_buf_append(&sc->inbuf, res->p, res->len);
-			continue;
-		}
-		ctask_record rec;
-		int rc = ctask_store_get(sc->s, &d->hash, &rec, &sc->tmp);
-		if (rc == CTASK_ECORRUPT || rc == CTASK_ENOTFOUND ||
-		    (rc == 0 && rec.state != CTASK_REC_DONE)) {
-			rc = undo(sc, d, rc);
-			return rc < 0 ? rc : 1;
-		}
-		if (rc < 0)
+		int rc = append_input(sc, t, raw);
+		if (rc != 0)
 			return rc;
-		ctask_buf_append(&sc->inbuf, sc->tmp.p, sc->tmp.len);
 	});
 	sc->offs[k] = sc->inbuf.len;
 	for (size_t i = 0; i < k; i++)
@@ -479,7 +525,7 @@ static void dispatch(sched *sc)
 				continue;
 			size_t nin = 0;
 			int frc = fetch_inputs(sc, t, &nin);
-			if (frc != 0) {
+			if (frc != 0) { /* 1: must wait; 2: failed */
 				fail_store(sc, frc);
 				continue;
 			}

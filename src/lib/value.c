@@ -1272,3 +1272,75 @@ void ctask_value_json(const ctask_value *v, FILE *f, size_t max_array_items)
 		break;
 	}
 }
+
+/* ---- Slicing without decoding -------------------------------------------- */
+
+/* Advances *off past one encoded item of p[0..n). Returns 0 or
+ * CTASK_ECORRUPT. Structure only: the contents are checked when decoded. */
+static int skip_item(const uint8_t *p, size_t n, size_t *off, int depth)
+{
+	if (depth > 512 || *off >= n)
+		return ctask_error_set(CTASK_ECORRUPT,
+				       "corrupt value: truncated list");
+	uint8_t b = p[*off];
+	int major = b >> 5, info = b & 31;
+	size_t len = info < 24 ? 0 : info <= 27 ? (size_t)1 << (info - 24) : 9;
+	if (len > 8 || n - *off - 1 < len)
+		return ctask_error_set(CTASK_ECORRUPT,
+				       "corrupt value: bad head");
+	uint64_t val = info < 24 ? (uint64_t)info : 0;
+	for (size_t i = 1; i <= len; i++)
+		val = val << 8 | p[*off + i];
+	*off += 1 + len;
+	uint64_t items = major == 4 ? val : major == 5 ? 2 * val : 0;
+	if (major == 6)
+		items = 1;
+	if (major == 2 || major == 3) {
+		if (val > n - *off)
+			return ctask_error_set(CTASK_ECORRUPT,
+					       "corrupt value: truncated");
+		*off += (size_t)val;
+	}
+	for (uint64_t i = 0; i < items; i++) {
+		int rc = skip_item(p, n, off, depth + 1);
+		if (rc)
+			return rc;
+	}
+	return 0;
+}
+
+int ctask_cbor_list_item(const uint8_t *p, size_t n, size_t i,
+			 const uint8_t **item, size_t *item_n)
+{
+	if (n == 0 || p[0] >> 5 != 4) {
+		const char *t = n == 0 ? "empty" : "not a list";
+		return ctask_error_set(
+			CTASK_EINVALID,
+			"the result is %s, so it has no item %zu", t, i);
+	}
+	size_t off = 0, count = 0;
+	uint8_t info = p[0] & 31;
+	/* The list's own head: length and where its items start. */
+	size_t len = info < 24 ? 0 : info <= 27 ? (size_t)1 << (info - 24) : 9;
+	if (len > 8 || n - 1 < len)
+		return ctask_error_set(CTASK_ECORRUPT,
+				       "corrupt value: bad head");
+	count = info < 24 ? info : 0;
+	for (size_t k = 1; k <= len; k++)
+		count = count << 8 | p[k];
+	off = 1 + len;
+	if (i >= count)
+		return ctask_error_set(CTASK_EINVALID,
+				       "the result is a list of %zu, so it has "
+				       "no item %zu",
+				       count, i);
+	for (size_t k = 0; k < i; k++)
+		if (skip_item(p, n, &off, 0))
+			return CTASK_ECORRUPT;
+	size_t start = off;
+	if (skip_item(p, n, &off, 0))
+		return CTASK_ECORRUPT;
+	*item = p + start;
+	*item_n = off - start;
+	return 0;
+}

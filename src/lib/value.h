@@ -62,6 +62,12 @@ void ctask_value_encode(const ctask_value *v, ctask_buf *out);
 int ctask_value_decode(ctask_arena *a, const uint8_t *p, size_t n,
 		       ctask_value **out);
 
+/* Finds item i of the encoded list p[0..n) without decoding it. Returns 0,
+ * CTASK_EINVALID if p is not a list or has no item i (the message says
+ * which), or CTASK_ECORRUPT. */
+int ctask_cbor_list_item(const uint8_t *p, size_t n, size_t i,
+			 const uint8_t **item, size_t *item_n);
+
 /* Writes v as JSON (arrays as {"dtype","shape","data"}, data omitted beyond
  * max_array_items elements; bytes as {"bytes": n, "hex": ...}). */
 void ctask_value_json(const ctask_value *v, FILE *f, size_t max_array_items);

@@ -37,7 +37,7 @@ static void build_f1(ctask_graph *g)
 TEST(hash_definition)
 {
 	ctask_graph *g = NULL;
-	ASSERT_EQ(ctask_graph_build(build_f1, &g), 0);
+	ASSERT_EQ(ctask_graph_build(build_f1, NULL, 0, NULL, &g), 0);
 	const uint8_t key[] = {'c', 't', 'a', 's', 'k', 1, /* magic, v1 */
 			       1,   'f',		   /* name */
 			       0,			   /* version */
@@ -73,7 +73,7 @@ TEST(hash_pinned)
 		"aa1e94202648542cb01f3e9dcfff44b1",
 	};
 	ctask_graph *g = NULL;
-	ASSERT_EQ(ctask_graph_build(build_pinned, &g), 0);
+	ASSERT_EQ(ctask_graph_build(build_pinned, NULL, 0, NULL, &g), 0);
 	char hex[6][CTASK_HASH_HEX];
 	for (int i = 0; i < 6; i++)
 		hex_of(pinned[i], hex[i]);
@@ -96,7 +96,7 @@ static void build_dups(ctask_graph *g)
 TEST(identical_calls_are_one_task)
 {
 	ctask_graph *g = NULL;
-	ASSERT_EQ(ctask_graph_build(build_dups, &g), 0);
+	ASSERT_EQ(ctask_graph_build(build_dups, NULL, 0, NULL, &g), 0);
 	ASSERT_EQ(ctask_graph_size(g), 3);
 	ASSERT(dups[0] == dups[1]);
 	ASSERT(dups[0] != dups[2] && dups[2] != dups[3] && dups[0] != dups[3]);
@@ -121,13 +121,13 @@ TEST(hash_is_a_merkle_tree)
 	ctask_graph *g = NULL;
 	ctask_hash before[4], after[4];
 	chain_input = 1;
-	ASSERT_EQ(ctask_graph_build(build_chain, &g), 0);
+	ASSERT_EQ(ctask_graph_build(build_chain, NULL, 0, NULL, &g), 0);
 	for (int i = 0; i < 3; i++)
 		before[i] = chain[i]->hash;
 	before[3] = side->hash;
 	ctask_graph_free(g);
 	chain_input = 2;
-	ASSERT_EQ(ctask_graph_build(build_chain, &g), 0);
+	ASSERT_EQ(ctask_graph_build(build_chain, NULL, 0, NULL, &g), 0);
 	for (int i = 0; i < 3; i++)
 		after[i] = chain[i]->hash;
 	after[3] = side->hash;
@@ -141,7 +141,7 @@ TEST(upstream_and_downstream_marks)
 {
 	ctask_graph *g = NULL;
 	chain_input = 1;
-	ASSERT_EQ(ctask_graph_build(build_chain, &g), 0);
+	ASSERT_EQ(ctask_graph_build(build_chain, NULL, 0, NULL, &g), 0);
 	uint8_t m[4] = {0};
 	m[chain[1]->id] = 1;
 	ctask_graph_mark_downstream(g, m);
@@ -180,15 +180,19 @@ static void build_graph_fail(ctask_graph *g)
 TEST(bad_arguments_fail_the_graph)
 {
 	ctask_graph *g = NULL;
-	ASSERT_EQ(ctask_graph_build(build_null_task, &g), CTASK_ETASKFILE);
+	ASSERT_EQ(ctask_graph_build(build_null_task, NULL, 0, NULL, &g),
+		  CTASK_ETASKFILE);
 	ASSERT_STR(ctask_error_last(), "g2: argument 1 is a NULL task");
-	ASSERT_EQ(ctask_graph_build(build_big_uint, &g), CTASK_ETASKFILE);
+	ASSERT_EQ(ctask_graph_build(build_big_uint, NULL, 0, NULL, &g),
+		  CTASK_ETASKFILE);
 	ASSERT_STR(
 		ctask_error_last(),
 		"f: argument 0 (18446744073709551615) does not fit in int64");
-	ASSERT_EQ(ctask_graph_build(build_bad_utf8, &g), CTASK_ETASKFILE);
+	ASSERT_EQ(ctask_graph_build(build_bad_utf8, NULL, 0, NULL, &g),
+		  CTASK_ETASKFILE);
 	ASSERT_STR(ctask_error_last(), "f: argument 0 is not valid UTF-8");
-	ASSERT_EQ(ctask_graph_build(build_graph_fail, &g), CTASK_ETASKFILE);
+	ASSERT_EQ(ctask_graph_build(build_graph_fail, NULL, 0, NULL, &g),
+		  CTASK_ETASKFILE);
 	ASSERT_STR(ctask_error_last(), "no input files in data/");
 }
 
@@ -202,7 +206,7 @@ static void build_values(ctask_graph *g)
 TEST(value_arguments_are_encoded)
 {
 	ctask_graph *g = NULL;
-	ASSERT_EQ(ctask_graph_build(build_values, &g), 0);
+	ASSERT_EQ(ctask_graph_build(build_values, NULL, 0, NULL, &g), 0);
 	ASSERT_EQ(last->nargs, 1);
 	ASSERT_EQ(last->args[0].kind, CTASK_GARG_VALUE);
 	const uint8_t want[] = {0x82, 0x01, 0x63, 't', 'w', 'o'};
