@@ -96,7 +96,7 @@ char *cli_name_list(const ctask_graph *g);
 const char *cli_bytes(uint64_t n, char buf[32]);
 
 extern const cli_command cmd_execute, cmd_status, cmd_invalidate, cmd_cleanup,
-	cmd_check, cmd_show;
+	cmd_check, cmd_show, cmd_graph;
 
 #define CLI_COMMON_HELP                                                        \
 	"\nCommon options:\n"                                                  \

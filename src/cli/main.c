@@ -9,8 +9,8 @@
 #define CTASK_VERSION_STRING "0.1.0"
 
 static const cli_command *const commands[] = {
-	&cmd_execute, &cmd_status,     &cmd_check,
-	&cmd_show,    &cmd_invalidate, &cmd_cleanup,
+	&cmd_execute,	 &cmd_status,  &cmd_check, &cmd_show,
+	&cmd_invalidate, &cmd_cleanup, &cmd_graph,
 };
 #define NCOMMANDS (sizeof commands / sizeof commands[0])
 
