@@ -34,6 +34,9 @@
 #define BATCH_MAX_SECONDS 1.0
 #define TICK_MS 200
 #define POLL_SECONDS 0.2 /* how often tasks held by others are polled */
+/* Results needed by tasks still to run are kept in memory, up to this many
+ * bytes, so that they are not read back from the store. */
+#define KEPT_MAX_BYTES (256u << 20)
 
 typedef struct {
 	ctask_graph *g;
@@ -57,7 +60,11 @@ typedef struct {
 	size_t qhead, qlen, qcap;
 	uint32_t *held; /* malloc'd: tasks leased by other executors */
 	size_t nheld, capheld;
-	int32_t *batch_idx;   /* malloc'd: index into batch, or -1 */
+	uint8_t **kept;	  /* malloc'd: per task, its result while a
+			     dependent still needs it (malloc'd), or NULL */
+	uint32_t *kept_n; /* malloc'd: their sizes */
+	uint32_t *uses;	  /* malloc'd: wanted dependents not started */
+	size_t kept_bytes;
 	ctask_outcome *batch; /* malloc'd: finished, not yet committed */
 	size_t nbatch, capbatch, batch_bytes;
 	double batch_t0, last_poll, last_line, t0;
@@ -155,11 +162,13 @@ static void init_tasks(sched *sc)
 	}
 	sc->pending = ctask_xcalloc(sc->n + 1, sizeof *sc->pending);
 	sc->tries = ctask_xcalloc(sc->n + 1, 1);
-	sc->batch_idx = ctask_xmalloc((sc->n + 1) * sizeof *sc->batch_idx);
+	sc->kept = ctask_xcalloc(sc->n + 1, sizeof *sc->kept);
+	sc->kept_n = ctask_xcalloc(sc->n + 1, sizeof *sc->kept_n);
+	sc->uses = ctask_xcalloc(sc->n + 1, sizeof *sc->uses);
 	build_rdeps(sc);
 	for (size_t i = 0; i < sc->n; i++) {
 		ctask_task *t = ctask_graph_task(sc->g, i);
-		sc->batch_idx[i] = -1;
+		CTASK_FOREACH_INPUT(t, d, sc->uses[d->id] += sc->want[i]);
 		/* Running elsewhere: the lease decides, when we get to it. */
 		if (t->state == CTASK_S_RUNNING)
 			t->state = CTASK_S_READY;
@@ -194,7 +203,11 @@ static void sched_free(sched *sc)
 	free(sc->rdeps);
 	free(sc->queue);
 	free(sc->held);
-	free(sc->batch_idx);
+	for (size_t i = 0; i < sc->n; i++)
+		free(sc->kept[i]);
+	free(sc->kept);
+	free(sc->kept_n);
+	free(sc->uses);
 	free(sc->batch);
 	free(sc->offs);
 	free(sc->slices);
@@ -237,7 +250,6 @@ static int commit(sched *sc)
 	int rc = ctask_store_put(sc->s, sc->nbatch, recs);
 	free(recs);
 	for (size_t i = 0; i < sc->nbatch; i++) {
-		sc->batch_idx[sc->batch[i].task->id] = -1;
 		ctask_buf_free(&sc->batch[i].result);
 		free(sc->batch[i].message);
 	}
@@ -256,7 +268,6 @@ static void add_to_batch(sched *sc, ctask_outcome *oc)
 	}
 	if (sc->nbatch == 0)
 		sc->batch_t0 = ctask_monotonic();
-	sc->batch_idx[oc->task->id] = (int32_t)sc->nbatch;
 	sc->batch[sc->nbatch++] = *oc;
 	sc->batch_bytes += oc->result.len;
 	if (sc->nbatch >= BATCH_MAX_RECORDS ||
@@ -309,6 +320,18 @@ static void record_duration(sched *sc, const ctask_outcome *oc)
 		(oc->duration - sc->mean[nid]) / (double)sc->nmean[nid];
 }
 
+/* Keeps a copy of a result that tasks still to run will need. */
+static void keep(sched *sc, const ctask_task *t, const ctask_buf *res)
+{
+	if (sc->uses[t->id] == 0 || sc->kept[t->id] ||
+	    sc->kept_bytes + res->len > KEPT_MAX_BYTES)
+		return;
+	sc->kept[t->id] = ctask_xmalloc(res->len + 1);
+	memcpy(sc->kept[t->id], res->p, res->len);
+	sc->kept_n[t->id] = (uint32_t)res->len;
+	sc->kept_bytes += res->len;
+}
+
 /* The runner's report of a finished task. */
 static void on_finished(void *ud, ctask_outcome *oc)
 {
@@ -318,6 +341,7 @@ static void on_finished(void *ud, ctask_outcome *oc)
 	if (oc->state == CTASK_REC_DONE) {
 		sc->st->ran++;
 		sc->st->ran_by_name[t->name_id]++;
+		keep(sc, t, &oc->result);
 		add_to_batch(sc, oc);
 		mark_done(sc, t);
 		return;
@@ -365,14 +389,23 @@ static void on_returned(void *ud, ctask_task *t)
  * needing it must wait), or a negative store error. */
 static int append_result(sched *sc, ctask_task *src)
 {
-	int32_t bi = sc->batch_idx[src->id];
-	if (bi >= 0) {
-		const ctask_buf *res = &sc->batch[bi].result;
-		ctask_buf_append(&sc->inbuf, res->p, res->len);
+	if (sc->kept[src->id]) {
+		ctask_buf_append(&sc->inbuf, sc->kept[src->id],
+				 sc->kept_n[src->id]);
+		if (--sc->uses[src->id] == 0) {
+			sc->kept_bytes -= sc->kept_n[src->id];
+			free(sc->kept[src->id]);
+			sc->kept[src->id] = NULL;
+		}
 		return 0;
 	}
 	ctask_record rec;
 	int rc = ctask_store_get(sc->s, &src->hash, &rec, &sc->tmp);
+	if (rc == CTASK_ENOTFOUND && sc->nbatch > 0) {
+		/* Finished but not kept (too big) and not committed yet. */
+		if ((rc = commit(sc)) == 0)
+			rc = ctask_store_get(sc->s, &src->hash, &rec, &sc->tmp);
+	}
 	if (rc == CTASK_ECORRUPT || rc == CTASK_ENOTFOUND ||
 	    (rc == 0 && rec.state != CTASK_REC_DONE)) {
 		rc = undo(sc, src, rc);
