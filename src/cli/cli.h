@@ -5,8 +5,10 @@
 #ifndef CTASK_CLI_H
 #define CTASK_CLI_H
 
+#include "exec.h"
 #include "graph.h"
 #include "plugin.h"
+#include "provenance.h"
 #include "store.h"
 
 #include <getopt.h>
@@ -94,6 +96,29 @@ long cli_find_name(const ctask_graph *g, const char *name);
 char *cli_name_list(const ctask_graph *g);
 /* Human-readable size: "12.3 KiB". */
 const char *cli_bytes(uint64_t n, char buf[32]);
+
+/* ---- Code changes (code.c) ---------------------------------------------- */
+
+/* Counts the stale results of each function (README.md, "Code changes")
+ * into *per_name (malloc'd, per name_id; the caller frees it) and *total.
+ * Prints a line and returns an exit code on a store error. */
+int cli_stale_counts(cli_session *ss, size_t **per_name, size_t *total);
+/* Sets marks[id] for the tasks whose results are stale; returns 0 or an
+ * exit code (after printing a line). */
+int cli_mark_stale(cli_session *ss, uint8_t *marks);
+/* Sets marks[id] for the tasks of the functions whose fingerprint in the
+ * task file at git revision rev differs from today's; returns 0 or an exit
+ * code (after printing a line). */
+int cli_mark_changed_since(cli_session *ss, const char *rev, uint8_t *marks);
+/* Before execute runs (want: its targets, or NULL): warns once about the
+ * stale results the run needs, or with rerun removes them and everything
+ * downstream; then sets o's provenance from git (o->git_commit points into
+ * *git, which must outlive the run). Returns 0 or an exit code. */
+int cli_code_before_run(cli_session *ss, const uint8_t *want, bool rerun,
+			ctask_git_state *git, ctask_exec_opts *o);
+/* Prints show's provenance members (", \"fingerprint\": ..."). */
+void cli_show_provenance(const cli_session *ss, const ctask_task *t,
+			 const ctask_record *rec);
 
 extern const cli_command cmd_execute, cmd_status, cmd_invalidate, cmd_cleanup,
 	cmd_check, cmd_show, cmd_graph;

@@ -34,7 +34,11 @@ static const char help[] =
 	"(default 30)\n"
 	"  --grace S          after SIGINT/SIGTERM, seconds running tasks get "
 	"to\n                     finish before they are killed (default 5)\n"
-	"  -q, --quiet        no progress line\n" CLI_COMMON_HELP
+	"  -q, --quiet        no progress line\n"
+	"  --rerun-stale      recompute the stale results (computed with code "
+	"that\n                     has changed since) and everything "
+	"downstream; without\n                     it they are reused, with a "
+	"warning\n" CLI_COMMON_HELP
 	"\nExit status: 0 when every wanted task is done, 1 when a task "
 	"failed or\ncould not run, 2 usage, 3 task file, 4 store, 5 I/O "
 	"error, 130 after\nSIGINT, 143 after SIGTERM.\n";
@@ -44,6 +48,7 @@ typedef struct {
 	int ntargets;
 	ctask_exec_opts o;
 	bool quiet;
+	bool rerun_stale; /* --rerun-stale (code.c) */
 } exec_args;
 
 enum {
@@ -52,6 +57,7 @@ enum {
 	OPT_TIMEOUT,
 	OPT_TTL,
 	OPT_GRACE,
+	OPT_RERUN_STALE,
 };
 
 /* Parses a number for option opt into *out; min is the smallest allowed. */
@@ -92,6 +98,9 @@ static int on_opt(void *ud, int opt, const char *arg)
 			      &ea->o.task_timeout);
 	case OPT_TTL:
 		return number("--lease-ttl", arg, 0.1, &ea->o.lease_ttl);
+	case OPT_RERUN_STALE:
+		ea->rerun_stale = true;
+		return 0;
 	case OPT_GRACE:
 		return number("--grace", arg, 0, &ea->o.grace);
 	}
@@ -295,6 +304,7 @@ static int run(int argc, char **argv)
 		{"lease-ttl", required_argument, NULL, OPT_TTL},
 		{"grace", required_argument, NULL, OPT_GRACE},
 		{"quiet", no_argument, NULL, 'q'},
+		{"rerun-stale", no_argument, NULL, OPT_RERUN_STALE},
 		{0},
 	};
 	cli_common c;
@@ -314,6 +324,11 @@ static int run(int argc, char **argv)
 	    (rc = cli_create_store(&ss)) != 0)
 		goto done;
 	set_defaults(&ea, &ss);
+	/* Stale results, and the provenance of this run's results (code.c). */
+	ctask_git_state git;
+	if ((rc = cli_code_before_run(&ss, want, ea.rerun_stale, &git,
+				      &ea.o)) != 0)
+		goto done;
 	ctask_exec_stats total = {0};
 	int err = run_rounds(&ss, &ea, &want, &total);
 	fflush(stderr);

@@ -14,7 +14,9 @@
 #include <string.h>
 
 static const char help[] =
-	"usage: ctask invalidate [FILE] NAME... [OPTIONS]\n\n"
+	"usage: ctask invalidate [FILE] NAME... [OPTIONS]\n"
+	"       ctask invalidate [FILE] [NAME...] --stale | --changed-since "
+	"REV\n\n"
 	"Removes the stored results of the tasks of function NAME, and of "
 	"every task\ndownstream of them, so that the next execute recomputes "
 	"them. Names match\nexactly (unlike jug, where a substring "
@@ -22,15 +24,24 @@ static const char help[] =
 	"Options:\n"
 	"  --regex          NAMEs are POSIX extended regular expressions, "
 	"matched\n                   against whole function names\n"
-	"  -n, --dry-run    only report what would be removed\n" CLI_COMMON_HELP
+	"  -n, --dry-run    only report what would be removed\n"
+	"  --stale          the stale results: computed with code that has "
+	"changed\n                   since (see status); with NAMEs, only "
+	"theirs\n"
+	"  --changed-since REV\n                   the results of the "
+	"functions whose code differs from\n                   their code at "
+	"git revision REV (e.g. HEAD~1); with\n                   NAMEs, "
+	"only theirs\n" CLI_COMMON_HELP
 	"\nExit status: 0, 2 usage (e.g. a NAME that matches no function), "
 	"3 task\nfile, 4 store, 5 I/O error.\n";
 
 typedef struct {
 	bool regex, dry_run;
+	bool stale;	   /* --stale */
+	const char *since; /* --changed-since REV */
 } inv_args;
 
-enum { OPT_REGEX = 2200 };
+enum { OPT_REGEX = 2200, OPT_STALE, OPT_CHANGED_SINCE };
 
 static int on_opt(void *ud, int opt, const char *arg)
 {
@@ -40,6 +51,10 @@ static int on_opt(void *ud, int opt, const char *arg)
 		ia->regex = true;
 	else if (opt == 'n')
 		ia->dry_run = true;
+	else if (opt == OPT_STALE)
+		ia->stale = true;
+	else if (opt == OPT_CHANGED_SINCE)
+		ia->since = arg;
 	else
 		return EXIT_USAGE;
 	return 0;
@@ -77,6 +92,23 @@ static int match_names(const ctask_graph *g, const char *pat, bool regex,
 	return matched;
 }
 
+/* Narrows marks (the named functions' tasks; all tasks if no NAME) to the
+ * tasks --stale and --changed-since select (code.c). */
+static int mark_code(cli_session *ss, const inv_args *ia, uint8_t *marks)
+{
+	size_t n = ctask_graph_size(ss->g);
+	uint8_t *code = ctask_xcalloc(n + 1, 1);
+	int rc = 0;
+	if (ia->stale)
+		rc = cli_mark_stale(ss, code);
+	if (rc == 0 && ia->since)
+		rc = cli_mark_changed_since(ss, ia->since, code);
+	for (size_t t = 0; rc == 0 && t < n; t++)
+		marks[t] = (ss->c->nargs == 0 || marks[t]) && code[t];
+	free(code);
+	return rc;
+}
+
 /* Marks the tasks to invalidate: those of the named functions and all their
  * downstream tasks. */
 static int mark(cli_session *ss, const inv_args *ia, uint8_t *marks)
@@ -102,6 +134,8 @@ static int mark(cli_session *ss, const inv_args *ia, uint8_t *marks)
 	for (size_t t = 0; rc == 0 && t < ctask_graph_size(g); t++)
 		marks[t] = hit[ctask_graph_task(g, t)->name_id];
 	free(hit);
+	if (rc == 0 && (ia->stale || ia->since))
+		rc = mark_code(ss, ia, marks);
 	if (rc == 0)
 		ctask_graph_mark_downstream(g, marks);
 	return rc;
@@ -113,6 +147,8 @@ static int run(int argc, char **argv)
 	static const struct option opts[] = {
 		{"regex", no_argument, NULL, OPT_REGEX},
 		{"dry-run", no_argument, NULL, 'n'},
+		{"stale", no_argument, NULL, OPT_STALE},
+		{"changed-since", required_argument, NULL, OPT_CHANGED_SINCE},
 		{0},
 	};
 	cli_common c;
@@ -120,7 +156,7 @@ static int run(int argc, char **argv)
 			   &c);
 	if (rc != 0)
 		return rc < 0 ? EXIT_OK : rc;
-	if (c.nargs == 0)
+	if (c.nargs == 0 && !ia.stale && !ia.since)
 		return cli_error("invalidate", EXIT_USAGE,
 				 "no function NAME given (see ctask help "
 				 "invalidate)");

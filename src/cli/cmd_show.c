@@ -19,7 +19,11 @@ static const char help[] =
 	"message. NAME#I\nis the I-th task (from 0, in the order the graph "
 	"made them) of function\nNAME; NAME alone means every task of NAME "
 	"(a JSON array if there are\nseveral). Arrays are shown as dtype and "
-	"shape, with the data when small.\n" CLI_COMMON_HELP
+	"shape, with the data when small.\nProvenance: the code fingerprint "
+	"the result was computed with and today's\n(\"stale\" when they "
+	"differ), and the git commit of the task file's\nrepository and "
+	"whether it had uncommitted changes (\"git\": null outside a\n"
+	"repository).\n" CLI_COMMON_HELP
 	"\nExit status: 0, 1 when a task has no result yet, 2 usage, 3 task "
 	"file,\n4 store, 5 I/O error (e.g. a corrupt result).\n";
 
@@ -67,6 +71,7 @@ static int show_task(cli_session *ss, const ctask_task *t, size_t index)
 	       (unsigned long long)rec.size, rec.duration, when);
 	ctask_json_string(stdout, rec.host ? rec.host : "",
 			  rec.host ? strlen(rec.host) : 0);
+	cli_show_provenance(ss, t, &rec); /* fingerprints, git (code.c) */
 	if (rec.state == CTASK_REC_FAILED) {
 		printf(", \"message\": ");
 		ctask_json_string(stdout, rec.message ? rec.message : "",

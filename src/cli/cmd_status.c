@@ -16,7 +16,9 @@ static const char help[] =
 	"usage: ctask status [FILE] [OPTIONS]\n\n"
 	"Prints one row per function: how many of its tasks are waiting (an "
 	"input\nis not done), ready, running, done and failed, and a total "
-	"row.\n\n"
+	"row. The\nstale column counts done results computed with other code "
+	"(the function\nor what it uses changed since): see execute "
+	"--rerun-stale and\ninvalidate --stale.\n\n"
 	"Options:\n"
 	"  --short          one line with the totals\n"
 	"  --json           the table as JSON, for scripts\n"
@@ -138,8 +140,10 @@ static int on_opt(void *ud, int opt, const char *arg)
 	return 0;
 }
 
+/* The table; stale (per name_id) and nstale: results computed with other
+ * code (README.md, "Code changes"), a column of their own. */
 static void print_table(const ctask_graph *g, const size_t *c,
-			const size_t *total)
+			const size_t *total, const size_t *stale, size_t nstale)
 {
 	int w = 8;
 	for (size_t i = 0; i < ctask_graph_nnames(g); i++)
@@ -148,17 +152,17 @@ static void print_table(const ctask_graph *g, const size_t *c,
 	printf("%-*s", w, "function");
 	for (int s = 0; s < CTASK_S_COUNT; s++)
 		printf(" %9s", state_names[s]);
-	printf("\n");
+	printf(" %9s\n", "stale");
 	for (size_t i = 0; i < ctask_graph_nnames(g); i++) {
 		printf("%-*s", w, ctask_graph_name(g, i));
 		for (int s = 0; s < CTASK_S_COUNT; s++)
 			printf(" %9zu", c[i * CTASK_S_COUNT + s]);
-		printf("\n");
+		printf(" %9zu\n", stale[i]);
 	}
 	printf("%-*s", w, "total");
 	for (int s = 0; s < CTASK_S_COUNT; s++)
 		printf(" %9zu", total[s]);
-	printf("\n");
+	printf(" %9zu\n", nstale);
 }
 
 static void print_counts_json(const size_t *c)
@@ -167,17 +171,21 @@ static void print_counts_json(const size_t *c)
 		printf("%s\"%s\": %zu", s ? ", " : "", state_names[s], c[s]);
 }
 
+/* The table as JSON. Stale results are done ones, so "stale" stands beside
+ * the state counts, outside "total" (whose states sum to "tasks"). */
 static void print_json(const ctask_graph *g, const size_t *c,
-		       const size_t *total, size_t ntasks)
+		       const size_t *total, size_t ntasks, const size_t *stale,
+		       size_t nstale)
 {
-	printf("{\"tasks\": %zu, \"functions\": [", ntasks);
+	printf("{\"tasks\": %zu, \"stale\": %zu, \"functions\": [", ntasks,
+	       nstale);
 	for (size_t i = 0; i < ctask_graph_nnames(g); i++) {
 		const char *name = ctask_graph_name(g, i);
 		printf("%s\n  {\"name\": ", i ? "," : "");
 		ctask_json_string(stdout, name, strlen(name));
 		printf(", ");
 		print_counts_json(c + i * CTASK_S_COUNT);
-		printf("}");
+		printf(", \"stale\": %zu}", stale[i]);
 	}
 	printf("],\n \"total\": {");
 	print_counts_json(total);
@@ -204,23 +212,28 @@ static int run(int argc, char **argv)
 	cli_session ss;
 	if ((rc = cli_open(&ss, &c, false)) != 0)
 		return rc;
-	size_t *counts = ctask_exec_count(ss.g);
+	size_t *counts = ctask_exec_count(ss.g), *stale = NULL, nstale = 0;
+	if ((rc = cli_stale_counts(&ss, &stale, &nstale)) != 0)
+		goto done;
 	size_t total[CTASK_S_COUNT] = {0}, n = ctask_graph_size(ss.g);
 	for (size_t i = 0; i < ctask_graph_nnames(ss.g); i++)
 		for (int s = 0; s < CTASK_S_COUNT; s++)
 			total[s] += counts[i * CTASK_S_COUNT + s];
-	if (mode == OPT_SHORT)
+	if (mode == OPT_SHORT) {
 		printf("%zu tasks: %zu done, %zu ready, %zu waiting, %zu "
-		       "running, %zu failed\n",
+		       "running, %zu failed",
 		       n, total[CTASK_S_DONE], total[CTASK_S_READY],
 		       total[CTASK_S_WAITING], total[CTASK_S_RUNNING],
 		       total[CTASK_S_FAILED]);
-	else if (mode == OPT_JSON)
-		print_json(ss.g, counts, total, n);
+		if (nstale) /* only then: the usual line stays as it was */
+			printf(", %zu stale", nstale);
+		printf("\n");
+	} else if (mode == OPT_JSON)
+		print_json(ss.g, counts, total, n, stale, nstale);
 	else if (mode == OPT_WORKERS)
 		print_workers(&ss);
 	else {
-		print_table(ss.g, counts, total);
+		print_table(ss.g, counts, total, stale, nstale);
 		cli_barrier_note(&ss);
 	}
 	if ((mode == 0 || mode == OPT_WORKERS) && ss.store &&
@@ -231,9 +244,11 @@ static int run(int argc, char **argv)
 			printf("running: ... and %zu more\n",
 			       w.shown - MAX_RUNNING_LINES);
 	}
+done:
 	free(counts);
+	free(stale);
 	cli_close(&ss);
-	return EXIT_OK;
+	return rc;
 }
 
 const cli_command cmd_status = {"status",

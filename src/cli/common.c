@@ -4,6 +4,7 @@
 #include "buf.h"
 #include "error.h"
 #include "exec.h"
+#include "fingerprint.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -211,6 +212,8 @@ static int build_graph(cli_session *ss)
 		return cli_error(ss->c->cmd, EXIT_TASKFILE,
 				 "%s: building the graph failed: %s",
 				 ss->c->file, ctask_error_last());
+	/* Code fingerprints, for staleness and provenance (fingerprint.h). */
+	ctask_fp_graph(ss->g, ctask_plugin_source(ss->plugin));
 	return 0;
 }
 

@@ -77,6 +77,7 @@ typedef struct {
 	uint8_t *lout;	/* malloc'd: lease outcomes */
 	size_t cap_l;
 	double *mean;  /* malloc'd: mean duration per name */
+	size_t *todo;  /* malloc'd: wanted tasks not done, per name */
 	size_t *nmean; /* malloc'd */
 	bool stop;     /* start nothing more */
 	bool progress_shown;
@@ -185,6 +186,12 @@ static void init_tasks(sched *sc)
 	size_t nn = ctask_graph_nnames(sc->g) + 1;
 	sc->st->nnames = nn - 1;
 	sc->mean = ctask_xcalloc(nn, sizeof *sc->mean);
+	sc->todo = ctask_xcalloc(nn, sizeof *sc->todo);
+	for (size_t i = 0; i < sc->n; i++) {
+		const ctask_task *t = ctask_graph_task(sc->g, i);
+		if (sc->want[i] && t->state != CTASK_S_DONE)
+			sc->todo[t->name_id]++;
+	}
 	sc->nmean = ctask_xcalloc(nn, sizeof *sc->nmean);
 	sc->st->ran_by_name = ctask_xcalloc(nn, sizeof(size_t));
 	sc->st->failed_by_name = ctask_xcalloc(nn, sizeof(size_t));
@@ -215,6 +222,7 @@ static void sched_free(sched *sc)
 	free(sc->lids);
 	free(sc->lout);
 	free(sc->mean);
+	free(sc->todo);
 	free(sc->nmean);
 	ctask_buf_free(&sc->inbuf);
 	ctask_buf_free(&sc->tmp);
@@ -281,6 +289,7 @@ static void add_to_batch(sched *sc, ctask_outcome *oc)
 static void mark_done(sched *sc, ctask_task *t)
 {
 	t->state = CTASK_S_DONE;
+	sc->todo[t->name_id] -= sc->want[t->id];
 	for (uint32_t k = sc->rdep_off[t->id]; k < sc->rdep_off[t->id + 1];
 	     k++) {
 		uint32_t e = sc->rdeps[k];
@@ -302,6 +311,7 @@ static int undo(sched *sc, ctask_task *d, int why)
 			return rc;
 	}
 	sc->st->recomputed++;
+	sc->todo[d->name_id] += sc->want[d->id];
 	if (sc->st->done_before > 0) /* it was counted as done */
 		sc->st->done_before--;
 	d->state = CTASK_S_READY;
@@ -369,6 +379,7 @@ static void on_finished(void *ud, ctask_outcome *oc)
 	sc->st->failed++;
 	sc->st->failed_by_name[t->name_id]++;
 	t->state = CTASK_S_FAILED;
+	sc->todo[t->name_id]--;
 	add_to_batch(sc, oc);
 	if (!sc->o->keep_going)
 		sc->stop = true;
@@ -430,6 +441,11 @@ static int append_input(sched *sc, ctask_task *t, ctask_task *raw)
 	}
 	const uint8_t *part;
 	size_t part_n;
+	if (!src) { /* a constant: its bytes are in the graph */
+		ctask_view_bytes(raw, NULL, 0, &part, &part_n);
+		ctask_buf_append(&sc->inbuf, part, part_n);
+		return 0;
+	}
 	int rc = ctask_view_bytes(raw, sc->inbuf.p + start,
 				  sc->inbuf.len - start, &part, &part_n);
 	if (rc < 0) {
@@ -445,7 +461,8 @@ static int append_input(sched *sc, ctask_task *t, ctask_task *raw)
 		return 2;
 	}
 	/* Move the part to where the whole started. */
-	memmove(sc->inbuf.p + start, part, part_n);
+	if (part_n)
+		memmove(sc->inbuf.p + start, part, part_n);
 	sc->inbuf.len = start + part_n;
 	return 0;
 }
@@ -601,23 +618,17 @@ static void poll_held(sched *sc)
 /* Seconds of work left, from the mean duration of each function's tasks
  * in this run (tasks of a function not seen yet count as the overall mean),
  * spread over the workers. */
-static double eta(const sched *sc, double running)
+static double eta(const sched *sc)
 {
-	double total = 0, all = 0;
+	double all = 0, total = 0;
 	size_t nall = 0, nn = ctask_graph_nnames(sc->g);
 	for (size_t i = 0; i < nn; i++)
 		all += sc->mean[i] * (double)sc->nmean[i], nall += sc->nmean[i];
 	double overall = nall ? all / (double)nall : 0;
-	for (size_t i = 0; i < sc->n; i++) {
-		const ctask_task *t = ctask_graph_task(sc->g, i);
-		if (sc->want[i] && t->state != CTASK_S_DONE &&
-		    t->state != CTASK_S_FAILED)
-			total += sc->nmean[t->name_id] ? sc->mean[t->name_id]
-						       : overall;
-	}
-	int jobs = sc->o->jobs > 0 ? sc->o->jobs : 1;
-	(void)running;
-	return total / jobs;
+	for (size_t i = 0; i < nn; i++)
+		total += (double)sc->todo[i] *
+			 (sc->nmean[i] ? sc->mean[i] : overall);
+	return total / (sc->o->jobs > 0 ? sc->o->jobs : 1);
 }
 
 static void clear_progress(sched *sc)
@@ -641,7 +652,7 @@ static void show_progress(sched *sc, bool force)
 	size_t running = sc->r->running(sc->r);
 	double el = now - sc->t0;
 	double rate = el > 0 ? (double)st->ran / el : 0;
-	double left = eta(sc, (double)running);
+	double left = eta(sc);
 	clear_progress(sc);
 	fprintf(sc->log,
 		"ctask: %zu/%zu done, %zu running, %zu failed, %.1f tasks/s, "

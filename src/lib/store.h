@@ -74,7 +74,8 @@ int ctask_store_open(const char *dir, int flags, ctask_store **out);
 void ctask_store_close(ctask_store *s); /* accepts NULL */
 const char *ctask_store_path(const ctask_store *s);
 
-/* Calls cb for every record (data is NULL; size is set). Stops early and
+/* Calls cb for every record (data is NULL; size is set; of the provenance,
+ * only the fingerprint: commit is NULL and dirty -1). Stops early and
  * returns cb's value if it is non-zero. */
 typedef int (*ctask_scan_cb)(void *ud, const ctask_record *r);
 int ctask_store_scan(ctask_store *s, ctask_scan_cb cb, void *ud);

@@ -85,15 +85,17 @@ enum {
 static const char *const stmt_sql[ST_COUNT] = {
 	[ST_GET] =
 		"SELECT name, state, size, checksum, inline, object, message,"
-		" started, duration, host FROM results WHERE hash = ?1",
+		" started, duration, host, fingerprint, git_commit, git_dirty"
+		" FROM results WHERE hash = ?1",
 	[ST_PUT] =
 		"INSERT OR REPLACE INTO results (hash, name, state, size,"
 		" checksum, inline, object, message, started, duration, host,"
-		" recorded)"
-		" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+		" recorded, fingerprint, git_commit, git_dirty)"
+		" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12,"
+		" ?13, ?14, ?15)",
 	[ST_SCAN] = "SELECT hash, name, state, size, object IS NOT NULL,"
-		    " started, duration, host, message FROM results"
-		    " ORDER BY hash",
+		    " started, duration, host, message, fingerprint"
+		    " FROM results ORDER BY hash",
 	[ST_OBJ_OF] = "SELECT object FROM results WHERE hash = ?1",
 	[ST_DEL] = "DELETE FROM results WHERE hash = ?1",
 	[ST_OBJ_REF] = "SELECT 1 FROM results WHERE object = ?1 LIMIT 1",
@@ -143,7 +145,8 @@ static const char schema_sql[] =
 	"CREATE TABLE IF NOT EXISTS results (hash BLOB PRIMARY KEY,"
 	" name TEXT NOT NULL, state INTEGER NOT NULL, size INTEGER NOT NULL,"
 	" checksum INTEGER NOT NULL, inline BLOB, object TEXT, message TEXT,"
-	" started REAL, duration REAL, host TEXT, recorded REAL)"
+	" started REAL, duration REAL, host TEXT, recorded REAL,"
+	" fingerprint BLOB, git_commit TEXT, git_dirty INTEGER)"
 	" WITHOUT ROWID;"
 	"CREATE INDEX IF NOT EXISTS results_object ON results (object)"
 	" WHERE object IS NOT NULL;"
@@ -170,6 +173,7 @@ typedef struct {
 	sqlite3 *db;		    /* owned; closed by sq_close */
 	sqlite3_stmt *st[ST_COUNT]; /* owned; finalized by sq_close */
 	ctask_buf strs;		    /* owned; the strings of the last get */
+	ctask_hash fp;		    /* the fingerprint of the last get */
 	unsigned walking; /* bit 1 << ST_x: x is stepping for a callback */
 } sq_store;
 
@@ -695,6 +699,14 @@ static int sq_scan(ctask_store *base, ctask_scan_cb cb, void *ud)
 		rec.duration = sqlite3_column_double(q, 6);
 		rec.host = (const char *)sqlite3_column_text(q, 7);
 		rec.message = (const char *)sqlite3_column_text(q, 8);
+		/* Copied to the stack, not allocated: scan may read 10^6
+		 * rows, and the callback only borrows it. */
+		ctask_hash fp;
+		if (sqlite3_column_bytes(q, 9) == (int)sizeof fp.b) {
+			memcpy(fp.b, sqlite3_column_blob(q, 9), sizeof fp.b);
+			rec.fingerprint = &fp;
+		}
+		rec.dirty = -1;
 		if ((rc = cb(ud, &rec)))
 			goto done;
 	}
@@ -806,7 +818,7 @@ static int sq_get(ctask_store *base, const ctask_hash *hash, ctask_record *rec,
 	}
 	s->strs.len = 0;
 	size_t name = keep_text(s, q, 0), msg = keep_text(s, q, 6),
-	       host = keep_text(s, q, 9);
+	       host = keep_text(s, q, 9), commit = keep_text(s, q, 11);
 	rec->state = sqlite3_column_int(q, 1);
 	rec->size = (uint64_t)sqlite3_column_int64(q, 2);
 	uint64_t sum = (uint64_t)sqlite3_column_int64(q, 3);
@@ -815,6 +827,14 @@ static int sq_get(ctask_store *base, const ctask_hash *hash, ctask_record *rec,
 	rec->name = kept(s, name);
 	rec->message = kept(s, msg);
 	rec->host = kept(s, host);
+	rec->commit = kept(s, commit);
+	rec->dirty = sqlite3_column_type(q, 12) == SQLITE_NULL
+			     ? -1
+			     : sqlite3_column_int(q, 12) != 0;
+	if (sqlite3_column_bytes(q, 10) == (int)sizeof s->fp.b) {
+		memcpy(s->fp.b, sqlite3_column_blob(q, 10), sizeof s->fp.b);
+		rec->fingerprint = &s->fp;
+	}
 	ctask_buf_printf(&task, "%s (%s)", hhex, rec->name ? rec->name : "?");
 
 	const char *o = (const char *)sqlite3_column_text(q, 5);
@@ -970,6 +990,15 @@ static int insert_row(sq_store *s, const ctask_record *r, const char *obj,
 	else
 		sqlite3_bind_null(q, 11);
 	sqlite3_bind_double(q, 12, now);
+	if (r->fingerprint)
+		bind_hash(q, 13, r->fingerprint);
+	else
+		sqlite3_bind_null(q, 13);
+	bind_str(q, 14, r->commit);
+	if (r->commit && r->dirty >= 0) /* no repository: nothing to say */
+		sqlite3_bind_int(q, 15, r->dirty != 0);
+	else
+		sqlite3_bind_null(q, 15);
 	int rc = step_done(s, ST_PUT, "cannot write a result");
 	sqlite3_clear_bindings(q);
 	return rc;

@@ -31,10 +31,11 @@ table, short, js = sys.argv[1:]
 j = json.loads(js)
 states = ["waiting", "ready", "running", "done", "failed"]
 lines = table.splitlines()
-assert lines[0].split() == ["function"] + states, lines[0]
+assert lines[0].split() == ["function"] + states + ["stale"], lines[0]
 rows = {l.split()[0]: [int(x) for x in l.split()[1:]] for l in lines[1:]}
-fromjson = {f["name"]: [f[s] for s in states] for f in j["functions"]}
-fromjson["total"] = [j["total"][s] for s in states]
+fromjson = {f["name"]: [f[s] for s in states + ["stale"]]
+            for f in j["functions"]}
+fromjson["total"] = [j["total"][s] for s in states] + [j["stale"]]
 assert rows == fromjson, (rows, fromjson)
 for s in states:
     assert j["total"][s] == sum(f[s] for f in j["functions"]), s
@@ -56,16 +57,16 @@ assert_contains "$out" "11 of 11 tasks are not done"
 
 check "status exits 0 when nothing is done; table, --short and --json agree"
 expect_exit 0 status primes.c
-assert_eq "function       waiting     ready   running      done    failed
-count_primes         0        10         0         0         0
-sum_primes           1         0         0         0         0
-total                1        10         0         0         0" "$out" "status table"
+assert_eq "function       waiting     ready   running      done    failed     stale
+count_primes         0        10         0         0         0         0
+sum_primes           1         0         0         0         0         0
+total                1        10         0         0         0         0" "$out" "status table"
 expect_exit 0 status primes.c --short
 assert_eq "11 tasks: 0 done, 10 ready, 1 waiting, 0 running, 0 failed" "$out" \
 	"status --short"
 expect_exit 0 status primes.c --json
 assert_eq 11 "$(json_get "$out" 'j["tasks"]')" "--json tasks"
-assert_eq '{"waiting": 0, "ready": 10, "running": 0, "done": 0, "failed": 0}' \
+assert_eq '{"waiting": 0, "ready": 10, "running": 0, "done": 0, "failed": 0, "stale": 0}' \
 	"$(json_get "$out" '{k: v for f in j["functions"] if f["name"] == "count_primes" for k, v in f.items() if k != "name"}')" \
 	"--json count_primes"
 assert_eq "0 0 1 10" "$(status_totals)" "--json totals"

@@ -1137,6 +1137,71 @@ TEST(lease_race)
 	cleanup();
 }
 
+/* Records the fingerprints seen by scan, by hash index (0..2). */
+struct prov_ud {
+	int fp_known[3];
+	ctask_hash fp[3];
+};
+
+static int prov_cb(void *ud, const ctask_record *r)
+{
+	struct prov_ud *u = ud;
+	for (int i = 0; i < 3; i++) {
+		ctask_hash h;
+		task_hash(i, &h);
+		if (ctask_hash_cmp(&h, &r->hash) != 0)
+			continue;
+		u->fp_known[i] = r->fingerprint != NULL;
+		if (r->fingerprint)
+			u->fp[i] = *r->fingerprint;
+		ASSERT(r->commit == NULL); /* scan reads only the fingerprint */
+		ASSERT_EQ(r->dirty, -1);
+	}
+	return 0;
+}
+
+TEST(provenance_roundtrip)
+{
+	fresh();
+	ctask_store *s = open_new();
+	ctask_hash fp;
+	ctask_hash_bytes("code", 4, &fp);
+	const char *commit = "0123456789abcdef0123456789abcdef01234567";
+	/* 0: everything known; 1: no repository; 2: failed, dirty. */
+	ctask_record r0 = done_rec(0, (const uint8_t *)"x", 1);
+	r0.fingerprint = &fp, r0.commit = commit, r0.dirty = 0;
+	ctask_record r1 = done_rec(1, (const uint8_t *)"y", 1);
+	r1.dirty = -1;
+	ctask_record r2 = failed_rec(2, "boom");
+	r2.fingerprint = &fp, r2.commit = commit, r2.dirty = 1;
+	put1(s, r0);
+	put1(s, r1);
+	put1(s, r2);
+	ctask_record r;
+	ctask_hash h;
+	task_hash(0, &h);
+	ASSERT_EQ(ctask_store_get(s, &h, &r, NULL), 0);
+	ASSERT(r.fingerprint && ctask_hash_cmp(r.fingerprint, &fp) == 0);
+	ASSERT_STR(r.commit, commit);
+	ASSERT_EQ(r.dirty, 0);
+	task_hash(1, &h);
+	ASSERT_EQ(ctask_store_get(s, &h, &r, NULL), 0);
+	ASSERT(r.fingerprint == NULL && r.commit == NULL);
+	ASSERT_EQ(r.dirty, -1);
+	task_hash(2, &h);
+	ASSERT_EQ(ctask_store_get(s, &h, &r, NULL), 0);
+	ASSERT(r.fingerprint && ctask_hash_cmp(r.fingerprint, &fp) == 0);
+	ASSERT_STR(r.commit, commit);
+	ASSERT_EQ(r.dirty, 1);
+	struct prov_ud u;
+	memset(&u, 0, sizeof u);
+	ASSERT_EQ(ctask_store_scan(s, prov_cb, &u), 0);
+	ASSERT(u.fp_known[0] && !u.fp_known[1] && u.fp_known[2]);
+	ASSERT_EQ(ctask_hash_cmp(&u.fp[0], &fp), 0);
+	ctask_store_close(s);
+	cleanup();
+}
+
 TEST_MAIN(T(create_reopen), T(put_get), T(scan_all), T(failed_roundtrip),
 	  T(replace_failed_by_done), T(delete_objects), T(corrupt_object),
 	  T(missing_object), T(corrupt_inline), T(not_a_store),
@@ -1144,4 +1209,4 @@ TEST_MAIN(T(create_reopen), T(put_get), T(scan_all), T(failed_roundtrip),
 	  T(concurrent_writers), T(lease_held_then_expired),
 	  T(put_releases_lease), T(failed_during_run), T(heartbeat_extends),
 	  T(release_own_only), T(executors_begin_end), T(attempts_recorded),
-	  T(lease_usage), T(lease_race))
+	  T(lease_usage), T(lease_race), T(provenance_roundtrip))

@@ -1,0 +1,185 @@
+/*
+ * code.c - what the commands share about code changes: stale results
+ * (status, execute, invalidate --stale), provenance (execute, show) and
+ * --changed-since (invalidate). See README.md, "Code changes: fingerprints
+ * and staleness".
+ */
+#include "cli.h"
+
+#include "arena.h"
+#include "error.h"
+#include "exec.h"
+#include "provenance.h"
+#include "stale.h"
+#include "value.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+int cli_stale_counts(cli_session *ss, size_t **per_name, size_t *total)
+{
+	*per_name =
+		ctask_xcalloc(ctask_graph_nnames(ss->g) + 1, sizeof **per_name);
+	int err = ctask_stale_scan(ss->g, ss->store, NULL, *per_name, total);
+	if (err < 0)
+		return cli_error(ss->c->cmd, cli_exit_code(err), "%s",
+				 ctask_error_last());
+	return 0;
+}
+
+int cli_mark_stale(cli_session *ss, uint8_t *marks)
+{
+	size_t total;
+	int err = ctask_stale_scan(ss->g, ss->store, marks, NULL, &total);
+	if (err < 0)
+		return cli_error(ss->c->cmd, cli_exit_code(err), "%s",
+				 ctask_error_last());
+	return 0;
+}
+
+int cli_mark_changed_since(cli_session *ss, const char *rev, uint8_t *marks)
+{
+	const ctask_graph *g = ss->g;
+	const char *src = ctask_plugin_source(ss->plugin);
+	if (!src)
+		return cli_error(ss->c->cmd, EXIT_USAGE,
+				 "--changed-since: the source of %s is not "
+				 "known (a .so whose .c is gone)",
+				 ss->c->file);
+	uint8_t *changed = ctask_xcalloc(ctask_graph_nnames(g) + 1, 1);
+	int rc = 0, err = ctask_git_changed_since(g, src, rev, changed);
+	if (err < 0)
+		rc = cli_error(ss->c->cmd, cli_exit_code(err),
+			       "--changed-since: %s", ctask_error_last());
+	for (size_t t = 0; rc == 0 && t < ctask_graph_size(g); t++)
+		if (changed[ctask_graph_task(g, t)->name_id])
+			marks[t] = 1;
+	free(changed);
+	return rc;
+}
+
+/* Prints "count_primes 10, sum_primes 1" to f for the non-zero counts. */
+static void print_counts(FILE *f, const ctask_graph *g, const size_t *per)
+{
+	const char *sep = "";
+	for (size_t i = 0; i < ctask_graph_nnames(g); i++)
+		if (per[i]) {
+			fprintf(f, "%s%s %zu", sep, ctask_graph_name(g, i),
+				per[i]);
+			sep = ", ";
+		}
+}
+
+/* Removes the results of the marked tasks and of everything downstream,
+ * says so, and sets the task states again. */
+static int rerun_stale(cli_session *ss, uint8_t *marks, const size_t *per,
+		       size_t nstale)
+{
+	const ctask_graph *g = ss->g;
+	size_t n = ctask_graph_size(g), nh = 0;
+	ctask_hash *hs = ctask_xmalloc((n + 1) * sizeof *hs);
+	ctask_graph_mark_downstream(g, marks);
+	for (size_t t = 0; t < n; t++) {
+		const ctask_task *task = ctask_graph_task(g, t);
+		if (marks[t] && (task->state == CTASK_S_DONE ||
+				 task->state == CTASK_S_FAILED))
+			hs[nh++] = task->hash;
+	}
+	int err = ctask_store_delete(ss->store, nh, hs, NULL, NULL);
+	if (err == 0)
+		err = ctask_exec_states(ss->g, ss->store, NULL);
+	free(hs);
+	if (err < 0)
+		return cli_error(ss->c->cmd, cli_exit_code(err), "%s",
+				 ctask_error_last());
+	printf("ctask: --rerun-stale: removed %zu stale result%s (", nstale,
+	       nstale == 1 ? "" : "s");
+	print_counts(stdout, g, per);
+	printf(") and %zu result%s downstream of them\n", nh - nstale,
+	       nh - nstale == 1 ? "" : "s");
+	fflush(stdout);
+	return 0;
+}
+
+int cli_code_before_run(cli_session *ss, const uint8_t *want, bool rerun,
+			ctask_git_state *git, ctask_exec_opts *o)
+{
+	const ctask_graph *g = ss->g;
+	size_t n = ctask_graph_size(g), total = 0;
+	uint8_t *marks = ctask_xcalloc(n + 1, 1), *wanted = NULL;
+	size_t *per = ctask_xcalloc(ctask_graph_nnames(g) + 1, sizeof *per);
+	int rc = 0, err = ctask_stale_scan(g, ss->store, marks, NULL, &total);
+	if (err < 0) {
+		rc = cli_error(ss->c->cmd, cli_exit_code(err), "%s",
+			       ctask_error_last());
+		goto done;
+	}
+	/* Only what this run needs: the targets and their inputs. */
+	if (want && total) {
+		wanted = ctask_xmalloc(n + 1);
+		memcpy(wanted, want, n);
+		ctask_graph_mark_upstream(g, wanted);
+	}
+	total = 0;
+	for (size_t t = 0; t < n; t++) {
+		if (wanted && !wanted[t])
+			marks[t] = 0;
+		if (marks[t])
+			per[ctask_graph_task(g, t)->name_id]++, total++;
+	}
+	if (total && rerun) {
+		rc = rerun_stale(ss, marks, per, total);
+	} else if (total) {
+		fprintf(stderr, "ctask: warning: stale results (code changed "
+				"since they were computed): ");
+		print_counts(stderr, g, per);
+		fprintf(stderr, "; reusing them (see --rerun-stale)\n");
+	}
+	const char *src = ctask_plugin_source(ss->plugin);
+	ctask_git_state_of(src ? src : ss->c->file, git);
+	o->git_commit = git->repo ? git->commit : NULL;
+	o->git_dirty = git->dirty;
+done:
+	free(marks);
+	free(wanted);
+	free(per);
+	return rc;
+}
+
+/* Prints a hash as a JSON string, or null. */
+static void json_hash(const ctask_hash *h)
+{
+	char hex[CTASK_HASH_HEX];
+	if (!h) {
+		printf("null");
+		return;
+	}
+	ctask_hash_hex(h, hex);
+	printf("\"%s\"", hex);
+}
+
+void cli_show_provenance(const cli_session *ss, const ctask_task *t,
+			 const ctask_record *rec)
+{
+	const ctask_hash *now = ctask_graph_fingerprint(ss->g, t->name_id);
+	printf(", \"fingerprint\": ");
+	json_hash(rec->fingerprint);
+	printf(", \"fingerprint_now\": ");
+	json_hash(now);
+	if (rec->fingerprint && now)
+		printf(", \"stale\": %s",
+		       ctask_hash_cmp(rec->fingerprint, now) != 0 ? "true"
+								  : "false");
+	else
+		printf(", \"stale\": null");
+	if (!rec->commit) {
+		printf(", \"git\": null");
+		return;
+	}
+	printf(", \"git_commit\": ");
+	ctask_json_string(stdout, rec->commit, strlen(rec->commit));
+	printf(", \"git_dirty\": %s", rec->dirty < 0 ? "null"
+				      : rec->dirty   ? "true"
+						     : "false");
+}
