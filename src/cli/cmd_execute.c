@@ -164,7 +164,7 @@ static void print_by_name(const ctask_graph *g, const size_t *counts)
 /* The closing summary: what ran, what was already done, what failed, what
  * is left, the wall time and how busy the workers were. */
 static void summary(const cli_session *ss, const ctask_exec_opts *o,
-		    const ctask_exec_stats *st)
+		    const ctask_exec_stats *st, int err)
 {
 	if (st->ran == 0 && st->failed == 0 && st->not_run == 0 &&
 	    !st->signal && st->wanted == st->done_before) {
@@ -208,7 +208,7 @@ static void summary(const cli_session *ss, const ctask_exec_opts *o,
 	if (blocked)
 		printf("ctask: %zu task%s not run because an input failed\n",
 		       blocked, blocked == 1 ? "" : "s");
-	if (left > blocked)
+	if (left > blocked && err == 0 && st->failed)
 		printf("ctask: %zu task%s not run: the run stopped after a "
 		       "failure (use --keep-going to run them)\n",
 		       left - blocked, left - blocked == 1 ? "" : "s");
@@ -332,7 +332,7 @@ static int run(int argc, char **argv)
 	ctask_exec_stats total = {0};
 	int err = run_rounds(&ss, &ea, &want, &total);
 	fflush(stderr);
-	summary(&ss, &ea.o, &total);
+	summary(&ss, &ea.o, &total, err);
 	if (err < 0)
 		rc = cli_error("execute", cli_exit_code(err), "%s",
 			       ctask_error_last());

@@ -818,6 +818,9 @@ int ctask_exec_run(ctask_graph *g, ctask_store *s, const ctask_exec_opts *o,
 		   ctask_exec_stats *st)
 {
 	sched sc = {.g = g, .s = s, .o = o, .st = st};
+	/* A worker that dies leaves a closed pipe: writing to it must be an
+	 * error to handle, not a signal that kills the executor. */
+	signal(SIGPIPE, SIG_IGN);
 	sc.log = o->log ? o->log : stderr;
 	memset(st, 0, sizeof *st);
 	sc.t0 = sc.last_line = ctask_monotonic();
