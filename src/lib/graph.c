@@ -8,12 +8,19 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* A hash table slot: the hash's first 8 bytes, so that most probes need
+ * not touch the task, and the task's id + 1 (0: empty). */
+typedef struct {
+	uint64_t key;
+	uint32_t id;
+} slot;
+
 struct ctask_graph {
 	ctask_arena *arena; /* owns tasks, arguments and names */
 	ctask_ctx cx;	    /* context for values made while building */
 	ctask_task **tasks; /* malloc'd vector, tasks in creation order */
 	size_t ntasks, cap;
-	uint32_t *slots; /* malloc'd open-addressing table: id + 1, 0 empty */
+	slot *slots; /* malloc'd open-addressing table */
 	size_t nslots;
 	const char **names; /* malloc'd vector of distinct function names */
 	ctask_fn *name_fns;
@@ -70,22 +77,25 @@ static uint64_t slot_of(const ctask_hash *h)
 ctask_task *ctask_graph_find(const ctask_graph *g, const ctask_hash *h)
 {
 	size_t mask = g->nslots - 1;
-	for (size_t i = slot_of(h) & mask;; i = (i + 1) & mask) {
-		uint32_t id = g->slots[i];
-		if (id == 0)
+	uint64_t key = slot_of(h);
+	for (size_t i = key & mask;; i = (i + 1) & mask) {
+		const slot *sl = &g->slots[i];
+		if (sl->id == 0)
 			return NULL;
-		if (memcmp(g->tasks[id - 1]->hash.b, h->b, 16) == 0)
-			return g->tasks[id - 1];
+		if (sl->key == key &&
+		    memcmp(g->tasks[sl->id - 1]->hash.b, h->b, 16) == 0)
+			return g->tasks[sl->id - 1];
 	}
 }
 
-static void slots_insert(uint32_t *slots, size_t nslots, const ctask_task *t)
+static void slots_insert(slot *slots, size_t nslots, const ctask_task *t)
 {
 	size_t mask = nslots - 1;
-	size_t i = slot_of(&t->hash) & mask;
-	while (slots[i] != 0)
+	uint64_t key = slot_of(&t->hash);
+	size_t i = key & mask;
+	while (slots[i].id != 0)
 		i = (i + 1) & mask;
-	slots[i] = t->id + 1;
+	slots[i] = (slot){key, t->id + 1};
 }
 
 /* Appends t, growing the vector and keeping the table at most half full. */
