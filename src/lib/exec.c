@@ -228,13 +228,13 @@ static void inproc_free(ctask_runner *r)
 ctask_runner *ctask_runner_inproc(const ctask_graph *g, ctask_runner_events ev)
 {
 	inproc_runner *ir = ctask_xcalloc(1, sizeof *ir);
-	ir->base = (ctask_runner){inproc_can_start,
-				  inproc_start,
-				  inproc_flush,
-				  inproc_running,
-				  inproc_stop,
-				  inproc_free,
-				  ev};
+	ir->base = (ctask_runner){.can_start = inproc_can_start,
+				  .start = inproc_start,
+				  .flush = inproc_flush,
+				  .running = inproc_running,
+				  .stop = inproc_stop,
+				  .free = inproc_free,
+				  .ev = ev};
 	ir->g = g;
 	return &ir->base;
 }

@@ -31,6 +31,10 @@ size_t *ctask_exec_count(const ctask_graph *g);
 typedef struct {
 	const uint8_t *p;
 	size_t n;
+	/* Not 0: the input is the result of task `from - 1`, started just
+	 * before this one on the same worker (a chain sent in one batch);
+	 * p and n are unused. Only runners that can_chain get these. */
+	uint32_t from;
 } ctask_slice;
 
 /* A finished task. The scheduler owns result and message (malloc'd). */
@@ -62,6 +66,9 @@ struct ctask_runner {
 	 * Returns 0 or a CTASK_E* code. */
 	int (*start)(ctask_runner *r, ctask_task *t, const ctask_slice *in,
 		     size_t nin);
+	/* Whether start() accepts inputs that come from the task started just
+	 * before (ctask_slice.from): a chain of tasks in one batch. */
+	bool can_chain;
 	/* Sends what start() queued. */
 	void (*flush)(ctask_runner *r);
 	/* Tasks started and not yet finished or returned. */

@@ -6,7 +6,9 @@
  * talks to the executor over a socketpair:
  *
  *   executor -> worker   a batch: u32 length, u32 count, then per task
- *                        u32 id, u32 nin, and nin inputs (u32 length, bytes)
+ *                        u32 id, u32 nin, and nin inputs (u32 length, bytes;
+ *                        or FROM_PREVIOUS, u32 id: the result of the task
+ *                        run just before, for a chain of tasks)
  *   worker -> executor   results: u32 length, u32 id, u8 state, f64 started,
  *                        f64 duration, u32 length, bytes (value or message);
  *                        (state STOPPED: not run, the executor is stopping)
@@ -75,8 +77,9 @@ struct pool {
 	shared_slot *shm;
 	uv_timer_t timer; /* timeouts */
 	bool stopping, timer_on;
-	double mean; /* moving mean task duration, 0 = unknown */
-	int fatal;   /* workers keep dying before any task: give up */
+	worker *last; /* where the last task went */
+	double mean;  /* moving mean task duration, 0 = unknown */
+	int fatal;    /* workers keep dying before any task: give up */
 };
 
 double ctask_pool_cpu_seconds(void)
@@ -167,6 +170,64 @@ static void maybe_flush(int fd, ctask_buf *out, double *last, bool force)
 	}
 }
 
+/* Input lengths of this value mean "the result of task id, the one run
+ * just before in this batch" (a chain), followed by the id. */
+#define FROM_PREVIOUS UINT32_MAX
+
+/* The result of the task run last in this batch, for a chain. */
+typedef struct {
+	uint32_t id; /* NO_TASK: none (or it failed) */
+	ctask_buf bytes;
+} previous;
+
+/* Reads the inputs of one task into in; a chained input points into
+ * prev. Returns false if it needs a previous result that is not there. */
+static bool read_inputs(const uint8_t **pp, uint32_t nin, ctask_slice *in,
+			const previous *prev)
+{
+	const uint8_t *p = *pp;
+	bool ok = true;
+	for (uint32_t i = 0; i < nin; i++) {
+		uint32_t n = get_u32(p);
+		if (n == FROM_PREVIOUS) {
+			ok &= prev->id == get_u32(p + 4);
+			in[i] = (ctask_slice){prev->bytes.p, prev->bytes.len,
+					      0};
+			p += 8;
+		} else {
+			in[i] = (ctask_slice){p + 4, n, 0};
+			p += 4 + n;
+		}
+	}
+	*pp = p;
+	return ok;
+}
+
+/* Runs one task and writes its result to out, keeping it in prev. */
+static void run_one(const ctask_graph *g, shared_slot *slot, uint32_t id,
+		    const ctask_slice *in, uint32_t nin, ctask_buf *out,
+		    previous *prev)
+{
+	atomic_store(&slot->started, ctask_monotonic());
+	atomic_store(&slot->current, id);
+	ctask_outcome oc;
+	ctask_exec_task(g, ctask_graph_task(g, id), in, nin, &oc);
+	atomic_store(&slot->current, NO_TASK);
+	prev->id = NO_TASK;
+	if (oc.state == CTASK_REC_DONE) {
+		put_result(out, id, oc.state, oc.started, oc.duration,
+			   oc.result.p, oc.result.len);
+		prev->id = id;
+		prev->bytes.len = 0;
+		ctask_buf_append(&prev->bytes, oc.result.p, oc.result.len);
+	} else {
+		put_result(out, id, oc.state, oc.started, oc.duration,
+			   oc.message, strlen(oc.message));
+	}
+	ctask_buf_free(&oc.result);
+	free(oc.message);
+}
+
 /* Runs one batch message; results go to out. */
 static void run_batch(const ctask_graph *g, shared_slot *slot, int fd,
 		      const uint8_t *p, ctask_buf *out, double *last)
@@ -175,6 +236,7 @@ static void run_batch(const ctask_graph *g, shared_slot *slot, int fd,
 	p += 4;
 	ctask_slice *in = NULL;
 	size_t cap = 0;
+	previous prev = {.id = NO_TASK};
 	for (uint32_t k = 0; k < count; k++) {
 		uint32_t id = get_u32(p), nin = get_u32(p + 4);
 		p += 8;
@@ -182,32 +244,20 @@ static void run_batch(const ctask_graph *g, shared_slot *slot, int fd,
 			cap = nin;
 			in = ctask_xrealloc(in, cap * sizeof *in);
 		}
-		for (uint32_t i = 0; i < nin; i++) {
-			in[i].n = get_u32(p);
-			in[i].p = p + 4;
-			p += 4 + in[i].n;
-		}
-		if (atomic_load(&slot->stop)) {
-			/* Every task sent gets exactly one answer. */
+		bool have = read_inputs(&p, nin, in, &prev);
+		/* Every task sent gets exactly one answer: STOPPED when the
+		 * executor is stopping or a chained input is missing (the
+		 * task before it failed). */
+		if (atomic_load(&slot->stop) || !have) {
 			put_result(out, id, STATE_STOPPED, 0, 0, NULL, 0);
+			prev.id = NO_TASK;
 			continue;
 		}
-		atomic_store(&slot->started, ctask_monotonic());
-		atomic_store(&slot->current, id);
-		ctask_outcome oc;
-		ctask_exec_task(g, ctask_graph_task(g, id), in, nin, &oc);
-		atomic_store(&slot->current, NO_TASK);
-		if (oc.state == CTASK_REC_DONE)
-			put_result(out, id, oc.state, oc.started, oc.duration,
-				   oc.result.p, oc.result.len);
-		else
-			put_result(out, id, oc.state, oc.started, oc.duration,
-				   oc.message, strlen(oc.message));
-		ctask_buf_free(&oc.result);
-		free(oc.message);
+		run_one(g, slot, id, in, nin, out, &prev);
 		maybe_flush(fd, out, last, false);
 	}
 	maybe_flush(fd, out, last, true);
+	ctask_buf_free(&prev.bytes);
 	free(in);
 }
 
@@ -467,10 +517,9 @@ static size_t pool_can_start(ctask_runner *r)
 	return room;
 }
 
-static int pool_start(ctask_runner *r, ctask_task *t, const ctask_slice *in,
-		      size_t nin)
+/* The worker with the fewest tasks, or NULL if none is running. */
+static worker *least_busy(pool *p)
 {
-	pool *p = (pool *)r;
 	worker *best = NULL;
 	for (int i = 0; i < p->o.jobs; i++) {
 		worker *w = &p->w[i];
@@ -478,17 +527,35 @@ static int pool_start(ctask_runner *r, ctask_task *t, const ctask_slice *in,
 		    (!best || w->len + w->nqueued < best->len + best->nqueued))
 			best = w;
 	}
-	if (!best)
+	return best;
+}
+
+static int pool_start(ctask_runner *r, ctask_task *t, const ctask_slice *in,
+		      size_t nin)
+{
+	pool *p = (pool *)r;
+	bool chained = false;
+	for (size_t i = 0; i < nin; i++)
+		chained |= in[i].from != 0;
+	/* A chained task goes right after the task it follows. */
+	worker *w = chained ? p->last : least_busy(p);
+	if (!w || !w->pid)
 		return ctask_error_set(CTASK_EIO, "no worker process is "
 						  "running");
-	put_u32(&best->queued, t->id);
-	put_u32(&best->queued, (uint32_t)nin);
+	put_u32(&w->queued, t->id);
+	put_u32(&w->queued, (uint32_t)nin);
 	for (size_t i = 0; i < nin; i++) {
-		put_u32(&best->queued, (uint32_t)in[i].n);
-		ctask_buf_append(&best->queued, in[i].p, in[i].n);
+		if (in[i].from) {
+			put_u32(&w->queued, FROM_PREVIOUS);
+			put_u32(&w->queued, in[i].from - 1);
+			continue;
+		}
+		put_u32(&w->queued, (uint32_t)in[i].n);
+		ctask_buf_append(&w->queued, in[i].p, in[i].n);
 	}
-	best->nqueued++;
-	inflight_push(best, t->id);
+	w->nqueued++;
+	inflight_push(w, t->id);
+	p->last = w;
 	return 0;
 }
 
@@ -611,9 +678,14 @@ ctask_runner *ctask_runner_pool(const ctask_graph *g, uv_loop_t *loop,
 	p->o = *o;
 	if (p->o.jobs < 1)
 		p->o.jobs = 1;
-	p->base = (ctask_runner){
-		pool_can_start, pool_start, pool_flush, pool_running,
-		pool_stop,	pool_free,  ev};
+	p->base = (ctask_runner){.can_start = pool_can_start,
+				 .start = pool_start,
+				 .can_chain = true,
+				 .flush = pool_flush,
+				 .running = pool_running,
+				 .stop = pool_stop,
+				 .free = pool_free,
+				 .ev = ev};
 	p->shm =
 		mmap(NULL, (size_t)p->o.jobs * sizeof *p->shm,
 		     PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);

@@ -70,6 +70,7 @@ typedef struct {
 	double batch_t0, last_poll, last_line, t0;
 	ctask_buf inbuf, tmp; /* input bytes of the task being started */
 	size_t *offs;	      /* malloc'd: input offsets into inbuf */
+	uint32_t *from;	      /* malloc'd: chained inputs (ctask_slice) */
 	ctask_slice *slices;  /* malloc'd */
 	size_t cap_in;
 	ctask_hash *lh; /* malloc'd: hashes of a lease request */
@@ -198,6 +199,7 @@ static void init_tasks(sched *sc)
 	sc->st->left_by_name = ctask_xcalloc(nn, sizeof(size_t));
 	sc->cap_in = 64;
 	sc->offs = ctask_xmalloc((sc->cap_in + 1) * sizeof *sc->offs);
+	sc->from = ctask_xmalloc(sc->cap_in * sizeof *sc->from);
 	sc->slices = ctask_xmalloc(sc->cap_in * sizeof *sc->slices);
 }
 
@@ -217,6 +219,7 @@ static void sched_free(sched *sc)
 	free(sc->uses);
 	free(sc->batch);
 	free(sc->offs);
+	free(sc->from);
 	free(sc->slices);
 	free(sc->lh);
 	free(sc->lids);
@@ -479,18 +482,30 @@ static int fetch_inputs(sched *sc, ctask_task *t, size_t *nin)
 			sc->cap_in *= 2;
 			sc->offs = ctask_xrealloc(
 				sc->offs, (sc->cap_in + 1) * sizeof *sc->offs);
+			sc->from = ctask_xrealloc(
+				sc->from, sc->cap_in * sizeof *sc->from);
 			sc->slices = ctask_xrealloc(
 				sc->slices, sc->cap_in * sizeof *sc->slices);
 		}
+		ctask_task *src = ctask_task_source(raw);
+		sc->from[k] = 0;
 		sc->offs[k++] = sc->inbuf.len;
-		int rc = append_input(sc, t, raw);
+		int rc = 0;
+		if (src && src->state == CTASK_S_RUNNING)
+			sc->from[k - 1] =
+				src->id + 1; /* chained: see dispatch */
+		else if (src && src->state != CTASK_S_DONE)
+			rc = 1; /* its chain was cut: wait for the input */
+		else
+			rc = append_input(sc, t, raw);
 		if (rc != 0)
 			return rc;
 	});
 	sc->offs[k] = sc->inbuf.len;
 	for (size_t i = 0; i < k; i++)
 		sc->slices[i] = (ctask_slice){sc->inbuf.p + sc->offs[i],
-					      sc->offs[i + 1] - sc->offs[i]};
+					      sc->offs[i + 1] - sc->offs[i],
+					      sc->from[i]};
 	*nin = k;
 	return 0;
 }
@@ -538,6 +553,39 @@ static bool leased(sched *sc, ctask_task *t, int outcome)
 }
 
 /* Takes up to `room` valid entries off the ready queue into sc->lids. */
+static void take(sched *sc, ctask_task *t, size_t *n)
+{
+	t->state = CTASK_S_RUNNING; /* also guards duplicates */
+	lease_room(sc, *n + 1);
+	sc->lids[*n] = t->id;
+	sc->lh[(*n)++] = t->hash;
+}
+
+/* The task that can follow c in the same batch: a wanted dependent whose
+ * only input not done is c, taken directly (not through a part). */
+static ctask_task *follower(sched *sc, const ctask_task *c)
+{
+	for (uint32_t k = sc->rdep_off[c->id]; k < sc->rdep_off[c->id + 1];
+	     k++) {
+		ctask_task *e = ctask_graph_task(sc->g, sc->rdeps[k]);
+		if (!sc->want[e->id] || sc->pending[e->id] != 1 ||
+		    e->state == CTASK_S_DONE || e->state == CTASK_S_RUNNING)
+			continue;
+		bool direct = true;
+		CTASK_FOREACH_ARG_TASK(e, raw, {
+			if (ctask_task_source(raw) == c && raw != c)
+				direct = false;
+		});
+		if (direct)
+			return e;
+	}
+	return NULL;
+}
+
+/* Takes up to `room` tasks into sc->lids: valid entries off the ready
+ * queue, each followed (when the runner can chain) by the chain of tasks
+ * waiting only for it, so a chain costs one batch, not a round trip per
+ * link. */
 static size_t take_ready(sched *sc, size_t room)
 {
 	size_t n = 0;
@@ -547,10 +595,10 @@ static size_t take_ready(sched *sc, size_t room)
 		if (t->state == CTASK_S_DONE || t->state == CTASK_S_RUNNING ||
 		    sc->pending[t->id] != 0)
 			continue;
-		t->state = CTASK_S_RUNNING; /* also guards duplicates */
-		lease_room(sc, n + 1);
-		sc->lids[n] = t->id;
-		sc->lh[n++] = t->hash;
+		take(sc, t, &n);
+		for (ctask_task *e = t; sc->r->can_chain && n < room &&
+					(e = follower(sc, e)) != NULL;)
+			take(sc, e, &n);
 	}
 	return n;
 }
