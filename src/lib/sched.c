@@ -38,6 +38,8 @@
  * bytes, so that they are not read back from the store. */
 #define KEPT_MAX_BYTES (256u << 20)
 
+typedef struct deferred deferred;
+
 typedef struct {
 	ctask_graph *g;
 	ctask_store *s;
@@ -70,8 +72,11 @@ typedef struct {
 	double batch_t0, last_poll, last_line, t0;
 	ctask_buf inbuf, tmp; /* input bytes of the task being started */
 	size_t *offs;	      /* malloc'd: input offsets into inbuf */
-	uint32_t *from;	      /* malloc'd: chained inputs (ctask_slice) */
-	ctask_slice *slices;  /* malloc'd */
+	size_t *lens;	      /* malloc'd: input lengths */
+	deferred *defer;      /* malloc'd: inputs to read from the store */
+	size_t ndefer, capdefer;
+	uint32_t *from;	     /* malloc'd: chained inputs (ctask_slice) */
+	ctask_slice *slices; /* malloc'd */
 	size_t cap_in;
 	ctask_hash *lh; /* malloc'd: hashes of a lease request */
 	uint32_t *lids; /* malloc'd: their task ids */
@@ -199,6 +204,7 @@ static void init_tasks(sched *sc)
 	sc->st->left_by_name = ctask_xcalloc(nn, sizeof(size_t));
 	sc->cap_in = 64;
 	sc->offs = ctask_xmalloc((sc->cap_in + 1) * sizeof *sc->offs);
+	sc->lens = ctask_xmalloc(sc->cap_in * sizeof *sc->lens);
 	sc->from = ctask_xmalloc(sc->cap_in * sizeof *sc->from);
 	sc->slices = ctask_xmalloc(sc->cap_in * sizeof *sc->slices);
 }
@@ -219,6 +225,8 @@ static void sched_free(sched *sc)
 	free(sc->uses);
 	free(sc->batch);
 	free(sc->offs);
+	free(sc->lens);
+	free(sc->defer);
 	free(sc->from);
 	free(sc->slices);
 	free(sc->lh);
@@ -398,21 +406,95 @@ static void on_returned(void *ud, ctask_task *t)
 		push_ready(sc, t->id);
 }
 
-/* Appends the encoded result of task src (from the uncommitted batch or the
- * store) to sc->inbuf. Returns 0, 1 if it had to be undone (the task
- * needing it must wait), or a negative store error. */
-static int append_result(sched *sc, ctask_task *src)
+/* Inputs are gathered into sc->inbuf in any order (offs/lens say where
+ * each one is), so that the ones read from the store can be read in hash
+ * order: a task with a million inputs then walks the store's B-tree once
+ * instead of seeking a million times. */
+
+/* An input to read from the store. */
+struct deferred {
+	uint32_t k;	 /* its position among the task's inputs */
+	ctask_task *raw; /* the argument: a task or a part of one */
+	ctask_task *src; /* the task whose stored result holds it */
+};
+
+static int by_hash(const void *a, const void *b)
 {
+	const deferred *x = a, *y = b;
+	return ctask_hash_cmp(&x->src->hash, &y->src->hash);
+}
+
+/* Fails t without running it: an argument that is a part cannot be had. */
+static void fail_part(sched *sc, ctask_task *t, const ctask_task *raw,
+		      const ctask_task *src)
+{
+	ctask_outcome oc = {.task = t, .state = CTASK_REC_FAILED};
+	ctask_buf msg = {0};
+	ctask_buf_printf(&msg, "%s: an argument is part %u of %s: %s",
+			 ctask_task_name(sc->g, t), raw->item,
+			 src ? ctask_task_name(sc->g, src) : "?",
+			 ctask_error_last());
+	oc.message = (char *)msg.p;
+	oc.started = ctask_now();
+	on_finished(sc, &oc);
+}
+
+/* Appends input k: raw's bytes, cut out of its source's result p[0..n).
+ * Returns 0, or 2 if t failed (a part that cannot be had). */
+static int put_input(sched *sc, ctask_task *t, size_t k, ctask_task *raw,
+		     const uint8_t *p, size_t n)
+{
+	const uint8_t *q;
+	size_t qn;
+	if (ctask_view_bytes(raw, p, n, &q, &qn) < 0) {
+		fail_part(sc, t, raw, ctask_task_source(raw));
+		return 2;
+	}
+	sc->offs[k] = sc->inbuf.len;
+	sc->lens[k] = qn;
+	ctask_buf_append(&sc->inbuf, q, qn);
+	return 0;
+}
+
+/* Input k from memory (a constant, or a result kept for tasks to come), a
+ * chained result, or later from the store (sc->defer). Returns 0, 1 if t
+ * must wait, or 2 if t failed. */
+static int first_pass(sched *sc, ctask_task *t, size_t k, ctask_task *raw)
+{
+	ctask_task *src = ctask_task_source(raw);
+	sc->from[k] = 0;
+	sc->lens[k] = 0;
+	if (!src)
+		return put_input(sc, t, k, raw, NULL, 0);
+	if (src->state == CTASK_S_RUNNING) { /* chained: see take_ready */
+		sc->from[k] = src->id + 1;
+		return 0;
+	}
+	if (src->state != CTASK_S_DONE)
+		return 1; /* its chain was cut: wait for it */
 	if (sc->kept[src->id]) {
-		ctask_buf_append(&sc->inbuf, sc->kept[src->id],
-				 sc->kept_n[src->id]);
-		if (--sc->uses[src->id] == 0) {
+		int rc = put_input(sc, t, k, raw, sc->kept[src->id],
+				   sc->kept_n[src->id]);
+		if (rc == 0 && --sc->uses[src->id] == 0) {
 			sc->kept_bytes -= sc->kept_n[src->id];
 			free(sc->kept[src->id]);
 			sc->kept[src->id] = NULL;
 		}
-		return 0;
+		return rc;
 	}
+	if (sc->ndefer == sc->capdefer) {
+		sc->capdefer = sc->capdefer ? 2 * sc->capdefer : 64;
+		sc->defer = ctask_xrealloc(sc->defer,
+					   sc->capdefer * sizeof *sc->defer);
+	}
+	sc->defer[sc->ndefer++] = (deferred){(uint32_t)k, raw, src};
+	return 0;
+}
+
+/* Reads one stored result into sc->tmp. Returns 0, 1 if it is missing or
+ * corrupt (it was undone: the task needing it must wait), or an error. */
+static int read_stored(sched *sc, ctask_task *src)
+{
 	ctask_record rec;
 	int rc = ctask_store_get(sc->s, &src->hash, &rec, &sc->tmp);
 	if (rc == CTASK_ENOTFOUND && sc->nbatch > 0) {
@@ -425,87 +507,56 @@ static int append_result(sched *sc, ctask_task *src)
 		rc = undo(sc, src, rc);
 		return rc < 0 ? rc : 1;
 	}
-	if (rc == 0)
-		ctask_buf_append(&sc->inbuf, sc->tmp.p, sc->tmp.len);
 	return rc;
 }
 
-/* Appends the bytes of one argument task (a task, a part of one, or a
- * constant). Returns as append_result, or 2 when a part cannot be had
- * (its whole is not a list, or too short): t then fails. */
-static int append_input(sched *sc, ctask_task *t, ctask_task *raw)
+/* Reads the deferred inputs in hash order. */
+static int second_pass(sched *sc, ctask_task *t)
 {
-	ctask_task *src = ctask_task_source(raw);
-	size_t start = sc->inbuf.len;
-	if (src) {
-		int rc = append_result(sc, src);
-		if (rc != 0 || raw == src)
+	qsort(sc->defer, sc->ndefer, sizeof *sc->defer, by_hash);
+	for (size_t i = 0; i < sc->ndefer; i++) {
+		const deferred *d = &sc->defer[i];
+		int rc = read_stored(sc, d->src);
+		if (rc == 0)
+			rc = put_input(sc, t, d->k, d->raw, sc->tmp.p,
+				       sc->tmp.len);
+		if (rc != 0)
 			return rc;
 	}
-	const uint8_t *part;
-	size_t part_n;
-	if (!src) { /* a constant: its bytes are in the graph */
-		ctask_view_bytes(raw, NULL, 0, &part, &part_n);
-		ctask_buf_append(&sc->inbuf, part, part_n);
-		return 0;
-	}
-	int rc = ctask_view_bytes(raw, sc->inbuf.p + start,
-				  sc->inbuf.len - start, &part, &part_n);
-	if (rc < 0) {
-		ctask_outcome oc = {.task = t, .state = CTASK_REC_FAILED};
-		ctask_buf msg = {0};
-		ctask_buf_printf(&msg, "%s: an argument is part %u of %s: %s",
-				 ctask_task_name(sc->g, t), raw->item,
-				 src ? ctask_task_name(sc->g, src) : "?",
-				 ctask_error_last());
-		oc.message = (char *)msg.p;
-		oc.started = ctask_now();
-		on_finished(sc, &oc);
-		return 2;
-	}
-	/* Move the part to where the whole started. */
-	if (part_n)
-		memmove(sc->inbuf.p + start, part, part_n);
-	sc->inbuf.len = start + part_n;
 	return 0;
 }
 
-/* Gathers the encoded inputs of t into sc->slices. Returns 0, 1 if an input
- * had to be undone (t must wait), 2 if t failed, or a negative store
- * error. */
+static void input_room(sched *sc, size_t k)
+{
+	if (k < sc->cap_in)
+		return;
+	sc->cap_in = 2 * k;
+	sc->offs = ctask_xrealloc(sc->offs, sc->cap_in * sizeof *sc->offs);
+	sc->lens = ctask_xrealloc(sc->lens, sc->cap_in * sizeof *sc->lens);
+	sc->from = ctask_xrealloc(sc->from, sc->cap_in * sizeof *sc->from);
+	sc->slices =
+		ctask_xrealloc(sc->slices, sc->cap_in * sizeof *sc->slices);
+}
+
+/* Gathers the encoded inputs of t into sc->slices. Returns 0, 1 if t must
+ * wait (an input was undone, or its chain was cut), 2 if t failed, or a
+ * negative store error. */
 static int fetch_inputs(sched *sc, ctask_task *t, size_t *nin)
 {
 	size_t k = 0;
+	int rc = 0;
 	sc->inbuf.len = 0;
+	sc->ndefer = 0;
 	CTASK_FOREACH_ARG_TASK(t, raw, {
-		if (k == sc->cap_in) {
-			sc->cap_in *= 2;
-			sc->offs = ctask_xrealloc(
-				sc->offs, (sc->cap_in + 1) * sizeof *sc->offs);
-			sc->from = ctask_xrealloc(
-				sc->from, sc->cap_in * sizeof *sc->from);
-			sc->slices = ctask_xrealloc(
-				sc->slices, sc->cap_in * sizeof *sc->slices);
-		}
-		ctask_task *src = ctask_task_source(raw);
-		sc->from[k] = 0;
-		sc->offs[k++] = sc->inbuf.len;
-		int rc = 0;
-		if (src && src->state == CTASK_S_RUNNING)
-			sc->from[k - 1] =
-				src->id + 1; /* chained: see dispatch */
-		else if (src && src->state != CTASK_S_DONE)
-			rc = 1; /* its chain was cut: wait for the input */
-		else
-			rc = append_input(sc, t, raw);
-		if (rc != 0)
+		input_room(sc, k);
+		if ((rc = first_pass(sc, t, k++, raw)) != 0)
 			return rc;
 	});
-	sc->offs[k] = sc->inbuf.len;
+	if ((rc = second_pass(sc, t)) != 0)
+		return rc;
 	for (size_t i = 0; i < k; i++)
 		sc->slices[i] = (ctask_slice){sc->inbuf.p + sc->offs[i],
-					      sc->offs[i + 1] - sc->offs[i],
-					      sc->from[i]};
+					      sc->lens[i], sc->from[i]};
 	*nin = k;
 	return 0;
 }
