@@ -304,8 +304,10 @@ static void mark_done(sched *sc, ctask_task *t)
 	for (uint32_t k = sc->rdep_off[t->id]; k < sc->rdep_off[t->id + 1];
 	     k++) {
 		uint32_t e = sc->rdeps[k];
+		uint8_t st = ctask_graph_task(sc->g, e)->state;
+		/* A RUNNING dependent already went out chained to t. */
 		if (--sc->pending[e] == 0 && sc->want[e] &&
-		    ctask_graph_task(sc->g, e)->state != CTASK_S_DONE)
+		    st != CTASK_S_DONE && st != CTASK_S_RUNNING)
 			push_ready(sc, e);
 	}
 }
