@@ -136,10 +136,17 @@ int cli_code_before_run(cli_session *ss, const uint8_t *want, bool rerun,
 		print_counts(stderr, g, per);
 		fprintf(stderr, "; reusing them (see --rerun-stale)\n");
 	}
-	const char *src = ctask_plugin_source(ss->plugin);
-	ctask_git_state_of(src ? src : ss->c->file, git);
-	o->git_commit = git->repo ? git->commit : NULL;
-	o->git_dirty = git->dirty;
+	/* Provenance costs a `git status`: only when something will run. */
+	bool work = false;
+	for (size_t t = 0; t < n && !work; t++)
+		work = (!want || want[t]) &&
+		       ctask_graph_task(g, t)->state != CTASK_S_DONE;
+	if (work || !ctask_graph_complete(g)) {
+		const char *src = ctask_plugin_source(ss->plugin);
+		ctask_git_state_of(src ? src : ss->c->file, git);
+		o->git_commit = git->repo ? git->commit : NULL;
+		o->git_dirty = git->dirty;
+	}
 done:
 	free(marks);
 	free(wanted);

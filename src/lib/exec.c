@@ -44,11 +44,16 @@ static int scan_one(void *ud, const ctask_record *r)
 {
 	scan_state *ss = ud;
 	ctask_task *t = ctask_graph_find(ss->g, &r->hash);
-	if (!t)
+	if (!t) {
 		ss->orphans++;
-	else
-		t->state = r->state == CTASK_REC_DONE ? CTASK_S_DONE
-						      : CTASK_S_FAILED;
+		return 0;
+	}
+	t->state = r->state == CTASK_REC_DONE ? CTASK_S_DONE : CTASK_S_FAILED;
+	/* Stale: computed by code whose fingerprint differs from today's
+	 * (both known). */
+	const ctask_hash *now = ctask_graph_fingerprint(ss->g, t->name_id);
+	t->stale = r->state == CTASK_REC_DONE && r->fingerprint && now &&
+		   ctask_hash_cmp(now, r->fingerprint) != 0;
 	return 0;
 }
 
@@ -65,8 +70,10 @@ static int lease_one(void *ud, const ctask_lease *l)
 int ctask_exec_states(ctask_graph *g, ctask_store *s, size_t *orphans)
 {
 	size_t n = ctask_graph_size(g);
-	for (size_t i = 0; i < n; i++)
+	for (size_t i = 0; i < n; i++) {
 		ctask_graph_task(g, i)->state = CTASK_S_WAITING;
+		ctask_graph_task(g, i)->stale = 0;
+	}
 	scan_state ss = {g, 0, ctask_now()};
 	if (s) {
 		int rc = ctask_store_scan(s, scan_one, &ss);

@@ -54,6 +54,7 @@ struct ctask_task {
 	uint32_t nargs;
 	uint8_t state; /* CTASK_S_*, set by ctask_exec_states */
 	uint8_t kind;  /* CTASK_K_* */
+	uint8_t stale; /* done with other code: see ctask_exec_states */
 	uint32_t item; /* CTASK_K_ITEM: the index */
 	ctask_fn fn;
 	ctask_fn inner[2]; /* map/reduce tasks: the user's functions */

@@ -915,6 +915,31 @@ static void set_executor(sched *sc)
 	sc->ex.owner = sc->owner;
 }
 
+/* Registers this executor, runs the loop and the workers, commits, and
+ * signs off (releasing every lease). Returns 0 or an error. */
+static int run_executor(sched *sc)
+{
+	set_executor(sc);
+	int rc = ctask_store_executor_begin(sc->s, &sc->ex);
+	ctask_store_set_executor(sc->s, &sc->ex);
+	start_loop(sc);
+	if (rc == 0)
+		rc = make_runner(sc);
+	if (rc == 0) {
+		run_loop(sc);
+		sc->r->free(sc->r);
+	}
+	fail_store(sc, commit(sc));
+	clear_progress(sc);
+	int erc = ctask_store_executor_end(sc->s, &sc->ex, sc->st->ran,
+					   sc->st->failed);
+	ctask_store_set_executor(sc->s, NULL);
+	stop_loop(sc);
+	if (rc == 0)
+		rc = sc->error;
+	return rc < 0 ? rc : erc;
+}
+
 int ctask_exec_run(ctask_graph *g, ctask_store *s, const ctask_exec_opts *o,
 		   ctask_exec_stats *st)
 {
@@ -927,28 +952,14 @@ int ctask_exec_run(ctask_graph *g, ctask_store *s, const ctask_exec_opts *o,
 	sc.t0 = sc.last_line = ctask_monotonic();
 	double cpu0 = ctask_pool_cpu_seconds();
 	init_tasks(&sc);
-	set_executor(&sc);
-	int rc = ctask_store_executor_begin(s, &sc.ex);
-	ctask_store_set_executor(s, &sc.ex);
-	start_loop(&sc);
-	if (rc == 0)
-		rc = make_runner(&sc);
-	if (rc == 0) {
-		run_loop(&sc);
-		sc.r->free(sc.r);
-	}
-	fail_store(&sc, commit(&sc));
-	clear_progress(&sc);
+	/* Nothing ready (all done, or blocked by failures): no workers, no
+	 * executor record, no transaction. */
+	int rc = sc.qlen > 0 ? run_executor(&sc) : 0;
 	tally_left(&sc);
-	int erc = ctask_store_executor_end(s, &sc.ex, st->ran, st->failed);
-	ctask_store_set_executor(s, NULL);
-	stop_loop(&sc);
 	st->wall = ctask_monotonic() - sc.t0;
 	st->cpu = ctask_pool_cpu_seconds() - cpu0;
 	sched_free(&sc);
-	if (rc == 0)
-		rc = sc.error;
-	return rc < 0 ? rc : erc;
+	return rc;
 }
 
 void ctask_exec_stats_free(ctask_exec_stats *st)

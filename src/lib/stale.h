@@ -8,13 +8,14 @@
 #include "graph.h"
 #include "store.h"
 
-/* Finds the stale results of g's tasks in s (NULL: none): done results
- * whose recorded fingerprint is known and differs from their function's
- * current one (also known; see ctask_graph_fingerprint). Sets stale[id] = 1
+/* Finds the stale results of g's tasks, as ctask_exec_states marked them
+ * when it read s: done results whose recorded fingerprint is known and
+ * differs from their function's current one (also known; see
+ * ctask_graph_fingerprint). Task states must be set. Sets stale[id] = 1
  * for each (stale has ctask_graph_size(g) entries, zeroed by the caller;
  * may be NULL) and counts them in per_name[name_id] (may be NULL) and
- * *total. Reads the store only if some function has a fingerprint. Returns
- * 0 or a store error. */
+ * *total. s is unused (kept for a store that cannot be scanned up front).
+ * Returns 0. */
 int ctask_stale_scan(const ctask_graph *g, ctask_store *s, uint8_t *stale,
 		     size_t *per_name, size_t *total);
 
