@@ -31,7 +31,8 @@ typedef struct {
 static int collect(void *ud, const ctask_record *r)
 {
 	orphans *o = ud;
-	if (ctask_graph_find(o->g, &r->hash))
+	/* A lease is work in progress, never an orphan. */
+	if (r->state == CTASK_REC_RUNNING || ctask_graph_find(o->g, &r->hash))
 		return 0;
 	if (o->n == o->cap) {
 		o->cap = o->cap ? 2 * o->cap : 256;

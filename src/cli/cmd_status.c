@@ -95,19 +95,17 @@ typedef struct {
 	lease_walk *w;
 } exec_walk;
 
-/* Prints one executor if it is live: not finished, and holding a live
- * lease or heard from within the last 30 s. */
+/* Prints one executor if it is live: not finished, and its expiry (renewed
+ * by its heartbeats, and what its leases live by) has not passed. */
 static int print_executor(void *ud, const ctask_executor_rec *r)
 {
 	exec_walk *ew = ud;
-	if (r->finished != 0)
+	if (r->finished != 0 || r->expires <= ew->w->now)
 		return 0;
 	ew->w->owner = r->owner;
 	ew->w->count = 0;
 	ew->w->stale_only = false;
 	ctask_store_leases(ew->s, walk_leases, ew->w);
-	if (ew->w->count == 0 && ew->w->now - r->heartbeat > 30)
-		return 0;
 	char since[16];
 	clock_of(r->started, since);
 	printf("executor %s:%d  running since %s  tasks done %llu  current "

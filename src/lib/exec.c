@@ -37,13 +37,18 @@ const char *ctask_hostname(void)
 typedef struct {
 	ctask_graph *g;
 	size_t orphans;
-	double now;
 } scan_state;
 
 static int scan_one(void *ud, const ctask_record *r)
 {
 	scan_state *ss = ud;
 	ctask_task *t = ctask_graph_find(ss->g, &r->hash);
+	if (r->state == CTASK_REC_RUNNING) {
+		/* A lease: running somewhere while its executor is alive. */
+		if (t && r->live && t->state != CTASK_S_DONE)
+			t->state = CTASK_S_RUNNING;
+		return 0;
+	}
 	if (!t) {
 		ss->orphans++;
 		return 0;
@@ -57,16 +62,6 @@ static int scan_one(void *ud, const ctask_record *r)
 	return 0;
 }
 
-/* A task with a live lease and no result is running somewhere. */
-static int lease_one(void *ud, const ctask_lease *l)
-{
-	scan_state *ss = ud;
-	ctask_task *t = ctask_graph_find(ss->g, &l->hash);
-	if (t && t->state != CTASK_S_DONE && l->expires > ss->now)
-		t->state = CTASK_S_RUNNING;
-	return 0;
-}
-
 int ctask_exec_states(ctask_graph *g, ctask_store *s, size_t *orphans)
 {
 	size_t n = ctask_graph_size(g);
@@ -74,11 +69,9 @@ int ctask_exec_states(ctask_graph *g, ctask_store *s, size_t *orphans)
 		ctask_graph_task(g, i)->state = CTASK_S_WAITING;
 		ctask_graph_task(g, i)->stale = 0;
 	}
-	scan_state ss = {g, 0, ctask_now()};
+	scan_state ss = {g, 0};
 	if (s) {
 		int rc = ctask_store_scan(s, scan_one, &ss);
-		if (rc == 0)
-			rc = ctask_store_leases(s, lease_one, &ss);
 		if (rc < 0)
 			return rc;
 	}

@@ -29,7 +29,7 @@
 /* Results are committed in batches bounded by count, bytes and age, so a
  * run of tiny tasks does not pay one transaction each, and a killed
  * executor loses at most about a second of work. */
-#define BATCH_MAX_RECORDS 8192
+#define BATCH_MAX_RECORDS 65536
 #define BATCH_MAX_BYTES (64u << 20)
 #define BATCH_MAX_SECONDS 1.0
 #define TICK_MS 200
@@ -910,6 +910,7 @@ static void set_executor(sched *sc)
 	sc->ex.host = ctask_hostname();
 	sc->ex.pid = (int)getpid();
 	sc->ex.started = ctask_now();
+	sc->ex.ttl = sc->o->lease_ttl;
 	snprintf(sc->owner, sizeof sc->owner, "%s:%d:%.6f", sc->ex.host,
 		 sc->ex.pid, sc->ex.started);
 	sc->ex.owner = sc->owner;

@@ -112,10 +112,14 @@ static int check_ttl(double ttl, const char *what)
 	return 0;
 }
 
+/* Checks e and its ttl (0 allowed: the default) before the backend. */
 int ctask_store_executor_begin(ctask_store *s, const ctask_executor *e)
 {
-	int rc = check_executor(e, "executor begin");
-	return rc ? rc : s->ops->executor_begin(s, e);
+	int rc;
+	if ((rc = check_executor(e, "executor begin")) ||
+	    (e->ttl != 0 && (rc = check_ttl(e->ttl, "executor begin"))))
+		return rc;
+	return s->ops->executor_begin(s, e);
 }
 
 int ctask_store_executor_end(ctask_store *s, const ctask_executor *e,

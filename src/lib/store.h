@@ -7,14 +7,18 @@
  * larger than CTASK_INLINE_MAX, content-addressed, one file each).
  *
  * Results are keyed by task hash. A record is either done (it has the
- * encoded value) or failed (it has a message). Every blob carries a checksum
- * that is verified on read.
+ * encoded value) or failed (it has a message). Every blob carries a
+ * checksum that is verified on read. scan also reports each lease (below)
+ * as a running record.
  *
  * Several executors (processes, possibly on several hosts) may share one
  * store and coordinate only through it (DESIGN.md §5): each records itself
  * (executor_begin/end), runs only the tasks it holds a lease on, renews its
  * leases with a heartbeat, and releases them as it puts their results. A
- * lease whose owner stopped renewing it expires and is taken over.
+ * lease belongs to its owner's executor record and lives as long as that
+ * record does: until the owner ends, or stops renewing it (a heartbeat
+ * renews all of an owner's leases at once) and it expires; then it is taken
+ * over.
  *
  * Time. "now" is the wall clock (CLOCK_REALTIME) of the host making the
  * call, in unix seconds: lease expiries written by one host are compared
@@ -34,13 +38,20 @@
 #define CTASK_STORE_SCHEMA 1
 #define CTASK_INLINE_MAX 16384 /* larger results go to objects/ */
 
-typedef enum { CTASK_REC_DONE = 1, CTASK_REC_FAILED = 2 } ctask_rec_state;
+/* RUNNING: a lease (ctask_store_lease) of a task with no done result. Only
+ * scan reports such records; put never writes one. */
+typedef enum {
+	CTASK_REC_DONE = 1,
+	CTASK_REC_FAILED = 2,
+	CTASK_REC_RUNNING = 3,
+} ctask_rec_state;
 
 /* One result as written or read. Pointers are borrowed: for put, from the
  * caller; for scan/get, valid until the callback returns / the next call. */
 typedef struct {
 	ctask_hash hash;
-	const char *name;    /* function name */
+	const char *name;    /* function name ("" for RUNNING: a lease does
+				not know it) */
 	int state;	     /* ctask_rec_state */
 	const uint8_t *data; /* encoded value (done); NULL for scan */
 	uint64_t size;	     /* bytes of the encoded value */
@@ -56,6 +67,13 @@ typedef struct {
 	const ctask_hash *fingerprint;
 	const char *commit;
 	int dirty;
+	/* RUNNING records (scan only): until when the lease lives (its
+	 * owner's expiry, or when the owner ended; 0 if the owner is
+	 * unknown), and whether it is alive at the time of the scan (expires
+	 * > now on the scanning host's clock). A task whose lease is not
+	 * alive is not running anywhere: its owner died. */
+	double expires;
+	bool live;
 } ctask_record;
 
 typedef struct ctask_store ctask_store;
@@ -75,24 +93,31 @@ void ctask_store_close(ctask_store *s); /* accepts NULL */
 const char *ctask_store_path(const ctask_store *s);
 
 /* Calls cb for every record (data is NULL; size is set; of the provenance,
- * only the fingerprint: commit is NULL and dirty -1). Stops early and
- * returns cb's value if it is non-zero. */
+ * only the fingerprint: commit is NULL and dirty -1), ordered by hash;
+ * then, ordered by hash, a RUNNING record for every lease of a task that
+ * has no done result, with expires and live set, started = when the lease
+ * was taken, host = its owner's host, name "", size 0, message and
+ * fingerprint NULL. A task retrying an older failure has both records, the
+ * FAILED one first. Callers that count results skip RUNNING records, or
+ * count a live one as running. Stops early and returns cb's value if it is
+ * non-zero. */
 typedef int (*ctask_scan_cb)(void *ud, const ctask_record *r);
 int ctask_store_scan(ctask_store *s, ctask_scan_cb cb, void *ud);
 
-/* Reads the record for h. The encoded value (done) is placed in *data
- * (replacing its contents); rec's strings stay valid until the next call on
- * s. Returns 0, CTASK_ENOTFOUND, or CTASK_ECORRUPT when the checksum does not
- * match or the object file is missing (message names the object file). */
+/* Reads the record for h (a result: never RUNNING). The encoded value
+ * (done) is placed in *data (replacing its contents); rec's strings stay
+ * valid until the next call on s. Returns 0, CTASK_ENOTFOUND (also while
+ * h is only leased), or CTASK_ECORRUPT when the checksum does not match or
+ * the object file is missing (message names the object file). */
 int ctask_store_get(ctask_store *s, const ctask_hash *h, ctask_record *rec,
 		    ctask_buf *data);
 
-/* Writes n records in one transaction, replacing existing ones, each
- * stamped with the time it was recorded (see ctask_store_lease, FAILED).
- * Object files are durable (written to a temporary name, fsynced, renamed,
- * directory fsynced) before the transaction commits. With an executor set
- * (ctask_store_set_executor), also releases its leases on the hashes
- * written, in the same transaction. */
+/* Writes n records (DONE or FAILED) in one transaction, replacing existing
+ * ones, each stamped with the time it was recorded (see ctask_store_lease,
+ * FAILED). Object files are durable (written to a temporary name, fsynced,
+ * renamed, directory fsynced) before the transaction commits. With an
+ * executor set (ctask_store_set_executor), also releases its leases on the
+ * hashes written, in the same transaction. */
 int ctask_store_put(ctask_store *s, size_t n, const ctask_record *recs);
 
 /* Deletes the records of n hashes in one transaction, with their recorded
@@ -112,6 +137,9 @@ typedef struct {
 	const char *host;
 	int pid;
 	double started; /* unix time */
+	/* The lease ttl the executor runs with, for executor_begin's first
+	 * expiry (leases and heartbeats take theirs as arguments); 0: 30 s. */
+	double ttl;
 } ctask_executor;
 
 /* Outcome of trying to lease one task (ctask_store_lease's out[i]). */
@@ -123,11 +151,14 @@ enum {
 };
 
 /* Records e as live in the executors table (replacing an older record of
- * the same owner): heartbeat = now, not finished, counts 0. */
+ * the same owner, whose leases e keeps): heartbeat = now, expires = now +
+ * e->ttl (30 s if 0), not finished, counts 0. CTASK_EUSAGE if e->ttl is
+ * negative or not finite. */
 int ctask_store_executor_begin(ctask_store *s, const ctask_executor *e);
 
 /* Marks e finished (finished = heartbeat = now) with its counts, and
- * releases all its leases, in one transaction. */
+ * releases all its leases, in one transaction. (Were it killed instead, its
+ * leases would die when its expiry passes.) */
 int ctask_store_executor_end(ctask_store *s, const ctask_executor *e,
 			     uint64_t done, uint64_t failed);
 
@@ -135,22 +166,27 @@ int ctask_store_executor_end(ctask_store *s, const ctask_executor *e,
  * is:
  *   DONE   a done result exists (someone finished it);
  *   FAILED a failed result exists that was recorded (put) at or after
- *          e->started: someone failed it during this run. An older failure
- *          is retried, i.e. TAKEN;
- *   HELD   another owner holds an unexpired lease;
- *   TAKEN  otherwise: the lease is now e's (inserted, or replacing an
- *          expired one), expires = now + ttl. A lease e already holds is
- *          renewed and reported TAKEN.
- * expires (may be NULL) gets, per hash, the lease's expiry for TAKEN and
- * HELD, and 0 for DONE and FAILED. ttl must be > 0. On error nothing is
- * leased and out is undefined. */
+ *          e->started: someone failed it during this run (also while
+ *          another executor retries it). An older failure is retried, i.e.
+ *          TAKEN;
+ *   HELD   another owner holds a live lease (its owner has not ended and
+ *          its expiry has not passed);
+ *   TAKEN  otherwise: the lease is now e's (inserted, or replacing one
+ *          whose owner ended or expired). A lease e already holds is
+ *          reported TAKEN.
+ * Leasing also renews all of e's leases: e's expiry becomes now + ttl (and
+ * e's executor record is created if missing, or made live again if e had
+ * ended). expires (may be NULL) gets, per hash, the lease's expiry for
+ * TAKEN and HELD (its owner's), and 0 for DONE and FAILED. ttl must be
+ * > 0. On error nothing is leased and out is undefined. */
 int ctask_store_lease(ctask_store *s, const ctask_executor *e, double ttl,
 		      size_t n, const ctask_hash *hs, uint8_t *out,
 		      double *expires);
 
-/* Renews every lease e holds (expires = now + ttl) and e's heartbeat,
- * recording done (tasks done so far); one statement each, one
- * transaction. */
+/* Renews every lease e holds and e's heartbeat: heartbeat = now, expires =
+ * now + ttl, recording done (tasks done so far); one statement (the leases
+ * live by their owner's record). An executor without a record (never begun
+ * nor leasing) holds no leases: nothing happens. */
 int ctask_store_heartbeat(ctask_store *s, const ctask_executor *e, double ttl,
 			  uint64_t done);
 
@@ -166,27 +202,32 @@ int ctask_store_release(ctask_store *s, const ctask_executor *e, size_t n,
  * and e->host, freed by ctask_store_close or the next call. */
 void ctask_store_set_executor(ctask_store *s, const ctask_executor *e);
 
-/* One lease, for status. Strings are valid during the callback. */
+/* One lease, for status. Strings are valid during the callback (owner and
+ * host are "" if the owner's executor record is missing). */
 typedef struct {
 	ctask_hash hash;
 	const char *owner, *host;
 	int pid;
 	double started; /* when owner took the lease (kept on renewal) */
-	double expires;
+	double expires; /* the owner's expiry, or when it ended if it has */
 } ctask_lease;
 
-/* Calls cb for every lease (expired ones too; compare expires with the
- * time), ordered by hash. Stops early and returns cb's value if it is
- * non-zero. cb must not call ctask_store_leases on s. */
+/* Calls cb for every lease (expired ones too: alive iff expires > now),
+ * ordered by hash. Stops early and returns cb's value if it is non-zero.
+ * cb must not call ctask_store_leases on s. */
 int ctask_store_leases(ctask_store *s,
 		       int (*cb)(void *ud, const ctask_lease *l), void *ud);
 
-/* One executor record, for status. Strings are valid during the callback. */
+/* One executor record, for status. Strings are valid during the callback.
+ * It is live iff not finished and expires > now: so are its leases. A
+ * killed executor stops being live when its expiry passes. */
 typedef struct {
 	const char *owner, *host;
 	int pid;
 	double started, heartbeat;
-	double finished; /* 0 while live (or killed: see heartbeat) */
+	double expires;	 /* its leases live until then (now + ttl at
+			    each heartbeat and lease) */
+	double finished; /* 0 until it ends (a killed one never does) */
 	uint64_t done, failed;
 } ctask_executor_rec;
 

@@ -27,8 +27,9 @@ struct ctask_store_ops {
 		      uint64_t *count, uint64_t *freed);
 	/* Executors and leases: same contracts as the ctask_store_*
 	 * functions of the same names; store.c has checked e (it has an
-	 * owner), ttl (> 0) and n (> 0 for lease; 0 means "all" for
-	 * release). put and attempt read the executor from the head. */
+	 * owner), ttl (> 0; e->ttl is >= 0 for executor_begin) and n
+	 * (> 0 for lease; 0 means "all" for release). put and attempt read
+	 * the executor from the head. */
 	int (*executor_begin)(ctask_store *s, const ctask_executor *e);
 	int (*executor_end)(ctask_store *s, const ctask_executor *e,
 			    uint64_t done, uint64_t failed);

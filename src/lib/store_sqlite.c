@@ -25,13 +25,32 @@
  * transaction (and back on rollback), and put re-checks under the lock that
  * the objects its rows name still exist.
  *
- * Leases. A lease row (hash, owner, expires) says who runs a task. Taking
- * one is an upsert that replaces the row only when it is the taker's own
- * or has expired, all under the write lock, so two executors can never
- * both take the same task: the second sees the first's row. Expiry times
- * are wall-clock times of the writing host (see "Time" in store.h).
- * results.recorded (the time a row was put) tells a failure of this run
- * from an older one.
+ * Leases. A lease row (hash, owner, leased) says who runs a task; owner is
+ * the rowid of the owner's executors row. A lease has no expiry of its
+ * own: it lives while its owner's row is not finished and its expires (now
+ * + ttl, set by every heartbeat and lease) has not passed, so a heartbeat
+ * is one UPDATE however many tasks run. Taking a lease inserts a row only
+ * if the hash has none (ON CONFLICT DO NOTHING); else it reads the row and
+ * takes it over only when it is the taker's own or its owner is dead, all
+ * under the write lock, so two executors can never both take the same
+ * task: the second sees the first's row. results.recorded (the time a row
+ * was put) tells a failure of this run from an older one. Expiry times are
+ * wall-clock times of the writing host (see "Time" in store.h).
+ *
+ * Why leases are not rows of results (a RUNNING state). A run writes each
+ * task's lease and its result in different transactions (batches of a few
+ * thousand), and task hashes are random: every write to results dirties a
+ * page of its own, and every dirty page is a WAL frame (4 KiB written,
+ * checksummed and checkpointed). A lease in results doubles that, which
+ * measured slower from 10^5 tasks on than the B-tree operations it saves.
+ * The leases table holds only live (and dead, unreleased) leases: a few
+ * pages that stay in the cache, so it needs no index on owner either.
+ *
+ * Put writes a row with INSERT ... DO NOTHING, and only when the hash
+ * already has a row reads the object it names (it may be the last
+ * reference) and replaces it: in a run, a result is new, and that costs one
+ * B-tree insert. (A trigger collecting the objects of replaced rows cost
+ * more per row than the read it saves.)
  */
 #include "store_impl.h"
 
@@ -57,20 +76,24 @@
 /* The cached statements, prepared once at open. */
 enum {
 	ST_GET,
+	ST_PUT_NEW,
 	ST_PUT,
 	ST_SCAN,
+	ST_SCAN_LEASES,
 	ST_OBJ_OF,
 	ST_DEL,
 	ST_OBJ_REF,
 	ST_DEL_ATTEMPTS,
 	ST_STATE_OF,
+	ST_LEASE_NEW,
+	ST_LEASE_ROW,
 	ST_LEASE_TAKE,
-	ST_LEASE_EXPIRES,
 	ST_LEASE_DROP,
 	ST_LEASE_DROP_ALL,
-	ST_LEASE_RENEW,
 	ST_LEASES,
+	ST_EXEC_ID,
 	ST_EXEC_BEGIN,
+	ST_EXEC_CLAIM,
 	ST_EXEC_BEAT,
 	ST_EXEC_END,
 	ST_EXECUTORS,
@@ -82,51 +105,80 @@ enum {
 	ST_COUNT
 };
 
+/* A lease's expiry: its owner's, or when the owner ended; 0 if the owner's
+ * row is missing. x is the owner's executors row (LEFT JOINed). */
+#define LEASE_EXPIRES                                                          \
+	"CASE WHEN x.finished IS NULL THEN coalesce(x.expires, 0)"             \
+	" ELSE min(x.finished, x.expires) END"
+
+/* The columns of put's rows, ?1..?15. */
+#define PUT_ROW                                                                \
+	" INTO results (hash, name, state, size, checksum, inline, object,"    \
+	" message, started, duration, host, recorded, fingerprint,"            \
+	" git_commit, git_dirty) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9,"  \
+	" ?10, ?11, ?12, ?13, ?14, ?15)"
+
 static const char *const stmt_sql[ST_COUNT] = {
 	[ST_GET] =
 		"SELECT name, state, size, checksum, inline, object, message,"
 		" started, duration, host, fingerprint, git_commit, git_dirty"
 		" FROM results WHERE hash = ?1",
-	[ST_PUT] =
-		"INSERT OR REPLACE INTO results (hash, name, state, size,"
-		" checksum, inline, object, message, started, duration, host,"
-		" recorded, fingerprint, git_commit, git_dirty)"
-		" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12,"
-		" ?13, ?14, ?15)",
+	/* The common case: no row yet, so none can name an object. */
+	[ST_PUT_NEW] = "INSERT" PUT_ROW " ON CONFLICT (hash) DO NOTHING",
+	[ST_PUT] = "INSERT OR REPLACE" PUT_ROW,
 	[ST_SCAN] = "SELECT hash, name, state, size, object IS NOT NULL,"
 		    " started, duration, host, message, fingerprint"
 		    " FROM results ORDER BY hash",
+	/* The leases scan reports: not those of done tasks. */
+	[ST_SCAN_LEASES] =
+		"SELECT l.hash, l.leased, x.host, " LEASE_EXPIRES
+		" FROM leases l LEFT JOIN executors x ON x.id = l.owner"
+		" WHERE NOT EXISTS (SELECT 1 FROM results r"
+		" WHERE r.hash = l.hash AND r.state = 1) ORDER BY l.hash",
 	[ST_OBJ_OF] = "SELECT object FROM results WHERE hash = ?1",
 	[ST_DEL] = "DELETE FROM results WHERE hash = ?1",
 	[ST_OBJ_REF] = "SELECT 1 FROM results WHERE object = ?1 LIMIT 1",
 	[ST_DEL_ATTEMPTS] = "DELETE FROM attempts WHERE hash = ?1",
 	[ST_STATE_OF] = "SELECT state, recorded FROM results WHERE hash = ?1",
-	/* Inserts a lease, or replaces one that is the taker's own (keeping
-	 * when it was taken) or has expired; otherwise changes nothing. */
-	[ST_LEASE_TAKE] =
-		"INSERT INTO leases (hash, owner, host, pid, started, expires)"
-		" VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT (hash) DO UPDATE"
-		" SET owner = excluded.owner, host = excluded.host,"
-		" pid = excluded.pid, started = CASE WHEN owner ="
-		" excluded.owner THEN started ELSE excluded.started END,"
-		" expires = excluded.expires"
-		" WHERE owner = excluded.owner OR expires <= excluded.started",
-	[ST_LEASE_EXPIRES] = "SELECT expires FROM leases WHERE hash = ?1",
+	/* ?2: the taker's executor id, ?3: now. */
+	[ST_LEASE_NEW] = "INSERT INTO leases (hash, owner, leased)"
+			 " VALUES (?1, ?2, ?3) ON CONFLICT (hash) DO NOTHING",
+	[ST_LEASE_ROW] = "SELECT l.owner, " LEASE_EXPIRES " FROM leases l"
+			 " LEFT JOIN executors x ON x.id = l.owner"
+			 " WHERE l.hash = ?1",
+	[ST_LEASE_TAKE] = "UPDATE leases SET owner = ?2, leased = ?3"
+			  " WHERE hash = ?1",
 	[ST_LEASE_DROP] = "DELETE FROM leases WHERE hash = ?1 AND owner = ?2",
 	[ST_LEASE_DROP_ALL] = "DELETE FROM leases WHERE owner = ?1",
-	[ST_LEASE_RENEW] = "UPDATE leases SET expires = ?2 WHERE owner = ?1",
-	[ST_LEASES] = "SELECT hash, owner, host, pid, started, expires"
-		      " FROM leases ORDER BY hash",
+	[ST_LEASES] = "SELECT l.hash, coalesce(x.owner, ''),"
+		      " coalesce(x.host, ''), x.pid, l.leased, " LEASE_EXPIRES
+		      " FROM leases l LEFT JOIN executors x ON x.id = l.owner"
+		      " ORDER BY l.hash",
+	[ST_EXEC_ID] = "SELECT id FROM executors WHERE owner = ?1",
+	/* An upsert, not a REPLACE: the row keeps its id, so a record begun
+	 * again keeps its leases. */
 	[ST_EXEC_BEGIN] =
-		"INSERT OR REPLACE INTO executors (owner, host, pid, started,"
-		" heartbeat, finished, done, failed)"
-		" VALUES (?1, ?2, ?3, ?4, ?5, NULL, 0, 0)",
-	[ST_EXEC_BEAT] = "UPDATE executors SET heartbeat = ?2, done = ?3"
-			 " WHERE owner = ?1",
+		"INSERT INTO executors (owner, host, pid, started, heartbeat,"
+		" expires, finished, done, failed)"
+		" VALUES (?1, ?2, ?3, ?4, ?5, ?6, NULL, 0, 0)"
+		" ON CONFLICT (owner) DO UPDATE SET host = excluded.host,"
+		" pid = excluded.pid, started = excluded.started,"
+		" heartbeat = excluded.heartbeat, expires = excluded.expires,"
+		" finished = NULL, done = 0, failed = 0",
+	/* The leaser's row (made if missing, live again if ended), with its
+	 * expiry renewed: ?5 is now, ?6 now + ttl. */
+	[ST_EXEC_CLAIM] =
+		"INSERT INTO executors (owner, host, pid, started, heartbeat,"
+		" expires, finished, done, failed)"
+		" VALUES (?1, ?2, ?3, ?4, ?5, ?6, NULL, 0, 0)"
+		" ON CONFLICT (owner) DO UPDATE SET expires = excluded.expires,"
+		" finished = NULL RETURNING id",
+	[ST_EXEC_BEAT] = "UPDATE executors SET heartbeat = ?2, expires = ?3,"
+			 " done = ?4 WHERE owner = ?1",
 	[ST_EXEC_END] = "UPDATE executors SET heartbeat = ?2, finished = ?2,"
 			" done = ?3, failed = ?4 WHERE owner = ?1",
 	[ST_EXECUTORS] = "SELECT owner, host, pid, started, heartbeat,"
-			 " finished, done, failed FROM executors"
+			 " finished, done, failed, expires FROM executors"
 			 " ORDER BY started, owner",
 	[ST_ATTEMPT] = "INSERT OR REPLACE INTO attempts (hash, attempt, name,"
 		       " message, started, duration, host, owner)"
@@ -138,7 +190,9 @@ static const char *const stmt_sql[ST_COUNT] = {
 };
 
 /* Everything in one transaction, and idempotent (IF NOT EXISTS, OR IGNORE)
- * so that two processes creating the same store at once both succeed. */
+ * so that two processes creating the same store at once both succeed.
+ * leases.owner is the id of the owner's executors row; leased, when it
+ * took the lease (see "Leases" at the top). */
 static const char schema_sql[] =
 	"BEGIN IMMEDIATE;"
 	"CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value);"
@@ -151,12 +205,11 @@ static const char schema_sql[] =
 	"CREATE INDEX IF NOT EXISTS results_object ON results (object)"
 	" WHERE object IS NOT NULL;"
 	"CREATE TABLE IF NOT EXISTS leases (hash BLOB PRIMARY KEY,"
-	" owner TEXT NOT NULL, host TEXT, pid INTEGER, started REAL,"
-	" expires REAL NOT NULL) WITHOUT ROWID;"
-	"CREATE INDEX IF NOT EXISTS leases_owner ON leases (owner);"
-	"CREATE TABLE IF NOT EXISTS executors (owner TEXT PRIMARY KEY,"
-	" host TEXT, pid INTEGER, started REAL, heartbeat REAL,"
-	" finished REAL, done INTEGER, failed INTEGER);"
+	" owner INTEGER NOT NULL, leased REAL) WITHOUT ROWID;"
+	"CREATE TABLE IF NOT EXISTS executors (id INTEGER PRIMARY KEY,"
+	" owner TEXT NOT NULL UNIQUE, host TEXT, pid INTEGER, started REAL,"
+	" heartbeat REAL, expires REAL, finished REAL, done INTEGER,"
+	" failed INTEGER);"
 	"CREATE TABLE IF NOT EXISTS attempts (hash BLOB, attempt INTEGER,"
 	" name TEXT, message TEXT, started REAL, duration REAL, host TEXT,"
 	" owner TEXT, PRIMARY KEY (hash, attempt)) WITHOUT ROWID;"
@@ -351,6 +404,39 @@ static int is_hex32(const char *p, size_t n)
 		      (p[i] >= 'a' && p[i] <= 'f')))
 			return 0;
 	return 1;
+}
+
+/* One entry of hash_order's sort: a hash and where it came from. */
+typedef struct {
+	ctask_hash h;
+	size_t i;
+} hash_at;
+
+static int by_hash(const void *a, const void *b)
+{
+	return ctask_hash_cmp(&((const hash_at *)a)->h,
+			      &((const hash_at *)b)->h);
+}
+
+/* The order in which to visit n hashes (the first at first, each stride
+ * bytes after the last): ascending, so that a batch's B-tree operations
+ * walk the tree in key order and find the pages the previous one used in
+ * the CPU's caches (random order measured 20% slower at 10^6 tasks).
+ * Returns the indices in that order; the caller frees them. */
+static size_t *hash_order(const void *first, size_t stride, size_t n)
+{
+	hash_at *v = ctask_xmalloc((n ? n : 1) * sizeof *v); /* owned here */
+	size_t *idx = ctask_xmalloc((n ? n : 1) * sizeof *idx);
+	for (size_t i = 0; i < n; i++) {
+		memcpy(&v[i].h, (const uint8_t *)first + i * stride,
+		       sizeof v[i].h);
+		v[i].i = i;
+	}
+	qsort(v, n, sizeof *v, by_hash);
+	for (size_t i = 0; i < n; i++)
+		idx[i] = v[i].i;
+	free(v);
+	return idx;
 }
 
 /* ---- open --------------------------------------------------------------- */
@@ -615,6 +701,25 @@ done:
 	return rc;
 }
 
+/* This connection's settings. The cache holds the B-tree pages a run of
+ * 10^5..10^6 tasks keeps touching (with the default 2 MiB every insert at
+ * a random hash reads, and spills, pages); mmap lets reads of the database
+ * file skip a copy. Both grow only as pages are used. A put of a batch of
+ * results at random hashes dirties about a page per result, so with the
+ * default checkpoint at 1000 pages (4 MiB) every put also checkpointed;
+ * at 10000 (40 MiB of WAL) a page put several times is copied back once.
+ * (Measured, 10^6 tasks: 37 s of store time with the defaults, 25 s with
+ * these; a 256 MiB cache did no better than 64.) */
+static int setup_connection(sq_store *s)
+{
+	int rc = sqlite3_exec(s->db,
+			      "PRAGMA cache_size = -65536;"
+			      " PRAGMA mmap_size = 268435456;"
+			      " PRAGMA wal_autocheckpoint = 10000;",
+			      NULL, NULL, NULL);
+	return rc == SQLITE_OK ? 0 : sq_fail(s, rc, "cannot set up ctask.db");
+}
+
 /* The journal mode must really be WAL: several processes read while one
  * writes, and the durability argument at the top depends on it. */
 static int check_wal(sq_store *s)
@@ -646,7 +751,7 @@ static int sq_open(const char *dir, int flags, ctask_store **out)
 	s->base.path = ctask_xstrdup(dir);
 	if ((rc = check_dir(s, flags, &fresh)) || (rc = open_db(s, fresh)) ||
 	    (rc = check_meta(s)) || (rc = check_writable(s)) ||
-	    (rc = check_wal(s)))
+	    (rc = check_wal(s)) || (rc = setup_connection(s)))
 		goto done;
 	for (int i = 0; i < ST_COUNT; i++) {
 		rc = sqlite3_prepare_v3(s->db, stmt_sql[i], -1,
@@ -679,9 +784,10 @@ static void sq_close(ctask_store *base)
 
 /* ---- scan and get ------------------------------------------------------ */
 
-static int sq_scan(ctask_store *base, ctask_scan_cb cb, void *ud)
+/* Calls cb for every result row, ordered by hash; stops at cb's first
+ * non-zero value. */
+static int scan_results(sq_store *s, ctask_scan_cb cb, void *ud)
 {
-	sq_store *s = (sq_store *)base;
 	sqlite3_stmt *q = s->st[ST_SCAN];
 	int rc, r;
 
@@ -715,6 +821,45 @@ static int sq_scan(ctask_store *base, ctask_scan_cb cb, void *ud)
 done:
 	walk_end(s, ST_SCAN);
 	return rc;
+}
+
+/* Calls cb with a RUNNING record for every lease of a task without a done
+ * result, ordered by hash; stops at cb's first non-zero value. */
+static int scan_leases(sq_store *s, ctask_scan_cb cb, void *ud)
+{
+	sqlite3_stmt *q = s->st[ST_SCAN_LEASES];
+	double now = ctask_store__now();
+	int rc, r;
+
+	if ((rc = walk_begin(s, ST_SCAN_LEASES, "scan")))
+		return rc;
+	while ((r = sqlite3_step(q)) == SQLITE_ROW) {
+		ctask_record rec = {0};
+		if ((rc = column_hash(s, q, 0, &rec.hash, "leases")))
+			goto done;
+		rec.name = "";
+		rec.state = CTASK_REC_RUNNING;
+		rec.started = sqlite3_column_double(q, 1);
+		rec.host = (const char *)sqlite3_column_text(q, 2);
+		rec.dirty = -1;
+		rec.expires = sqlite3_column_double(q, 3);
+		rec.live = rec.expires > now;
+		if ((rc = cb(ud, &rec)))
+			goto done;
+	}
+	if (r != SQLITE_DONE)
+		rc = sq_fail(s, r, "cannot read leases");
+done:
+	walk_end(s, ST_SCAN_LEASES);
+	return rc;
+}
+
+/* The results, then the leases (see ctask_store_scan). */
+static int sq_scan(ctask_store *base, ctask_scan_cb cb, void *ud)
+{
+	sq_store *s = (sq_store *)base;
+	int rc = scan_results(s, cb, ud);
+	return rc ? rc : scan_leases(s, cb, ud);
 }
 
 /* Reads objects/ab/cd... into data and checks it is what the row says:
@@ -953,11 +1098,12 @@ done:
 }
 
 /* Writes r's row (obj: its content address, "" when inline), recorded at
- * time now. */
-static int insert_row(sq_store *s, const ctask_record *r, const char *obj,
-		      double now)
+ * time now, with statement which: ST_PUT_NEW (then sqlite3_changes says
+ * whether it was written) or ST_PUT. */
+static int insert_row(sq_store *s, int which, const ctask_record *r,
+		      const char *obj, double now)
 {
-	sqlite3_stmt *q = s->st[ST_PUT];
+	sqlite3_stmt *q = s->st[which];
 	int done = r->state == CTASK_REC_DONE;
 	uint64_t size = done ? r->size : 0;
 	const void *data = done ? r->data : NULL;
@@ -999,7 +1145,7 @@ static int insert_row(sq_store *s, const ctask_record *r, const char *obj,
 		sqlite3_bind_int(q, 15, r->dirty != 0);
 	else
 		sqlite3_bind_null(q, 15);
-	int rc = step_done(s, ST_PUT, "cannot write a result");
+	int rc = step_done(s, which, "cannot write a result");
 	sqlite3_clear_bindings(q);
 	return rc;
 }
@@ -1118,19 +1264,43 @@ static void drops_finish(sq_store *s, drop_list *d, int committed)
 	memset(d, 0, sizeof *d);
 }
 
-/* Releases the set executor's lease on h, if there is an executor (one
- * DELETE by primary key: put stays one statement more per record). */
-static int drop_own_lease(sq_store *s, const ctask_hash *h)
+/* Sets *id to the rowid of owner's executors row, or 0 if it has none. */
+static int executor_id(sq_store *s, const char *owner, sqlite3_int64 *id)
 {
-	if (!s->base.owner)
-		return 0;
+	sqlite3_stmt *q = s->st[ST_EXEC_ID];
+	bind_str(q, 1, owner);
+	int rc = 0, r = sqlite3_step(q);
+	*id = r == SQLITE_ROW ? sqlite3_column_int64(q, 0) : 0;
+	if (r != SQLITE_ROW && r != SQLITE_DONE)
+		rc = sq_fail(s, r, "cannot read executors");
+	sqlite3_reset(q);
+	return rc;
+}
+
+/* Releases lease owner (an executors id) holds on h, if any. */
+static int drop_lease(sq_store *s, sqlite3_int64 owner, const ctask_hash *h)
+{
 	bind_hash(s->st[ST_LEASE_DROP], 1, h);
-	bind_str(s->st[ST_LEASE_DROP], 2, s->base.owner);
+	sqlite3_bind_int64(s->st[ST_LEASE_DROP], 2, owner);
 	return step_done(s, ST_LEASE_DROP, "cannot release a lease");
 }
 
+/* Writes one record inside put's transaction: a plain insert when h has no
+ * row (the common case), else (the old row may name the last reference to
+ * an object) note its object and replace it. */
+static int put_row(sq_store *s, const ctask_record *r, const char *obj,
+		   double now, obj_list *old)
+{
+	int rc = insert_row(s, ST_PUT_NEW, r, obj, now);
+	if (rc || sqlite3_changes(s->db) > 0)
+		return rc;
+	if ((rc = note_object(s, &r->hash, old)))
+		return rc;
+	return insert_row(s, ST_PUT, r, obj, now);
+}
+
 /* Writes the records (see ctask_store_put): objects first, then every row
- * in one transaction. */
+ * in one transaction, releasing the set executor's leases on them. */
 static int sq_put(ctask_store *base, size_t n, const ctask_record *recs)
 {
 	sq_store *s = (sq_store *)base;
@@ -1139,6 +1309,8 @@ static int sq_put(ctask_store *base, size_t n, const ctask_record *recs)
 	obj_list old = {0};    /* owned here: objects of replaced rows */
 	drop_list drops = {0}; /* owned here */
 	int rc = 0, in_tx = 0;
+	sqlite3_int64 me = 0; /* the set executor's id; 0: none */
+	size_t *order = NULL; /* owned here */
 	ctask_hash h;
 	double now = ctask_store__now();
 
@@ -1156,15 +1328,18 @@ static int sq_put(ctask_store *base, size_t n, const ctask_record *recs)
 	if ((rc = step_done(s, ST_BEGIN, "cannot start a transaction")))
 		goto done;
 	in_tx = 1;
-	for (size_t i = 0; i < n; i++) {
+	if (s->base.owner && (rc = executor_id(s, s->base.owner, &me)))
+		goto done;
+	order = hash_order(&recs[0].hash, sizeof *recs, n);
+	for (size_t k = 0; k < n; k++) {
+		size_t i = order[k];
 		/* Under the lock, an object found a moment ago may have been
 		 * dropped by a delete; this stat (or rewrite) settles it. */
 		if (obj[i][0] &&
 		    (rc = write_object(s, obj[i], recs[i].data, recs[i].size)))
 			goto done;
-		if ((rc = note_object(s, &recs[i].hash, &old)) ||
-		    (rc = insert_row(s, &recs[i], obj[i], now)) ||
-		    (rc = drop_own_lease(s, &recs[i].hash)))
+		if ((rc = put_row(s, &recs[i], obj[i], now, &old)) ||
+		    (me && (rc = drop_lease(s, me, &recs[i].hash))))
 			goto done;
 	}
 	/* A replaced row's object goes when no row names it any more (a task
@@ -1179,6 +1354,7 @@ done:
 	drops_finish(s, &drops, rc == 0);
 	free(old.v);
 	free(obj);
+	free(order);
 	return rc;
 }
 
@@ -1201,8 +1377,7 @@ static int sq_delete(ctask_store *base, size_t n, const ctask_hash *hs,
 	for (size_t i = 0; i < n; i++) {
 		if ((rc = note_object(s, &hs[i], &objs)))
 			goto done;
-		sqlite3_bind_blob(s->st[ST_DEL], 1, hs[i].b, sizeof hs[i].b,
-				  SQLITE_STATIC);
+		bind_hash(s->st[ST_DEL], 1, &hs[i]);
 		if ((rc = step_done(s, ST_DEL, "cannot delete a result")))
 			goto done;
 		deleted += (uint64_t)sqlite3_changes(s->db);
@@ -1235,15 +1410,35 @@ static int sq_executor_begin(ctask_store *base, const ctask_executor *e)
 {
 	sq_store *s = (sq_store *)base;
 	sqlite3_stmt *q = s->st[ST_EXEC_BEGIN];
+	double now = ctask_store__now();
 	bind_str(q, 1, e->owner);
 	bind_str(q, 2, e->host);
 	sqlite3_bind_int(q, 3, e->pid);
 	sqlite3_bind_double(q, 4, e->started);
-	sqlite3_bind_double(q, 5, ctask_store__now());
+	sqlite3_bind_double(q, 5, now);
+	sqlite3_bind_double(q, 6, now + (e->ttl > 0 ? e->ttl : 30));
 	return step_done(s, ST_EXEC_BEGIN, "cannot record an executor");
 }
 
-/* Marks e finished and drops all its leases, in one transaction. */
+/* Releases e's leases: on the n hashes hs, or all of them if n is 0 (see
+ * ctask_store_release); inside the caller's transaction. */
+static int release_leases(sq_store *s, const ctask_executor *e, size_t n,
+			  const ctask_hash *hs)
+{
+	sqlite3_int64 id;
+	int rc = executor_id(s, e->owner, &id);
+	if (rc || id == 0) /* no record: no leases */
+		return rc;
+	if (n == 0) {
+		sqlite3_bind_int64(s->st[ST_LEASE_DROP_ALL], 1, id);
+		return step_done(s, ST_LEASE_DROP_ALL, "cannot release leases");
+	}
+	for (size_t i = 0; i < n && !rc; i++)
+		rc = drop_lease(s, id, &hs[i]);
+	return rc;
+}
+
+/* Marks e finished and releases all its leases, in one transaction. */
 static int sq_executor_end(ctask_store *base, const ctask_executor *e,
 			   uint64_t done, uint64_t failed)
 {
@@ -1258,11 +1453,32 @@ static int sq_executor_end(ctask_store *base, const ctask_executor *e,
 	sqlite3_bind_int64(q, 3, (sqlite3_int64)done);
 	sqlite3_bind_int64(q, 4, (sqlite3_int64)failed);
 	rc = step_done(s, ST_EXEC_END, "cannot record an executor");
-	if (!rc) {
-		bind_str(s->st[ST_LEASE_DROP_ALL], 1, e->owner);
-		rc = step_done(s, ST_LEASE_DROP_ALL, "cannot release leases");
-	}
+	if (!rc)
+		rc = release_leases(s, e, 0, NULL);
 	return tx_end(s, rc);
+}
+
+/* Makes e's executors row live with expiry until (creating it if missing)
+ * and sets *id to its rowid: what e's leases name as their owner. */
+static int claim_executor(sq_store *s, const ctask_executor *e, double now,
+			  double until, sqlite3_int64 *id)
+{
+	sqlite3_stmt *q = s->st[ST_EXEC_CLAIM];
+	bind_str(q, 1, e->owner);
+	bind_str(q, 2, e->host);
+	sqlite3_bind_int(q, 3, e->pid);
+	sqlite3_bind_double(q, 4, e->started);
+	sqlite3_bind_double(q, 5, now);
+	sqlite3_bind_double(q, 6, until);
+	int rc = 0, r = sqlite3_step(q);
+	if (r == SQLITE_ROW) {
+		*id = sqlite3_column_int64(q, 0);
+		r = sqlite3_step(q);
+	}
+	if (r != SQLITE_DONE)
+		rc = sq_fail(s, r, "cannot record an executor");
+	sqlite3_reset(q);
+	return rc;
 }
 
 /* Sets *out to DONE or FAILED if h's result settles it for e (a done
@@ -1287,107 +1503,116 @@ static int lease_result(sq_store *s, const ctask_executor *e,
 	return rc;
 }
 
-/* Decides one hash for ctask_store_lease, inside its transaction: the
- * result first, then the upsert (ST_LEASE_TAKE), which changes a row only
- * if the lease is free, expired or e's own. Sets *out and *exp. */
-static int lease_one(sq_store *s, const ctask_executor *e, double now,
-		     double until, const ctask_hash *h, uint8_t *out,
-		     double *exp)
+/* Decides a hash whose lease row exists, from that row: e's own (TAKEN),
+ * another live owner's (HELD, *exp its expiry), or a dead owner's (*take:
+ * e takes it over). */
+static int lease_decide(sq_store *s, sqlite3_int64 me, double now,
+			const ctask_hash *h, uint8_t *out, double *exp,
+			int *take)
 {
-	sqlite3_stmt *q = s->st[ST_LEASE_TAKE];
-	int rc, r;
+	sqlite3_stmt *q = s->st[ST_LEASE_ROW];
+	bind_hash(q, 1, h);
+	int rc = 0, r = sqlite3_step(q);
+	if (r == SQLITE_ROW) {
+		double until = sqlite3_column_double(q, 1);
+		if (sqlite3_column_int64(q, 0) == me)
+			; /* already e's */
+		else if (until > now) {
+			*out = CTASK_LEASE_HELD;
+			*exp = until;
+		} else { /* its owner ended or expired */
+			*take = 1;
+		}
+	} else {
+		/* The insert found the row a moment ago, under the lock. */
+		rc = r == SQLITE_DONE
+			     ? ctask_error_set(CTASK_EIO,
+					       "store %s: a lease vanished",
+					       s->base.path)
+			     : sq_fail(s, r, "cannot read a lease");
+	}
+	sqlite3_reset(q);
+	return rc;
+}
+
+/* Decides one hash for ctask_store_lease, inside its transaction: the
+ * result first, then a new lease row if the hash has none (the common
+ * case: one insert), else the lease row decides (lease_decide). Sets *out
+ * and *exp. */
+static int lease_one(sq_store *s, const ctask_executor *e, sqlite3_int64 me,
+		     double now, double until, const ctask_hash *h,
+		     uint8_t *out, double *exp)
+{
+	sqlite3_stmt *q = s->st[ST_LEASE_NEW];
+	int rc, take = 0;
 
 	*out = CTASK_LEASE_TAKEN;
 	*exp = 0;
 	if ((rc = lease_result(s, e, h, out)) || *out != CTASK_LEASE_TAKEN)
 		return rc;
+	*exp = until;
 	bind_hash(q, 1, h);
-	bind_str(q, 2, e->owner);
-	bind_str(q, 3, e->host);
-	sqlite3_bind_int(q, 4, e->pid);
-	sqlite3_bind_double(q, 5, now);
-	sqlite3_bind_double(q, 6, until);
-	if ((rc = step_done(s, ST_LEASE_TAKE, "cannot take a lease")))
+	sqlite3_bind_int64(q, 2, me);
+	sqlite3_bind_double(q, 3, now);
+	if ((rc = step_done(s, ST_LEASE_NEW, "cannot take a lease")) ||
+	    sqlite3_changes(s->db) > 0)
 		return rc;
-	if (sqlite3_changes(s->db) > 0) {
-		*exp = until;
-		return 0;
-	}
-	/* Held by another owner: report until when. */
-	*out = CTASK_LEASE_HELD;
-	q = s->st[ST_LEASE_EXPIRES];
+	if ((rc = lease_decide(s, me, now, h, out, exp, &take)) || !take)
+		return rc;
+	q = s->st[ST_LEASE_TAKE];
 	bind_hash(q, 1, h);
-	if ((r = sqlite3_step(q)) == SQLITE_ROW)
-		*exp = sqlite3_column_double(q, 0);
-	else if (r != SQLITE_DONE)
-		rc = sq_fail(s, r, "cannot read a lease");
-	sqlite3_reset(q);
-	return rc;
+	sqlite3_bind_int64(q, 2, me);
+	sqlite3_bind_double(q, 3, now);
+	return step_done(s, ST_LEASE_TAKE, "cannot take a lease");
 }
 
-/* Leases n hashes for e in one transaction (see ctask_store_lease). */
+/* Leases n hashes for e in one transaction (see ctask_store_lease): e's
+ * row first (which renews all its leases), then each hash. */
 static int sq_lease(ctask_store *base, const ctask_executor *e, double ttl,
 		    size_t n, const ctask_hash *hs, uint8_t *out,
 		    double *expires)
 {
 	sq_store *s = (sq_store *)base;
 	double now = ctask_store__now(), exp;
+	sqlite3_int64 me = 0;
 	int rc;
 
 	if ((rc = step_done(s, ST_BEGIN, "cannot start a transaction")))
 		return rc;
-	for (size_t i = 0; i < n && !rc; i++) {
-		rc = lease_one(s, e, now, now + ttl, &hs[i], &out[i], &exp);
+	rc = claim_executor(s, e, now, now + ttl, &me);
+	size_t *order = hash_order(hs, sizeof *hs, n); /* owned here */
+	for (size_t k = 0; k < n && !rc; k++) {
+		size_t i = order[k];
+		rc = lease_one(s, e, me, now, now + ttl, &hs[i], &out[i], &exp);
 		if (expires)
 			expires[i] = exp;
 	}
+	free(order);
 	return tx_end(s, rc);
 }
 
-/* Renews e's leases and heartbeat: two statements, one transaction. */
+/* Renews e's heartbeat and expiry, and so all its leases: one UPDATE. */
 static int sq_heartbeat(ctask_store *base, const ctask_executor *e, double ttl,
 			uint64_t done)
 {
 	sq_store *s = (sq_store *)base;
-	sqlite3_stmt *renew = s->st[ST_LEASE_RENEW],
-		     *beat = s->st[ST_EXEC_BEAT];
+	sqlite3_stmt *q = s->st[ST_EXEC_BEAT];
 	double now = ctask_store__now();
-	int rc;
-
-	if ((rc = step_done(s, ST_BEGIN, "cannot start a transaction")))
-		return rc;
-	bind_str(renew, 1, e->owner);
-	sqlite3_bind_double(renew, 2, now + ttl);
-	rc = step_done(s, ST_LEASE_RENEW, "cannot renew leases");
-	if (!rc) {
-		bind_str(beat, 1, e->owner);
-		sqlite3_bind_double(beat, 2, now);
-		sqlite3_bind_int64(beat, 3, (sqlite3_int64)done);
-		rc = step_done(s, ST_EXEC_BEAT, "cannot record a heartbeat");
-	}
-	return tx_end(s, rc);
+	bind_str(q, 1, e->owner);
+	sqlite3_bind_double(q, 2, now);
+	sqlite3_bind_double(q, 3, now + ttl);
+	sqlite3_bind_int64(q, 4, (sqlite3_int64)done);
+	return step_done(s, ST_EXEC_BEAT, "cannot record a heartbeat");
 }
 
-/* Drops e's leases on hs (n == 0: all of them); the owner condition in
- * both statements keeps other owners' leases. */
+/* Releases e's leases on hs (n == 0: all of them), in one transaction; the
+ * owner condition in the statements keeps other owners' leases. */
 static int sq_release(ctask_store *base, const ctask_executor *e, size_t n,
 		      const ctask_hash *hs)
 {
 	sq_store *s = (sq_store *)base;
-	int rc;
-
-	if (n == 0) {
-		bind_str(s->st[ST_LEASE_DROP_ALL], 1, e->owner);
-		return step_done(s, ST_LEASE_DROP_ALL, "cannot release leases");
-	}
-	if ((rc = step_done(s, ST_BEGIN, "cannot start a transaction")))
-		return rc;
-	for (size_t i = 0; i < n && !rc; i++) {
-		bind_hash(s->st[ST_LEASE_DROP], 1, &hs[i]);
-		bind_str(s->st[ST_LEASE_DROP], 2, e->owner);
-		rc = step_done(s, ST_LEASE_DROP, "cannot release a lease");
-	}
-	return tx_end(s, rc);
+	int rc = step_done(s, ST_BEGIN, "cannot start a transaction");
+	return rc ? rc : tx_end(s, release_leases(s, e, n, hs));
 }
 
 /* Calls cb for every lease row; stops at cb's first non-zero value. */
@@ -1440,6 +1665,7 @@ static int sq_executors(ctask_store *base,
 		x.finished = sqlite3_column_double(q, 5); /* NULL: 0 */
 		x.done = (uint64_t)sqlite3_column_int64(q, 6);
 		x.failed = (uint64_t)sqlite3_column_int64(q, 7);
+		x.expires = sqlite3_column_double(q, 8);
 		if ((rc = cb(ud, &x)))
 			goto done;
 	}

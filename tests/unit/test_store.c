@@ -1,7 +1,7 @@
 /*
  * test_store.c - the SQLite store: open rules, put/get/scan/delete, object
  * files, checksums, refusing what is not (or not quite) a store, and the
- * executors' leases, heartbeats and attempts.
+ * executors' leases (scan's RUNNING records), heartbeats and attempts.
  */
 #include "test.h"
 
@@ -12,6 +12,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <math.h>
+#include <signal.h>
 #include <sqlite3.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -699,7 +701,7 @@ static double wall(void)
 
 static ctask_executor executor(const char *owner)
 {
-	ctask_executor e = {owner, "hostA", (int)getpid(), wall()};
+	ctask_executor e = {owner, "hostA", (int)getpid(), wall(), 0};
 	return e;
 }
 
@@ -904,12 +906,18 @@ TEST(heartbeat_extends)
 	lease(s, &e2, 30, 1, 2, out, x);
 	ASSERT_EQ(out[0], CTASK_LEASE_HELD);
 	ASSERT_EQ(out[1], CTASK_LEASE_HELD);
+	/* e1's record, renewed; e2's, made by its lease */
 	struct execs ex = {0};
 	ASSERT_EQ(ctask_store_executors(s, exec_cb, &ex), 0);
-	ASSERT_EQ(ex.n, 1);
+	ASSERT_EQ(ex.n, 2);
+	ASSERT_STR(ex.owner[0], "h:1:1");
 	ASSERT_EQ(ex.r[0].done, 5);
 	ASSERT(ex.r[0].heartbeat >= e1.started);
+	ASSERT(ex.r[0].expires == u.expires[0]);
+	ASSERT(ex.r[0].expires >= ex.r[0].heartbeat + 30);
 	ASSERT(ex.r[0].finished == 0);
+	ASSERT_STR(ex.owner[1], "h:2:2");
+	ASSERT(ex.r[1].expires > wall() + 29);
 	ctask_store_close(s);
 	cleanup();
 }
@@ -1137,6 +1145,219 @@ TEST(lease_race)
 	cleanup();
 }
 
+/* What scan says about the leases (RUNNING records) and the rest. */
+struct run_ud {
+	int n, running, live;
+	int failed;
+	double expires; /* of the last RUNNING record */
+};
+
+static int run_cb(void *ud, const ctask_record *r)
+{
+	struct run_ud *u = ud;
+	u->n++;
+	if (r->state != CTASK_REC_RUNNING) {
+		ASSERT(!r->live);
+		u->failed += r->state == CTASK_REC_FAILED;
+		return 0;
+	}
+	ASSERT_STR(r->name, "");
+	ASSERT_EQ(r->size, 0);
+	ASSERT(r->message == NULL && r->fingerprint == NULL);
+	ASSERT_STR(r->host, "hostA");
+	u->running++;
+	u->live += r->live;
+	u->expires = r->expires;
+	return 0;
+}
+
+static struct run_ud scan_running(ctask_store *s)
+{
+	struct run_ud u = {0};
+	ASSERT_EQ(ctask_store_scan(s, run_cb, &u), 0);
+	return u;
+}
+
+/* A lease is no result for get, is never deleted, and is reported by scan
+ * as a RUNNING record (live until its owner's expiry) until the task has a
+ * done result. */
+TEST(running_row)
+{
+	fresh();
+	ctask_store *s = open_new();
+	ctask_executor e1 = executor("h:1:1");
+	uint8_t out[2], *d = bytes(10, 1);
+	double x[2];
+	ctask_hash h1;
+	task_hash(1, &h1);
+	ctask_record r;
+	ctask_buf b = {0};
+
+	lease(s, &e1, 0.2, 1, 2, out, x);
+	ASSERT_EQ(ctask_store_get(s, &h1, &r, &b), CTASK_ENOTFOUND);
+	struct run_ud u = scan_running(s);
+	ASSERT_EQ(u.n, 2);
+	ASSERT_EQ(u.running, 2);
+	ASSERT_EQ(u.live, 2);
+	ASSERT(u.expires == x[1]);
+	uint64_t n = 0, freed = 0;
+	ASSERT_EQ(ctask_store_delete(s, 1, &h1, &n, &freed), 0);
+	ASSERT_EQ(n, 0);
+	ASSERT_EQ(leases_of(s).n, 2);
+
+	usleep(250000); /* past e1's expiry: still there, no longer live */
+	u = scan_running(s);
+	ASSERT_EQ(u.running, 2);
+	ASSERT_EQ(u.live, 0);
+
+	put1(s, done_rec(1, d, 10));
+	ASSERT_EQ(ctask_store_get(s, &h1, &r, &b), 0);
+	ASSERT_EQ(r.state, CTASK_REC_DONE);
+	u = scan_running(s);
+	ASSERT_EQ(u.n, 2);
+	ASSERT_EQ(u.running, 1);
+	ctask_buf_free(&b);
+	ctask_store_close(s);
+	free(d);
+	cleanup();
+}
+
+/* An executor is live until it ends or its expiry (begin: e->ttl, or 30 s;
+ * then each heartbeat and lease: now + ttl) passes. */
+TEST(executor_expiry)
+{
+	fresh();
+	ctask_store *s = open_new();
+	ctask_executor e1 = executor("h:1:1");
+	usleep(1000);
+	ctask_executor e2 = executor("h:2:2"), bad = executor("h:3:3");
+	e1.ttl = 5;
+	double t0 = wall();
+
+	ASSERT_EQ(ctask_store_executor_begin(s, &e1), 0);
+	ASSERT_EQ(ctask_store_executor_begin(s, &e2), 0);
+	struct execs ex = {0};
+	ASSERT_EQ(ctask_store_executors(s, exec_cb, &ex), 0);
+	ASSERT_EQ(ex.n, 2);
+	ASSERT(ex.r[0].expires == ex.r[0].heartbeat + 5);
+	ASSERT(ex.r[0].heartbeat >= t0 && ex.r[0].heartbeat <= wall());
+	ASSERT(ex.r[1].expires == ex.r[1].heartbeat + 30);
+
+	ASSERT_EQ(ctask_store_heartbeat(s, &e1, 0.05, 3), 0);
+	ASSERT_EQ(ctask_store_executor_end(s, &e2, 0, 0), 0);
+	memset(&ex, 0, sizeof ex);
+	ASSERT_EQ(ctask_store_executors(s, exec_cb, &ex), 0);
+	ASSERT(ex.r[0].expires == ex.r[0].heartbeat + 0.05);
+	ASSERT_EQ(ex.r[0].done, 3);
+	ASSERT(ex.r[0].finished == 0);
+	ASSERT(ex.r[1].finished > 0);
+
+	bad.ttl = -1;
+	ASSERT_EQ(ctask_store_executor_begin(s, &bad), CTASK_EUSAGE);
+	bad.ttl = NAN;
+	ASSERT_EQ(ctask_store_executor_begin(s, &bad), CTASK_EUSAGE);
+	ctask_store_close(s);
+	cleanup();
+}
+
+/* An executor killed while holding leases (no end, no more heartbeats):
+ * they stay held until its expiry passes, then are taken over. */
+TEST(killed_executor_taken_over)
+{
+	fresh();
+	ctask_store_close(open_new());
+	ctask_executor dead = executor("h:9:9"), e2 = executor("h:2:2");
+	dead.ttl = 1;
+	int ready[2];
+	ASSERT_EQ(pipe(ready), 0);
+	pid_t kid = fork();
+	if (kid == 0) {
+		ctask_store *s;
+		uint8_t out[3];
+		ctask_hash hs[3];
+		for (int i = 0; i < 3; i++)
+			task_hash(1 + i, &hs[i]);
+		if (ctask_store_open(sdir, 0, &s) != 0 ||
+		    ctask_store_executor_begin(s, &dead) != 0 ||
+		    ctask_store_lease(s, &dead, 1, 3, hs, out, NULL) != 0 ||
+		    write(ready[1], "x", 1) != 1)
+			_exit(2);
+		pause();
+		_exit(0);
+	}
+	close(ready[1]);
+	char c;
+	ASSERT_EQ(read(ready[0], &c, 1), 1);
+	close(ready[0]);
+	kill(kid, SIGKILL);
+	int st;
+	ASSERT_EQ(waitpid(kid, &st, 0), kid);
+	ASSERT(WIFSIGNALED(st));
+
+	ctask_store *s = open_new();
+	uint8_t out[3];
+	double x[3];
+	lease(s, &e2, 30, 1, 3, out, x);
+	for (int i = 0; i < 3; i++)
+		ASSERT_EQ(out[i], CTASK_LEASE_HELD);
+	struct execs ex = {0};
+	ASSERT_EQ(ctask_store_executors(s, exec_cb, &ex), 0);
+	ASSERT_STR(ex.owner[0], "h:9:9");
+	ASSERT(ex.r[0].finished == 0);	 /* it never ended */
+	ASSERT(ex.r[0].expires == x[0]); /* but its leases die then */
+	while (wall() <= x[0])
+		usleep(20000);
+	lease(s, &e2, 30, 1, 3, out, x);
+	for (int i = 0; i < 3; i++)
+		ASSERT_EQ(out[i], CTASK_LEASE_TAKEN);
+	struct leases u = leases_of(s);
+	ASSERT_EQ(u.n, 3);
+	for (int i = 1; i <= 3; i++)
+		ASSERT_STR(owner_of(&u, i), "h:2:2");
+	ctask_store_close(s);
+	cleanup();
+}
+
+/* A lease retrying an old failure: the failure stays a result (get, and
+ * scan, which reports the lease too) until the retry's result replaces
+ * it; delete takes the failure and leaves the lease. */
+TEST(lease_over_failure)
+{
+	fresh();
+	ctask_store *s = open_new();
+	put1(s, failed_rec(1, "old failure"));
+	usleep(10000);
+	ctask_executor e1 = executor("h:1:1");
+	ctask_hash h1;
+	task_hash(1, &h1);
+	ctask_record r;
+	uint8_t out[1];
+
+	lease(s, &e1, 30, 1, 1, out, NULL);
+	ASSERT_EQ(out[0], CTASK_LEASE_TAKEN);
+	ASSERT_EQ(ctask_store_get(s, &h1, &r, NULL), 0);
+	ASSERT_EQ(r.state, CTASK_REC_FAILED);
+	ASSERT_STR(r.message, "old failure");
+	struct run_ud u = scan_running(s);
+	ASSERT_EQ(u.n, 2);
+	ASSERT_EQ(u.failed, 1);
+	ASSERT_EQ(u.live, 1);
+
+	uint64_t n = 0;
+	ASSERT_EQ(ctask_store_delete(s, 1, &h1, &n, NULL), 0);
+	ASSERT_EQ(n, 1);
+	ASSERT_EQ(ctask_store_get(s, &h1, &r, NULL), CTASK_ENOTFOUND);
+	ASSERT_EQ(leases_of(s).n, 1);
+	u = scan_running(s);
+	ASSERT_EQ(u.n, 1);
+	ASSERT_EQ(u.live, 1);
+	ASSERT_EQ(ctask_store_release(s, &e1, 0, NULL), 0);
+	ASSERT_EQ(leases_of(s).n, 0);
+	ASSERT_EQ(scan_running(s).n, 0);
+	ctask_store_close(s);
+	cleanup();
+}
+
 /* Records the fingerprints seen by scan, by hash index (0..2). */
 struct prov_ud {
 	int fp_known[3];
@@ -1209,4 +1430,6 @@ TEST_MAIN(T(create_reopen), T(put_get), T(scan_all), T(failed_roundtrip),
 	  T(concurrent_writers), T(lease_held_then_expired),
 	  T(put_releases_lease), T(failed_during_run), T(heartbeat_extends),
 	  T(release_own_only), T(executors_begin_end), T(attempts_recorded),
-	  T(lease_usage), T(lease_race), T(provenance_roundtrip))
+	  T(lease_usage), T(lease_race), T(running_row), T(executor_expiry),
+	  T(killed_executor_taken_over), T(lease_over_failure),
+	  T(provenance_roundtrip))

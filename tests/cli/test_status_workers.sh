@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# `status --workers` after an executor was killed with -9 and its lease
+# expired: the stale lease is listed, and the killed executor is no longer
+# listed as live.
+#
+# KNOWN FAILURE (product bug, reported to the lead): src/cli/cmd_status.c
+# print_executor() treats an executor as live while its last heartbeat is
+# less than a fixed 30 s old, whatever its --lease-ttl. With --lease-ttl 1
+# the killed executor is listed as "executor HOST:PID ... current tasks 0"
+# next to "stale lease: ... held by HOST:PID" for 30 s.
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+setup_scratch
+. "$_lib_dir/parlib.sh"
+cp "$DATA/par_block.c" block.c
+HOST=$(hostname)
+export CTASK_TEST_DIR=$T CTASK_TEST_LOG=$T/block.log CTASK_TEST_N=1
+
+check "an executor blocked in a task is listed as live"
+CTASK_TEST_SLEEP_MS=30000 start_bg a execute block.c -q -j 1 --lease-ttl 1
+pa=$bg_pid
+wait_until 30 test -e started-0
+expect_exit 0 status block.c --workers
+assert_contains "$out" "executor $HOST:$pa "
+assert_contains "$out" "current tasks 1"
+
+check "after kill -9 and the lease's expiry: a stale lease, no live executor"
+workers=$(children "$pa")
+kill -9 "$pa"
+wait_bg a "$pa" 20
+wait_until 20 none_alive $workers
+lease_expired()
+{
+	run_ctask status block.c --workers
+	case "$out" in *"stale lease: block ("*) return 0 ;; esac
+	return 1
+}
+wait_until 20 lease_expired
+expect_exit 0 status block.c --workers
+assert_contains "$out" "held by $HOST:$pa, expired"
+assert_not_contains "$out" "executor $HOST:$pa " \
+	"status --workers (A was killed and its only lease expired: it is not live)"
+assert_contains "$out" "no live executors"
+
+echo "PASS: test_status_workers"
