@@ -493,39 +493,49 @@ static int first_pass(sched *sc, ctask_task *t, size_t k, ctask_task *raw)
 	return 0;
 }
 
-/* Reads one stored result into sc->tmp. Returns 0, 1 if it is missing or
- * corrupt (it was undone: the task needing it must wait), or an error. */
-static int read_stored(sched *sc, ctask_task *src)
+typedef struct {
+	sched *sc;
+	ctask_task *t;
+	int rc; /* 1: an input was undone (t waits), 2: t failed */
+} bulk;
+
+/* One stored input, from ctask_store_get_sorted. */
+static int got_input(void *ud, size_t i, int rc, const uint8_t *data, size_t n)
 {
-	ctask_record rec;
-	int rc = ctask_store_get(sc->s, &src->hash, &rec, &sc->tmp);
-	if (rc == CTASK_ENOTFOUND && sc->nbatch > 0) {
-		/* Finished but not kept (too big) and not committed yet. */
-		if ((rc = commit(sc)) == 0)
-			rc = ctask_store_get(sc->s, &src->hash, &rec, &sc->tmp);
+	bulk *b = ud;
+	const deferred *d = &b->sc->defer[i];
+	if (rc == CTASK_ECORRUPT || rc == CTASK_ENOTFOUND) {
+		/* Missing or corrupt: compute it again, then t. */
+		if (d->src->state == CTASK_S_DONE &&
+		    (rc = undo(b->sc, d->src, rc)) < 0)
+			return rc;
+		b->rc = 1;
+		return 0;
 	}
-	if (rc == CTASK_ECORRUPT || rc == CTASK_ENOTFOUND ||
-	    (rc == 0 && rec.state != CTASK_REC_DONE)) {
-		rc = undo(sc, src, rc);
-		return rc < 0 ? rc : 1;
-	}
-	return rc;
+	if (rc < 0)
+		return rc;
+	if (b->rc == 0 && put_input(b->sc, b->t, d->k, d->raw, data, n) != 0)
+		b->rc = 2;
+	return 0;
 }
 
-/* Reads the deferred inputs in hash order. */
+/* Reads the deferred inputs in one ordered pass over the store. */
 static int second_pass(sched *sc, ctask_task *t)
 {
+	if (sc->ndefer == 0)
+		return 0;
+	/* Results not kept in memory must be in the store to be read. */
+	int rc = commit(sc);
+	if (rc < 0)
+		return rc;
 	qsort(sc->defer, sc->ndefer, sizeof *sc->defer, by_hash);
-	for (size_t i = 0; i < sc->ndefer; i++) {
-		const deferred *d = &sc->defer[i];
-		int rc = read_stored(sc, d->src);
-		if (rc == 0)
-			rc = put_input(sc, t, d->k, d->raw, sc->tmp.p,
-				       sc->tmp.len);
-		if (rc != 0)
-			return rc;
-	}
-	return 0;
+	ctask_hash *hs = ctask_xmalloc(sc->ndefer * sizeof *hs);
+	for (size_t i = 0; i < sc->ndefer; i++)
+		hs[i] = sc->defer[i].src->hash;
+	bulk b = {sc, t, 0};
+	rc = ctask_store_get_sorted(sc->s, sc->ndefer, hs, got_input, &b);
+	free(hs);
+	return rc < 0 ? rc : b.rc;
 }
 
 static void input_room(sched *sc, size_t k)

@@ -52,6 +52,12 @@ int ctask_store_get(ctask_store *s, const ctask_hash *h, ctask_record *rec,
 	return s->ops->get(s, h, rec, data);
 }
 
+int ctask_store_get_sorted(ctask_store *s, size_t n, const ctask_hash *hs,
+			   ctask_get_cb cb, void *ud)
+{
+	return s->ops->get_sorted(s, n, hs, cb, ud);
+}
+
 /* Checks the records before any backend sees them, so every backend gets
  * the same rules: a done record has its bytes, a failed one its message. */
 int ctask_store_put(ctask_store *s, size_t n, const ctask_record *recs)

@@ -112,6 +112,18 @@ int ctask_store_scan(ctask_store *s, ctask_scan_cb cb, void *ud);
 int ctask_store_get(ctask_store *s, const ctask_hash *h, ctask_record *rec,
 		    ctask_buf *data);
 
+/* Reads the done results of n tasks, hs sorted ascending, in one ordered
+ * pass over the store (much cheaper than n ctask_store_get calls for a
+ * task with many inputs). Calls cb(ud, i, rc, data, size) for each hs[i],
+ * in order: rc is 0 with the verified bytes, or CTASK_ENOTFOUND (no done
+ * result) or CTASK_ECORRUPT (message set) with data NULL. data is valid
+ * during the call. A non-zero return from cb stops the pass and is
+ * returned. */
+typedef int (*ctask_get_cb)(void *ud, size_t i, int rc, const uint8_t *data,
+			    size_t size);
+int ctask_store_get_sorted(ctask_store *s, size_t n, const ctask_hash *hs,
+			   ctask_get_cb cb, void *ud);
+
 /* Writes n records (DONE or FAILED) in one transaction, replacing existing
  * ones, each stamped with the time it was recorded (see ctask_store_lease,
  * FAILED). Object files are durable (written to a temporary name, fsynced,

@@ -22,6 +22,8 @@ struct ctask_store_ops {
 	int (*scan)(ctask_store *s, ctask_scan_cb cb, void *ud);
 	int (*get)(ctask_store *s, const ctask_hash *h, ctask_record *rec,
 		   ctask_buf *data);
+	int (*get_sorted)(ctask_store *s, size_t n, const ctask_hash *hs,
+			  ctask_get_cb cb, void *ud);
 	int (*put)(ctask_store *s, size_t n, const ctask_record *recs);
 	int (*delete)(ctask_store *s, size_t n, const ctask_hash *hs,
 		      uint64_t *count, uint64_t *freed);

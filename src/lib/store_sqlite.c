@@ -76,6 +76,7 @@
 /* The cached statements, prepared once at open. */
 enum {
 	ST_GET,
+	ST_FROM,
 	ST_PUT_NEW,
 	ST_PUT,
 	ST_SCAN,
@@ -123,6 +124,8 @@ static const char *const stmt_sql[ST_COUNT] = {
 		"SELECT name, state, size, checksum, inline, object, message,"
 		" started, duration, host, fingerprint, git_commit, git_dirty"
 		" FROM results WHERE hash = ?1",
+	[ST_FROM] = "SELECT hash, state, size, checksum, inline, object"
+		    " FROM results WHERE hash >= ?1 ORDER BY hash",
 	/* The common case: no row yet, so none can name an object. */
 	[ST_PUT_NEW] = "INSERT" PUT_ROW " ON CONFLICT (hash) DO NOTHING",
 	[ST_PUT] = "INSERT OR REPLACE" PUT_ROW,
@@ -1711,12 +1714,93 @@ static int sq_attempts(ctask_store *base, const ctask_hash *h, int *count)
 	return rc;
 }
 
+/* ---- ordered bulk reads ------------------------------------------------ */
+
+/* Delivers the row under q (whose hash is h = hs[i]) to cb, verified. */
+static int deliver(sq_store *s, sqlite3_stmt *q, const ctask_hash *h, size_t i,
+		   ctask_get_cb cb, void *ud, ctask_buf *obj)
+{
+	if (sqlite3_column_int(q, 1) != CTASK_REC_DONE)
+		return cb(ud, i, CTASK_ENOTFOUND, NULL, 0);
+	uint64_t size = (uint64_t)sqlite3_column_int64(q, 2);
+	uint64_t sum = (uint64_t)sqlite3_column_int64(q, 3);
+	const char *o = (const char *)sqlite3_column_text(q, 5);
+	char hhex[CTASK_HASH_HEX], hex[CTASK_HASH_HEX];
+	if (!o) {
+		const uint8_t *b = sqlite3_column_blob(q, 4);
+		size_t n = (size_t)sqlite3_column_bytes(q, 4);
+		if (n == size && ctask_checksum(b, n) == sum)
+			return cb(ud, i, 0, b, n);
+		ctask_hash_hex(h, hhex);
+		return cb(ud, i,
+			  ctask_error_set(CTASK_ECORRUPT,
+					  "inline result of task %s: checksum "
+					  "mismatch",
+					  hhex),
+			  NULL, 0);
+	}
+	/* Objects are rare and large: read them the careful way. */
+	if (!is_hex32(o, (size_t)sqlite3_column_bytes(q, 5)))
+		return cb(ud, i,
+			  ctask_error_set(CTASK_ECORRUPT,
+					  "store %s: a bad object name",
+					  s->base.path),
+			  NULL, 0);
+	memcpy(hex, o, sizeof hex);
+	ctask_hash_hex(h, hhex);
+	obj->len = 0;
+	int rc = read_object(s, hex, size, sum, obj, hhex);
+	return rc ? cb(ud, i, rc, NULL, 0) : cb(ud, i, 0, obj->p, obj->len);
+}
+
+/* Whether the cursor's row sorts before h. */
+static bool row_before(sqlite3_stmt *q, const ctask_hash *h)
+{
+	return memcmp(sqlite3_column_blob(q, 0), h->b, 16) < 0;
+}
+
+/* Walks results from hs[0] onwards, merging with the sorted hs; seeks
+ * again after a stretch of rows nobody asked for, so sparse requests stay
+ * cheap too. */
+static int sq_get_sorted(ctask_store *base, size_t n, const ctask_hash *hs,
+			 ctask_get_cb cb, void *ud)
+{
+	sq_store *s = (sq_store *)base;
+	sqlite3_stmt *q = s->st[ST_FROM];
+	ctask_buf obj = {0}; /* owned here: an object's bytes */
+	int rc = 0, r = SQLITE_DONE;
+	bool at_row = false;
+	for (size_t i = 0; i < n && rc == 0; i++) {
+		int skipped = 0;
+		while (at_row && skipped < 32 && row_before(q, &hs[i]))
+			at_row = (r = sqlite3_step(q)) == SQLITE_ROW, skipped++;
+		if (r != SQLITE_ROW && r != SQLITE_DONE)
+			break;
+		if (!at_row || row_before(q, &hs[i])) {
+			sqlite3_reset(q);
+			sqlite3_bind_blob(q, 1, hs[i].b, 16, SQLITE_STATIC);
+			at_row = (r = sqlite3_step(q)) == SQLITE_ROW;
+		}
+		if (at_row &&
+		    memcmp(sqlite3_column_blob(q, 0), hs[i].b, 16) == 0)
+			rc = deliver(s, q, &hs[i], i, cb, ud, &obj);
+		else
+			rc = cb(ud, i, CTASK_ENOTFOUND, NULL, 0);
+	}
+	if (rc == 0 && r != SQLITE_ROW && r != SQLITE_DONE)
+		rc = sq_fail(s, r, "cannot read results");
+	sqlite3_reset(q);
+	ctask_buf_free(&obj);
+	return rc;
+}
+
 const struct ctask_store_ops ctask_store__sqlite_ops = {
 	.name = "sqlite",
 	.open = sq_open,
 	.close = sq_close,
 	.scan = sq_scan,
 	.get = sq_get,
+	.get_sorted = sq_get_sorted,
 	.put = sq_put,
 	.delete = sq_delete,
 	.executor_begin = sq_executor_begin,
