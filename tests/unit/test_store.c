@@ -1423,6 +1423,92 @@ TEST(provenance_roundtrip)
 	cleanup();
 }
 
+/* What ctask_store_get_sorted delivered, per requested hash. */
+struct got {
+	int rc[300];
+	size_t size[300];
+	uint8_t first[300];
+	size_t calls;
+};
+
+static int got_cb(void *ud, size_t i, int rc, const uint8_t *data, size_t size)
+{
+	struct got *g = ud;
+	if (i != g->calls++)
+		TFAIL("callback for %zu out of order", i);
+	g->rc[i] = rc;
+	g->size[i] = size;
+	g->first[i] = data && size ? data[0] : 0;
+	return 0;
+}
+
+static int by_hash_cmp(const void *a, const void *b)
+{
+	return ctask_hash_cmp(a, b);
+}
+
+/* An ordered bulk read finds every stored result among many (dense and
+ * sparse requests, duplicates, an object), reports missing, failed and
+ * corrupt ones, and calls back once per request, in order. */
+TEST(get_sorted)
+{
+	fresh();
+	ctask_store *s = open_new();
+	static uint8_t small[200][8];
+	ctask_record recs[200];
+	for (int i = 0; i < 200; i++) {
+		small[i][0] = (uint8_t)i;
+		recs[i] = done_rec(i, small[i], 8);
+	}
+	ASSERT_EQ(ctask_store_put(s, 200, recs), 0);
+	uint8_t *big = bytes(30000, 3);
+	put1(s, done_rec(500, big, 30000));
+	put1(s, failed_rec(501, "no"));
+	/* Every 7th result, one twice, three missing, the big and the
+	 * failed one; then the inline result of task 3 corrupted. */
+	ctask_hash hs[40];
+	size_t n = 0;
+	for (int i = 0; i < 200; i += 7)
+		task_hash(i, &hs[n++]);
+	task_hash(14, &hs[n++]);
+	for (int i = 900; i < 903; i++)
+		task_hash(i, &hs[n++]);
+	task_hash(500, &hs[n++]);
+	task_hash(501, &hs[n++]);
+	qsort(hs, n, sizeof *hs, by_hash_cmp);
+	struct got g = {0};
+	ASSERT_EQ(ctask_store_get_sorted(s, n, hs, got_cb, &g), 0);
+	ASSERT_EQ(g.calls, n);
+	size_t found = 0, missing = 0;
+	for (size_t i = 0; i < n; i++) {
+		ctask_hash want;
+		if (g.rc[i] == 0) {
+			found++;
+			if (g.size[i] == 30000)
+				continue;
+			ASSERT_EQ(g.size[i], 8);
+			task_hash(g.first[i], &want);
+			ASSERT_MEM(want.b, hs[i].b, 16);
+		} else {
+			ASSERT_EQ(g.rc[i], CTASK_ENOTFOUND);
+			missing++;
+		}
+	}
+	ASSERT_EQ(found, 29 + 1 + 1);
+	ASSERT_EQ(missing, 3 + 1);
+
+	char db[256];
+	snprintf(db, sizeof db, "%s/ctask.db", sdir);
+	sql(db, "UPDATE results SET checksum = checksum + 1 WHERE size = 8");
+	struct got g2 = {0};
+	ASSERT_EQ(ctask_store_get_sorted(s, 1, &recs[3].hash, got_cb, &g2), 0);
+	ASSERT_EQ(g2.rc[0], CTASK_ECORRUPT);
+	ASSERT(strstr(ctask_error_last(), "checksum mismatch"));
+	ctask_store_close(s);
+	free(big);
+	cleanup();
+}
+
 TEST_MAIN(T(create_reopen), T(put_get), T(scan_all), T(failed_roundtrip),
 	  T(replace_failed_by_done), T(delete_objects), T(corrupt_object),
 	  T(missing_object), T(corrupt_inline), T(not_a_store),
@@ -1432,4 +1518,4 @@ TEST_MAIN(T(create_reopen), T(put_get), T(scan_all), T(failed_roundtrip),
 	  T(release_own_only), T(executors_begin_end), T(attempts_recorded),
 	  T(lease_usage), T(lease_race), T(running_row), T(executor_expiry),
 	  T(killed_executor_taken_over), T(lease_over_failure),
-	  T(provenance_roundtrip))
+	  T(provenance_roundtrip), T(get_sorted))
