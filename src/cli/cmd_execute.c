@@ -125,8 +125,9 @@ static int targets_mask(cli_session *ss, const exec_args *ea, uint8_t **out)
 	uint8_t *want = ctask_xcalloc(n + 1, 1);
 	for (int i = 0; i < ea->ntargets; i++) {
 		long id = cli_find_name(ss->g, ea->targets[i]);
-		if (id < 0 && !ctask_graph_complete(ss->g)) {
-			/* It may lie beyond a barrier: get there first. */
+		if (!ctask_graph_complete(ss->g)) {
+			/* A barrier passes only when everything before it is
+			 * done, and a target may lie beyond it: run all. */
 			free(want);
 			return 0;
 		}
@@ -280,8 +281,12 @@ static int run_rounds(cli_session *ss, exec_args *ea, uint8_t **want,
 		merge(total, &st, ctask_graph_nnames(ss->g));
 		ctask_exec_stats_free(&st);
 		if (err < 0 || st.signal || st.failed || st.not_run ||
-		    ctask_graph_complete(ss->g) || st.ran + st.by_others == 0)
+		    ctask_graph_complete(ss->g))
 			return err;
+		if (st.ran + st.by_others == 0) { /* cannot happen; be safe */
+			cli_barrier_note(ss);
+			return EXIT_TASKS;
+		}
 		free(*want);
 		*want = NULL;
 		int rc = cli_rebuild(ss);

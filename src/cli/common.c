@@ -228,10 +228,17 @@ static int set_states(cli_session *ss)
 
 int cli_rebuild(cli_session *ss)
 {
-	ctask_graph_free(ss->g);
+	/* The old graph stays if the new one fails: the caller's summary
+	 * still names its functions. */
+	ctask_graph *old = ss->g;
 	ss->g = NULL;
 	int rc = build_graph(ss);
-	return rc ? rc : set_states(ss);
+	if (rc != 0) {
+		ss->g = old;
+		return rc;
+	}
+	ctask_graph_free(old);
+	return set_states(ss);
 }
 
 /* Keeps a freshly compiled plugin in the store for the next run. */

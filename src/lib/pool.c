@@ -634,6 +634,11 @@ static void on_shutdown(uv_shutdown_t *req, int status)
 	free(req);
 }
 
+static void on_timer_closed(uv_handle_t *h)
+{
+	((pool *)h->data)->timer_on = false;
+}
+
 static bool any_open(const pool *p)
 {
 	for (int i = 0; i < p->o.jobs; i++)
@@ -655,8 +660,9 @@ static void pool_free(ctask_runner *r)
 				    (uv_stream_t *)&w->pipe, on_shutdown);
 	}
 	if (p->timer_on)
-		uv_close((uv_handle_t *)&p->timer, NULL);
-	while (any_open(p))
+		uv_close((uv_handle_t *)&p->timer, on_timer_closed);
+	/* The loop must finish closing everything before p is freed. */
+	while (any_open(p) || p->timer_on)
 		uv_run(p->loop, UV_RUN_ONCE);
 	for (int i = 0; i < p->o.jobs; i++) {
 		ctask_buf_free(&p->w[i].queued);

@@ -72,6 +72,7 @@ typedef struct {
 	double batch_t0, last_poll, last_line, t0;
 	ctask_buf inbuf, tmp; /* input bytes of the task being started */
 	size_t *offs;	      /* malloc'd: input offsets into inbuf */
+	uint8_t *in_batch;    /* malloc'd: per task, finished, not committed */
 	size_t *lens;	      /* malloc'd: input lengths */
 	deferred *defer;      /* malloc'd: inputs to read from the store */
 	size_t ndefer, capdefer;
@@ -170,6 +171,7 @@ static void init_tasks(sched *sc)
 	sc->pending = ctask_xcalloc(sc->n + 1, sizeof *sc->pending);
 	sc->tries = ctask_xcalloc(sc->n + 1, 1);
 	sc->kept = ctask_xcalloc(sc->n + 1, sizeof *sc->kept);
+	sc->in_batch = ctask_xcalloc(sc->n + 1, 1);
 	sc->kept_n = ctask_xcalloc(sc->n + 1, sizeof *sc->kept_n);
 	sc->uses = ctask_xcalloc(sc->n + 1, sizeof *sc->uses);
 	build_rdeps(sc);
@@ -221,6 +223,7 @@ static void sched_free(sched *sc)
 	for (size_t i = 0; i < sc->n; i++)
 		free(sc->kept[i]);
 	free(sc->kept);
+	free(sc->in_batch);
 	free(sc->kept_n);
 	free(sc->uses);
 	free(sc->batch);
@@ -269,6 +272,7 @@ static int commit(sched *sc)
 	int rc = ctask_store_put(sc->s, sc->nbatch, recs);
 	free(recs);
 	for (size_t i = 0; i < sc->nbatch; i++) {
+		sc->in_batch[sc->batch[i].task->id] = 0;
 		ctask_buf_free(&sc->batch[i].result);
 		free(sc->batch[i].message);
 	}
@@ -288,6 +292,7 @@ static void add_to_batch(sched *sc, ctask_outcome *oc)
 	if (sc->nbatch == 0)
 		sc->batch_t0 = ctask_monotonic();
 	sc->batch[sc->nbatch++] = *oc;
+	sc->in_batch[oc->task->id] = 1;
 	sc->batch_bytes += oc->result.len;
 	if (sc->nbatch >= BATCH_MAX_RECORDS ||
 	    sc->batch_bytes >= BATCH_MAX_BYTES)
@@ -299,6 +304,8 @@ static void add_to_batch(sched *sc, ctask_outcome *oc)
 /* t is done (here or elsewhere): release the tasks waiting for it. */
 static void mark_done(sched *sc, ctask_task *t)
 {
+	if (t->state == CTASK_S_DONE)
+		return; /* e.g. held twice and found done twice */
 	t->state = CTASK_S_DONE;
 	sc->todo[t->name_id] -= sc->want[t->id];
 	for (uint32_t k = sc->rdep_off[t->id]; k < sc->rdep_off[t->id + 1];
@@ -312,13 +319,12 @@ static void mark_done(sched *sc, ctask_task *t)
 	}
 }
 
-/* A result that was done turned out to be missing or corrupt: forget it,
- * so that it is computed again before the tasks that need it. */
+/* A result that was done turned out to be missing or corrupt: forget it
+ * (deleting a corrupt one), so that it is computed again before the tasks
+ * that need it. */
 static int undo(sched *sc, ctask_task *d, int why)
 {
-	if (why == CTASK_ECORRUPT) {
-		logf_(sc, "ctask: warning: %s; recomputing it\n",
-		      ctask_error_last());
+	if (why == CTASK_ECORRUPT) { /* the caller printed why */
 		int rc = ctask_store_delete(sc->s, 1, &d->hash, NULL, NULL);
 		if (rc < 0)
 			return rc;
@@ -428,30 +434,28 @@ static int by_hash(const void *a, const void *b)
 
 /* Fails t without running it: an argument that is a part cannot be had. */
 static void fail_part(sched *sc, ctask_task *t, const ctask_task *raw,
-		      const ctask_task *src)
+		      const ctask_task *src, const char *why)
 {
 	ctask_outcome oc = {.task = t, .state = CTASK_REC_FAILED};
 	ctask_buf msg = {0};
 	ctask_buf_printf(&msg, "%s: an argument is part %u of %s: %s",
 			 ctask_task_name(sc->g, t), raw->item,
-			 src ? ctask_task_name(sc->g, src) : "?",
-			 ctask_error_last());
+			 src ? ctask_task_name(sc->g, src) : "?", why);
 	oc.message = (char *)msg.p;
 	oc.started = ctask_now();
 	on_finished(sc, &oc);
 }
 
 /* Appends input k: raw's bytes, cut out of its source's result p[0..n).
- * Returns 0, or 2 if t failed (a part that cannot be had). */
-static int put_input(sched *sc, ctask_task *t, size_t k, ctask_task *raw,
-		     const uint8_t *p, size_t n)
+ * Returns 0, or 2 if it is a part that cannot be had (the message says
+ * why; the caller fails the task). */
+static int put_input(sched *sc, size_t k, ctask_task *raw, const uint8_t *p,
+		     size_t n)
 {
 	const uint8_t *q;
 	size_t qn;
-	if (ctask_view_bytes(raw, p, n, &q, &qn) < 0) {
-		fail_part(sc, t, raw, ctask_task_source(raw));
+	if (ctask_view_bytes(raw, p, n, &q, &qn) < 0)
 		return 2;
-	}
 	sc->offs[k] = sc->inbuf.len;
 	sc->lens[k] = qn;
 	ctask_buf_append(&sc->inbuf, q, qn);
@@ -467,16 +471,19 @@ static int first_pass(sched *sc, ctask_task *t, size_t k, ctask_task *raw)
 	sc->from[k] = 0;
 	sc->lens[k] = 0;
 	if (!src)
-		return put_input(sc, t, k, raw, NULL, 0);
+		return put_input(sc, k, raw, NULL, 0);
 	if (src->state == CTASK_S_RUNNING) { /* chained: see take_ready */
 		sc->from[k] = src->id + 1;
+		sc->uses[src->id]--; /* its result need not be kept for t */
 		return 0;
 	}
 	if (src->state != CTASK_S_DONE)
 		return 1; /* its chain was cut: wait for it */
 	if (sc->kept[src->id]) {
-		int rc = put_input(sc, t, k, raw, sc->kept[src->id],
+		int rc = put_input(sc, k, raw, sc->kept[src->id],
 				   sc->kept_n[src->id]);
+		if (rc == 2)
+			fail_part(sc, t, raw, src, ctask_error_last());
 		if (rc == 0 && --sc->uses[src->id] == 0) {
 			sc->kept_bytes -= sc->kept_n[src->id];
 			free(sc->kept[src->id]);
@@ -496,27 +503,54 @@ static int first_pass(sched *sc, ctask_task *t, size_t k, ctask_task *raw)
 typedef struct {
 	sched *sc;
 	ctask_task *t;
-	int rc; /* 1: an input was undone (t waits), 2: t failed */
+	size_t *bad; /* malloc'd: deferred entries that failed */
+	int *why;    /* malloc'd: CTASK_ECORRUPT/ENOTFOUND, or 2 (a part) */
+	size_t nbad;
+	ctask_buf part_msg; /* the message of a part that cannot be had */
 } bulk;
 
-/* One stored input, from ctask_store_get_sorted. */
+/* One stored input, from ctask_store_get_sorted. Problems are noted and
+ * dealt with after the pass: the store is not written during its read. */
 static int got_input(void *ud, size_t i, int rc, const uint8_t *data, size_t n)
 {
 	bulk *b = ud;
 	const deferred *d = &b->sc->defer[i];
-	if (rc == CTASK_ECORRUPT || rc == CTASK_ENOTFOUND) {
-		/* Missing or corrupt: compute it again, then t. */
-		if (d->src->state == CTASK_S_DONE &&
-		    (rc = undo(b->sc, d->src, rc)) < 0)
-			return rc;
-		b->rc = 1;
+	if (rc == 0 && put_input(b->sc, d->k, d->raw, data, n) == 0)
 		return 0;
-	}
-	if (rc < 0)
+	if (rc < 0 && rc != CTASK_ECORRUPT && rc != CTASK_ENOTFOUND)
 		return rc;
-	if (b->rc == 0 && put_input(b->sc, b->t, d->k, d->raw, data, n) != 0)
-		b->rc = 2;
+	if (rc == 0 && b->part_msg.len == 0) /* a part cannot be had */
+		ctask_buf_str(&b->part_msg, ctask_error_last());
+	if (rc == CTASK_ECORRUPT) /* keep the checksum message */
+		logf_(b->sc, "ctask: warning: %s; recomputing it\n",
+		      ctask_error_last());
+	b->bad[b->nbad] = i;
+	b->why[b->nbad++] = rc == 0 ? 2 : rc;
 	return 0;
+}
+
+/* After the pass: recompute missing or corrupt inputs (t waits), or fail
+ * t for a part it cannot have. Returns 0, 1, 2 or an error. */
+static int settle(sched *sc, ctask_task *t, bulk *b)
+{
+	int rc = 0;
+	for (size_t j = 0; j < b->nbad && rc >= 0; j++) {
+		const deferred *d = &sc->defer[b->bad[j]];
+		if (b->why[j] == 2) {
+			rc = rc ? rc : 2;
+			continue;
+		}
+		if (d->src->state == CTASK_S_DONE) {
+			int u = undo(sc, d->src, b->why[j]);
+			if (u < 0)
+				return u;
+		}
+		rc = 1;
+	}
+	if (rc == 2)
+		fail_part(sc, t, sc->defer[b->bad[0]].raw,
+			  sc->defer[b->bad[0]].src, (char *)b->part_msg.p);
+	return rc;
 }
 
 /* Reads the deferred inputs in one ordered pass over the store. */
@@ -524,18 +558,31 @@ static int second_pass(sched *sc, ctask_task *t)
 {
 	if (sc->ndefer == 0)
 		return 0;
-	/* Results not kept in memory must be in the store to be read. */
-	int rc = commit(sc);
+	int rc = 0;
+	/* A result not kept in memory must be in the store to be read. */
+	for (size_t i = 0; i < sc->ndefer && rc == 0; i++)
+		if (sc->in_batch[sc->defer[i].src->id])
+			rc = commit(sc);
 	if (rc < 0)
 		return rc;
 	qsort(sc->defer, sc->ndefer, sizeof *sc->defer, by_hash);
 	ctask_hash *hs = ctask_xmalloc(sc->ndefer * sizeof *hs);
 	for (size_t i = 0; i < sc->ndefer; i++)
 		hs[i] = sc->defer[i].src->hash;
-	bulk b = {sc, t, 0};
+	bulk b = {sc,
+		  t,
+		  ctask_xmalloc(sc->ndefer * sizeof *b.bad),
+		  ctask_xmalloc(sc->ndefer * sizeof *b.why),
+		  0,
+		  {0}};
 	rc = ctask_store_get_sorted(sc->s, sc->ndefer, hs, got_input, &b);
+	if (rc == 0)
+		rc = settle(sc, t, &b);
 	free(hs);
-	return rc < 0 ? rc : b.rc;
+	free(b.bad);
+	free(b.why);
+	ctask_buf_free(&b.part_msg);
+	return rc;
 }
 
 static void input_room(sched *sc, size_t k)
@@ -579,7 +626,8 @@ static void lease_room(sched *sc, size_t n)
 {
 	if (n <= sc->cap_l)
 		return;
-	sc->cap_l = n;
+	sc->cap_l = n < 2 * sc->cap_l ? 2 * sc->cap_l : n;
+	n = sc->cap_l;
 	sc->lh = ctask_xrealloc(sc->lh, n * sizeof *sc->lh);
 	sc->lids = ctask_xrealloc(sc->lids, n * sizeof *sc->lids);
 	sc->lout = ctask_xrealloc(sc->lout, n * sizeof *sc->lout);
@@ -611,6 +659,9 @@ static bool leased(sched *sc, ctask_task *t, int outcome)
 		return false;
 	default: /* failed elsewhere during this run: its dependents wait */
 		t->state = CTASK_S_FAILED;
+		sc->st->failed++;
+		sc->st->failed_by_name[t->name_id]++;
+		sc->todo[t->name_id] -= sc->want[t->id];
 		return false;
 	}
 }
@@ -684,6 +735,11 @@ static void dispatch(sched *sc)
 			t->state = CTASK_S_READY;
 			if (rc < 0 || !leased(sc, t, sc->lout[i]))
 				continue;
+			if (sc->stop) { /* a failure in a task run inside
+					   start() */
+				push_ready(sc, t->id);
+				continue;
+			}
 			size_t nin = 0;
 			int frc = fetch_inputs(sc, t, &nin);
 			if (frc != 0) { /* 1: must wait; 2: failed */
