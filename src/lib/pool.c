@@ -77,9 +77,10 @@ struct pool {
 	shared_slot *shm;
 	uv_timer_t timer; /* timeouts */
 	bool stopping, timer_on;
-	worker *last; /* where the last task went */
-	double mean;  /* moving mean task duration, 0 = unknown */
-	int fatal;    /* workers keep dying before any task: give up */
+	worker *last;	   /* where the last task went */
+	double mean;	   /* moving mean task duration, 0 = unknown */
+	double *name_mean; /* malloc'd: the same, per function */
+	int fatal;	   /* workers keep dying before any task: give up */
 };
 
 double ctask_pool_cpu_seconds(void)
@@ -173,6 +174,9 @@ static void maybe_flush(int fd, ctask_buf *out, double *last, bool force)
 /* Input lengths of this value mean "the result of task id, the one run
  * just before in this batch" (a chain), followed by the id. */
 #define FROM_PREVIOUS UINT32_MAX
+/* A task's input count with this bit: it may be slow (its function's mean
+ * is unknown or over 2 ms). */
+#define SLOW 0x80000000u
 
 /* The result of the task run last in this batch, for a chain. */
 typedef struct {
@@ -214,6 +218,16 @@ static void run_one(const ctask_graph *g, shared_slot *slot, uint32_t id,
 	ctask_exec_task(g, ctask_graph_task(g, id), in, nin, &oc);
 	atomic_store(&slot->current, NO_TASK);
 	prev->id = NO_TASK;
+	if (oc.state == CTASK_REC_DONE && oc.result.len > UINT32_MAX - 64) {
+		/* Frames carry 32-bit lengths. */
+		oc.state = CTASK_REC_FAILED;
+		ctask_buf m = {0};
+		ctask_buf_printf(&m,
+				 "result of %zu bytes is too large (4 GiB "
+				 "at most)",
+				 oc.result.len);
+		oc.message = (char *)m.p;
+	}
 	if (oc.state == CTASK_REC_DONE) {
 		put_result(out, id, oc.state, oc.started, oc.duration,
 			   oc.result.p, oc.result.len);
@@ -238,7 +252,8 @@ static void run_batch(const ctask_graph *g, shared_slot *slot, int fd,
 	size_t cap = 0;
 	previous prev = {.id = NO_TASK};
 	for (uint32_t k = 0; k < count; k++) {
-		uint32_t id = get_u32(p), nin = get_u32(p + 4);
+		uint32_t id = get_u32(p), nin = get_u32(p + 4) & ~SLOW;
+		bool slow = get_u32(p + 4) & SLOW;
 		p += 8;
 		if (nin > cap) {
 			cap = nin;
@@ -253,6 +268,10 @@ static void run_batch(const ctask_graph *g, shared_slot *slot, int fd,
 			prev.id = NO_TASK;
 			continue;
 		}
+		/* Finished results go out before a slow task, so that nobody
+		 * waits for them while it runs. */
+		if (slow)
+			maybe_flush(fd, out, last, true);
 		run_one(g, slot, id, in, nin, out, &prev);
 		maybe_flush(fd, out, last, false);
 	}
@@ -333,9 +352,7 @@ static void on_frame(worker *w, const uint8_t *f)
 	pool *p = w->p;
 	uint32_t id = get_u32(f), n = get_u32(f + 21);
 	int state = f[4];
-	if (w->len == 0 || w->inflight[w->head] != id)
-		return; /* cannot happen: answers come in order */
-	inflight_pop(w);
+	inflight_pop(w); /* parse_frames checked it is the head */
 	ctask_task *t = ctask_graph_task(p->g, id);
 	if (state == STATE_STOPPED) {
 		p->base.ev.returned(p->base.ev.ud, t);
@@ -353,6 +370,8 @@ static void on_frame(worker *w, const uint8_t *f)
 	w->init_deaths = 0;
 	p->mean =
 		p->mean == 0 ? oc.duration : 0.9 * p->mean + 0.1 * oc.duration;
+	double *nm = &p->name_mean[t->name_id];
+	*nm = *nm == 0 ? oc.duration : 0.9 * *nm + 0.1 * oc.duration;
 	p->base.ev.finished(p->base.ev.ud, &oc);
 }
 
@@ -364,7 +383,16 @@ static void parse_frames(worker *w)
 		uint32_t len = get_u32(w->rbuf.p + off);
 		if (w->rbuf.len - off - 4 < len)
 			break;
-		on_frame(w, w->rbuf.p + off + 4);
+		const uint8_t *f = w->rbuf.p + off + 4;
+		if (len < 25 || get_u32(f + 21) > len - 25 || w->len == 0 ||
+		    w->inflight[w->head] != get_u32(f)) {
+			/* A garbled stream cannot be resynchronised: end the
+			 * worker; its tasks are then failed or returned. */
+			kill(w->pid, SIGKILL);
+			w->rbuf.len = 0;
+			return;
+		}
+		on_frame(w, f);
 		off += 4 + len;
 	}
 	memmove(w->rbuf.p, w->rbuf.p + off, w->rbuf.len - off);
@@ -535,15 +563,23 @@ static int pool_start(ctask_runner *r, ctask_task *t, const ctask_slice *in,
 {
 	pool *p = (pool *)r;
 	bool chained = false;
-	for (size_t i = 0; i < nin; i++)
+	for (size_t i = 0; i < nin; i++) {
 		chained |= in[i].from != 0;
+		if (!in[i].from && in[i].n >= FROM_PREVIOUS)
+			return ctask_error_set(CTASK_EINVALID,
+					       "an input of %zu bytes is too "
+					       "large (4 GiB at most)",
+					       in[i].n);
+	}
 	/* A chained task goes right after the task it follows. */
 	worker *w = chained ? p->last : least_busy(p);
 	if (!w || !w->pid)
 		return ctask_error_set(CTASK_EIO, "no worker process is "
 						  "running");
+	double mean = p->name_mean[t->name_id];
 	put_u32(&w->queued, t->id);
-	put_u32(&w->queued, (uint32_t)nin);
+	put_u32(&w->queued,
+		(uint32_t)nin | (mean == 0 || mean > 0.002 ? SLOW : 0));
 	for (size_t i = 0; i < nin; i++) {
 		if (in[i].from) {
 			put_u32(&w->queued, FROM_PREVIOUS);
@@ -670,6 +706,7 @@ static void pool_free(ctask_runner *r)
 		free(p->w[i].inflight);
 	}
 	munmap(p->shm, (size_t)p->o.jobs * sizeof *p->shm);
+	free(p->name_mean);
 	free(p->w);
 	free(p);
 }
@@ -702,6 +739,8 @@ ctask_runner *ctask_runner_pool(const ctask_graph *g, uv_loop_t *loop,
 		return NULL;
 	}
 	p->w = ctask_xcalloc((size_t)p->o.jobs, sizeof *p->w);
+	p->name_mean =
+		ctask_xcalloc(ctask_graph_nnames(g) + 1, sizeof *p->name_mean);
 	for (int i = 0; i < p->o.jobs; i++) {
 		p->w[i] = (worker){.p = p, .index = i, .slot = &p->shm[i]};
 		p->w[i].killed_task = NO_TASK;

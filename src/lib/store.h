@@ -125,11 +125,12 @@ int ctask_store_get_sorted(ctask_store *s, size_t n, const ctask_hash *hs,
 			   ctask_get_cb cb, void *ud);
 
 /* Writes n records (DONE or FAILED) in one transaction, replacing existing
- * ones, each stamped with the time it was recorded (see ctask_store_lease,
- * FAILED). Object files are durable (written to a temporary name, fsynced,
- * renamed, directory fsynced) before the transaction commits. With an
- * executor set (ctask_store_set_executor), also releases its leases on the
- * hashes written, in the same transaction. */
+ * ones (except that a FAILED record never replaces a DONE one), each stamped
+ * with the time it was recorded (see ctask_store_lease, FAILED). Object files
+ * are durable (written to a temporary name, fsynced, renamed, directory
+ * fsynced) before the transaction commits. With an executor set
+ * (ctask_store_set_executor), also releases its leases on the hashes written,
+ * in the same transaction. */
 int ctask_store_put(ctask_store *s, size_t n, const ctask_record *recs);
 
 /* Deletes the records of n hashes in one transaction, with their recorded

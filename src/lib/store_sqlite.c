@@ -1297,6 +1297,20 @@ static int put_row(sq_store *s, const ctask_record *r, const char *obj,
 	int rc = insert_row(s, ST_PUT_NEW, r, obj, now);
 	if (rc || sqlite3_changes(s->db) > 0)
 		return rc;
+	/* A failure never replaces a result: an executor that lost its lease
+	 * (paused past the TTL) must not undo another's work. */
+	if (r->state == CTASK_REC_FAILED) {
+		sqlite3_stmt *q = s->st[ST_STATE_OF];
+		bind_hash(q, 1, &r->hash);
+		int step = sqlite3_step(q);
+		bool done = step == SQLITE_ROW &&
+			    sqlite3_column_int(q, 0) == CTASK_REC_DONE;
+		sqlite3_reset(q);
+		if (step != SQLITE_ROW && step != SQLITE_DONE)
+			return sq_fail(s, step, "cannot read a result");
+		if (done)
+			return 0;
+	}
 	if ((rc = note_object(s, &r->hash, old)))
 		return rc;
 	return insert_row(s, ST_PUT, r, obj, now);
