@@ -158,7 +158,8 @@ static void build_rdeps(sched *sc)
 	free(fill);
 }
 
-static void init_tasks(sched *sc)
+/* Marks the wanted tasks; returns how many of them are not done. */
+static size_t init_want(sched *sc)
 {
 	sc->n = ctask_graph_size(sc->g);
 	sc->want = ctask_xcalloc(sc->n + 1, 1);
@@ -168,6 +169,23 @@ static void init_tasks(sched *sc)
 	} else {
 		memset(sc->want, 1, sc->n);
 	}
+	size_t nn = ctask_graph_nnames(sc->g) + 1, todo = 0;
+	sc->st->nnames = nn - 1;
+	sc->st->ran_by_name = ctask_xcalloc(nn, sizeof(size_t));
+	sc->st->failed_by_name = ctask_xcalloc(nn, sizeof(size_t));
+	sc->st->left_by_name = ctask_xcalloc(nn, sizeof(size_t));
+	for (size_t i = 0; i < sc->n; i++)
+		if (sc->want[i]) {
+			sc->st->wanted++;
+			todo += ctask_graph_task(sc->g, i)->state !=
+				CTASK_S_DONE;
+		}
+	sc->st->done_before = sc->st->wanted - todo;
+	return todo;
+}
+
+static void init_tasks(sched *sc)
+{
 	sc->pending = ctask_xcalloc(sc->n + 1, sizeof *sc->pending);
 	sc->tries = ctask_xcalloc(sc->n + 1, 1);
 	sc->kept = ctask_xcalloc(sc->n + 1, sizeof *sc->kept);
@@ -183,16 +201,11 @@ static void init_tasks(sched *sc)
 			t->state = CTASK_S_READY;
 		CTASK_FOREACH_INPUT(t, d,
 				    sc->pending[i] += d->state != CTASK_S_DONE);
-		if (!sc->want[i])
-			continue;
-		sc->st->wanted++;
-		if (t->state == CTASK_S_DONE)
-			sc->st->done_before++;
-		else if (sc->pending[i] == 0)
+		if (sc->want[i] && t->state != CTASK_S_DONE &&
+		    sc->pending[i] == 0)
 			push_ready(sc, (uint32_t)i);
 	}
 	size_t nn = ctask_graph_nnames(sc->g) + 1;
-	sc->st->nnames = nn - 1;
 	sc->mean = ctask_xcalloc(nn, sizeof *sc->mean);
 	sc->todo = ctask_xcalloc(nn, sizeof *sc->todo);
 	for (size_t i = 0; i < sc->n; i++) {
@@ -201,9 +214,6 @@ static void init_tasks(sched *sc)
 			sc->todo[t->name_id]++;
 	}
 	sc->nmean = ctask_xcalloc(nn, sizeof *sc->nmean);
-	sc->st->ran_by_name = ctask_xcalloc(nn, sizeof(size_t));
-	sc->st->failed_by_name = ctask_xcalloc(nn, sizeof(size_t));
-	sc->st->left_by_name = ctask_xcalloc(nn, sizeof(size_t));
 	sc->cap_in = 64;
 	sc->offs = ctask_xmalloc((sc->cap_in + 1) * sizeof *sc->offs);
 	sc->lens = ctask_xmalloc(sc->cap_in * sizeof *sc->lens);
@@ -220,7 +230,7 @@ static void sched_free(sched *sc)
 	free(sc->rdeps);
 	free(sc->queue);
 	free(sc->held);
-	for (size_t i = 0; i < sc->n; i++)
+	for (size_t i = 0; sc->kept && i < sc->n; i++)
 		free(sc->kept[i]);
 	free(sc->kept);
 	free(sc->in_batch);
@@ -1018,11 +1028,16 @@ int ctask_exec_run(ctask_graph *g, ctask_store *s, const ctask_exec_opts *o,
 	memset(st, 0, sizeof *st);
 	sc.t0 = sc.last_line = ctask_monotonic();
 	double cpu0 = ctask_pool_cpu_seconds();
-	init_tasks(&sc);
-	/* Nothing ready (all done, or blocked by failures): no workers, no
-	 * executor record, no transaction. */
-	int rc = sc.qlen > 0 ? run_executor(&sc) : 0;
-	tally_left(&sc);
+	int rc = 0;
+	/* All done: a no-op builds nothing (the common case of a re-run). */
+	if (init_want(&sc) > 0) {
+		init_tasks(&sc);
+		/* Nothing ready (blocked by failures): no workers, no
+		 * executor record, no transaction. */
+		if (sc.qlen > 0)
+			rc = run_executor(&sc);
+		tally_left(&sc);
+	}
 	st->wall = ctask_monotonic() - sc.t0;
 	st->cpu = ctask_pool_cpu_seconds() - cpu0;
 	sched_free(&sc);

@@ -589,7 +589,10 @@ static int open_db(sq_store *s, int fresh)
 	int rc;
 
 	ctask_buf_printf(&path, "%s/ctask.db", s->base.path);
-	int oflags = SQLITE_OPEN_READWRITE | (fresh ? SQLITE_OPEN_CREATE : 0);
+	/* NOMUTEX: a store handle is used by one thread at a time, so
+	 * SQLite's per-call locking is pure cost. */
+	int oflags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX |
+		     (fresh ? SQLITE_OPEN_CREATE : 0);
 	/* s->db is set even on failure; sq_close closes it. */
 	rc = sqlite3_open_v2((char *)path.p, &s->db, oflags, NULL);
 	if (rc != SQLITE_OK) {
