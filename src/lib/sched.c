@@ -434,12 +434,23 @@ struct deferred {
 	uint32_t k;	 /* its position among the task's inputs */
 	ctask_task *raw; /* the argument: a task or a part of one */
 	ctask_task *src; /* the task whose stored result holds it */
+	uint64_t key;	 /* src's hash prefix, big-endian: sorts as it does */
 };
 
 static int by_hash(const void *a, const void *b)
 {
 	const deferred *x = a, *y = b;
+	if (x->key != y->key)
+		return x->key < y->key ? -1 : 1;
 	return ctask_hash_cmp(&x->src->hash, &y->src->hash);
+}
+
+static uint64_t prefix(const ctask_hash *h)
+{
+	uint64_t k = 0;
+	for (int i = 0; i < 8; i++)
+		k = k << 8 | h->b[i];
+	return k;
 }
 
 /* Fails t without running it: an argument that is a part cannot be had. */
@@ -506,7 +517,8 @@ static int first_pass(sched *sc, ctask_task *t, size_t k, ctask_task *raw)
 		sc->defer = ctask_xrealloc(sc->defer,
 					   sc->capdefer * sizeof *sc->defer);
 	}
-	sc->defer[sc->ndefer++] = (deferred){(uint32_t)k, raw, src};
+	sc->defer[sc->ndefer++] =
+		(deferred){(uint32_t)k, raw, src, prefix(&src->hash)};
 	return 0;
 }
 
