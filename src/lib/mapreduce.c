@@ -28,15 +28,20 @@ static ctask_value *call(ctask_ctx *cx, ctask_fn fn, ctask_value *a,
 	return r;
 }
 
-/* map task: [inner0(x) for x in chunk]. */
-static ctask_value *map_chunk(ctask_ctx *cx, const ctask_args *a)
+/* The items of the chunk (argument 0), each through inner0 when map is
+ * set; *n gets their number. The array is in cx's arena. */
+static ctask_value **items_of(ctask_ctx *cx, const ctask_args *a, bool map,
+			      size_t *n)
 {
 	ctask_value *items = ctask_arg_list(a, 0);
-	size_t n = ctask_value_len(items);
-	ctask_value **out = ctask_alloc(cx, (n + 1) * sizeof *out);
-	for (size_t i = 0; i < n; i++)
-		out[i] = call(cx, cx->inner[0], ctask_list_get(items, i), NULL);
-	return ctask_list_of(cx, n, out);
+	*n = ctask_value_len(items);
+	ctask_value **v = ctask_alloc(cx, (*n + 1) * sizeof *v);
+	for (size_t i = 0; i < *n; i++) {
+		v[i] = ctask_list_get(items, i);
+		if (map)
+			v[i] = call(cx, cx->inner[0], v[i], NULL);
+	}
+	return v;
 }
 
 /* Folds a list with inner1, left to right. */
@@ -48,25 +53,27 @@ static ctask_value *fold(ctask_ctx *cx, ctask_value *const *v, size_t n)
 	return acc;
 }
 
+/* map task: [inner0(x) for x in chunk]. */
+static ctask_value *map_chunk(ctask_ctx *cx, const ctask_args *a)
+{
+	size_t n;
+	ctask_value **v = items_of(cx, a, true, &n);
+	return ctask_list_of(cx, n, v);
+}
+
 /* mapreduce task: inner1-fold of [inner0(x) for x in chunk]. */
 static ctask_value *mapreduce_chunk(ctask_ctx *cx, const ctask_args *a)
 {
-	ctask_value *items = ctask_arg_list(a, 0);
-	size_t n = ctask_value_len(items);
-	ctask_value **v = ctask_alloc(cx, (n + 1) * sizeof *v);
-	for (size_t i = 0; i < n; i++)
-		v[i] = call(cx, cx->inner[0], ctask_list_get(items, i), NULL);
+	size_t n;
+	ctask_value **v = items_of(cx, a, true, &n);
 	return fold(cx, v, n);
 }
 
 /* reduce task: inner1-fold of the results of a list of tasks. */
 static ctask_value *reduce_chunk(ctask_ctx *cx, const ctask_args *a)
 {
-	ctask_value *items = ctask_arg_list(a, 0);
-	size_t n = ctask_value_len(items);
-	ctask_value **v = ctask_alloc(cx, (n + 1) * sizeof *v);
-	for (size_t i = 0; i < n; i++)
-		v[i] = ctask_list_get(items, i);
+	size_t n;
+	ctask_value **v = items_of(cx, a, false, &n);
 	return fold(cx, v, n);
 }
 
