@@ -10,28 +10,6 @@
 #include <time.h>
 #include <unistd.h>
 
-double ctask_now(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
-double ctask_monotonic(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
-const char *ctask_hostname(void)
-{
-	static char host[256];
-	if (!host[0] && gethostname(host, sizeof host - 1) != 0)
-		strcpy(host, "unknown");
-	return host;
-}
-
 /* ---- States -------------------------------------------------------------- */
 
 typedef struct {

@@ -13,6 +13,7 @@
 #include "buf.h"
 #include "graph.h"
 #include "store.h"
+#include "sys.h"
 
 #include <stdbool.h>
 #include <stdio.h>
@@ -166,11 +167,5 @@ typedef struct {
 int ctask_exec_run(ctask_graph *g, ctask_store *s, const ctask_exec_opts *o,
 		   ctask_exec_stats *st);
 void ctask_exec_stats_free(ctask_exec_stats *st);
-
-/* Seconds since the epoch, and a monotonic clock. */
-double ctask_now(void);
-double ctask_monotonic(void);
-/* This host's name (static storage). */
-const char *ctask_hostname(void);
 
 #endif

@@ -5,6 +5,7 @@
 #include "error.h"
 #include "graph.h"
 #include "hash.h"
+#include "sys.h"
 
 #include <dlfcn.h>
 #include <errno.h>
@@ -365,7 +366,7 @@ static int copy_into(const char *from, const char *dir, const char *name)
 	ctask_buf_printf(&dst, "%s/%s", dir, name);
 	fd = open((char *)tmp.p, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
 		  0755);
-	if (fd < 0 || write(fd, data.p, data.len) != (ssize_t)data.len ||
+	if (fd < 0 || ctask_write_all(fd, data.p, data.len) != 0 ||
 	    fsync(fd) != 0 || rename((char *)tmp.p, (char *)dst.p) != 0) {
 		rc = -errno;
 		unlink((char *)tmp.p);

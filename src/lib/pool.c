@@ -117,35 +117,6 @@ static double get_f64(const uint8_t *p)
 
 /* ---- The worker process -------------------------------------------------- */
 
-/* Reads exactly n bytes; returns 0, or -1 at end of file or on error. */
-static int read_full(int fd, void *p, size_t n)
-{
-	uint8_t *q = p;
-	while (n > 0) {
-		ssize_t r = read(fd, q, n);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0)
-			return -1;
-		q += r, n -= (size_t)r;
-	}
-	return 0;
-}
-
-static int write_full(int fd, const void *p, size_t n)
-{
-	const uint8_t *q = p;
-	while (n > 0) {
-		ssize_t r = write(fd, q, n);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0)
-			return -1;
-		q += r, n -= (size_t)r;
-	}
-	return 0;
-}
-
 static void put_result(ctask_buf *out, uint32_t id, int state, double started,
 		       double duration, const void *p, size_t n)
 {
@@ -164,7 +135,7 @@ static void maybe_flush(int fd, ctask_buf *out, double *last, bool force)
 {
 	double now = ctask_monotonic();
 	if (out->len && (force || out->len >= 262144 || now - *last > 0.02)) {
-		if (write_full(fd, out->p, out->len) < 0)
+		if (ctask_write_all(fd, out->p, out->len) < 0)
 			_exit(0); /* the executor is gone */
 		out->len = 0;
 		*last = now;
@@ -296,10 +267,10 @@ static _Noreturn void worker_main(pool *p, int fd, shared_slot *slot)
 	ctask_buf msg = {0}, out = {0};
 	double last = ctask_monotonic();
 	uint32_t len;
-	while (read_full(fd, &len, sizeof len) == 0) {
+	while (ctask_read_all(fd, &len, sizeof len) == 0) {
 		msg.len = 0;
 		uint8_t *q = ctask_buf_reserve(&msg, len);
-		if (read_full(fd, q, len) < 0)
+		if (ctask_read_all(fd, q, len) < 0)
 			break;
 		msg.len = len;
 		run_batch(p->g, slot, fd, msg.p, &out, &last);

@@ -10,7 +10,6 @@
 #include <math.h>
 #include <stddef.h>
 #include <stdlib.h>
-#include <time.h>
 
 int ctask_store_open(const char *dir, int flags, ctask_store **out)
 {
@@ -88,13 +87,6 @@ int ctask_store_delete(ctask_store *s, size_t n, const ctask_hash *hs,
 	if (n == 0)
 		return 0;
 	return s->ops->delete (s, n, hs, count, freed);
-}
-
-double ctask_store__now(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
 /* ---- executors and leases ---------------------------------------------- */

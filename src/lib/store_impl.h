@@ -11,6 +11,7 @@
 #define CTASK_STORE_IMPL_H
 
 #include "store.h"
+#include "sys.h" /* ctask_now: "now" for leases (see "Time" in store.h) */
 
 struct ctask_store_ops {
 	const char *name; /* "sqlite", for messages */
@@ -62,10 +63,6 @@ struct ctask_store {
 	 * them, the backend only reads them. */
 	char *owner, *host;
 };
-
-/* The wall clock (CLOCK_REALTIME) in unix seconds: "now" for leases,
- * heartbeats and recorded times (see "Time" in store.h). */
-double ctask_store__now(void);
 
 extern const struct ctask_store_ops ctask_store__sqlite_ops;
 

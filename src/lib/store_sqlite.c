@@ -834,7 +834,7 @@ done:
 static int scan_leases(sq_store *s, ctask_scan_cb cb, void *ud)
 {
 	sqlite3_stmt *q = s->st[ST_SCAN_LEASES];
-	double now = ctask_store__now();
+	double now = ctask_now();
 	int rc, r;
 
 	if ((rc = walk_begin(s, ST_SCAN_LEASES, "scan")))
@@ -895,17 +895,11 @@ static int read_object(sq_store *s, const char *hex, uint64_t size,
 		goto done;
 	}
 	uint8_t *p = ctask_buf_reserve(data, (size_t)size);
-	for (size_t got_n = 0; got_n < size;) {
-		ssize_t n = read(fd, p + got_n, (size_t)size - got_n);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			if (n == 0)
-				errno = EIO; /* shrank under us */
-			rc = sys_fail(s, "read", (char *)path.p);
-			goto done;
-		}
-		got_n += (size_t)n;
+	if (ctask_read_all(fd, p, (size_t)size) != 0) {
+		if (errno == 0)
+			errno = EIO; /* shrank under us */
+		rc = sys_fail(s, "read", (char *)path.p);
+		goto done;
 	}
 	ctask_hash_bytes(p, (size_t)size, &h);
 	ctask_hash_hex(&h, got);
@@ -1026,21 +1020,6 @@ done:
 
 /* ---- put ---------------------------------------------------------------- */
 
-static int write_all(int fd, const uint8_t *p, uint64_t n)
-{
-	while (n > 0) {
-		ssize_t w =
-			write(fd, p, n > (1u << 30) ? (1u << 30) : (size_t)n);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w < 0)
-			return -1;
-		p += w;
-		n -= (uint64_t)w;
-	}
-	return 0;
-}
-
 /* Makes objects/ab/cd... (named hex) hold data, durably, unless it already
  * exists: a temporary file, fsync, rename, fsync of the directory (and of
  * objects/ when ab/ is new, so ab/ itself survives a crash). */
@@ -1071,7 +1050,7 @@ static int write_object(sq_store *s, const char *hex, const uint8_t *data,
 		rc = sys_fail(s, "create", (char *)tmp.p);
 		goto done;
 	}
-	if (write_all(fd, data, size) != 0 || fsync(fd) != 0) {
+	if (ctask_write_all(fd, data, size) != 0 || fsync(fd) != 0) {
 		rc = sys_fail(s, "write", (char *)tmp.p);
 		goto done;
 	}
@@ -1332,7 +1311,7 @@ static int sq_put(ctask_store *base, size_t n, const ctask_record *recs)
 	sqlite3_int64 me = 0; /* the set executor's id; 0: none */
 	size_t *order = NULL; /* owned here */
 	ctask_hash h;
-	double now = ctask_store__now();
+	double now = ctask_now();
 
 	/* Objects first, outside the lock: their fsyncs must not hold up the
 	 * other writers. */
@@ -1430,7 +1409,7 @@ static int sq_executor_begin(ctask_store *base, const ctask_executor *e)
 {
 	sq_store *s = (sq_store *)base;
 	sqlite3_stmt *q = s->st[ST_EXEC_BEGIN];
-	double now = ctask_store__now();
+	double now = ctask_now();
 	bind_str(q, 1, e->owner);
 	bind_str(q, 2, e->host);
 	sqlite3_bind_int(q, 3, e->pid);
@@ -1469,7 +1448,7 @@ static int sq_executor_end(ctask_store *base, const ctask_executor *e,
 	if ((rc = step_done(s, ST_BEGIN, "cannot start a transaction")))
 		return rc;
 	bind_str(q, 1, e->owner);
-	sqlite3_bind_double(q, 2, ctask_store__now());
+	sqlite3_bind_double(q, 2, ctask_now());
 	sqlite3_bind_int64(q, 3, (sqlite3_int64)done);
 	sqlite3_bind_int64(q, 4, (sqlite3_int64)failed);
 	rc = step_done(s, ST_EXEC_END, "cannot record an executor");
@@ -1593,7 +1572,7 @@ static int sq_lease(ctask_store *base, const ctask_executor *e, double ttl,
 		    double *expires)
 {
 	sq_store *s = (sq_store *)base;
-	double now = ctask_store__now(), exp;
+	double now = ctask_now(), exp;
 	sqlite3_int64 me = 0;
 	int rc;
 
@@ -1617,7 +1596,7 @@ static int sq_heartbeat(ctask_store *base, const ctask_executor *e, double ttl,
 {
 	sq_store *s = (sq_store *)base;
 	sqlite3_stmt *q = s->st[ST_EXEC_BEAT];
-	double now = ctask_store__now();
+	double now = ctask_now();
 	bind_str(q, 1, e->owner);
 	sqlite3_bind_double(q, 2, now);
 	sqlite3_bind_double(q, 3, now + ttl);
