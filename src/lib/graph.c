@@ -67,17 +67,9 @@ const char *ctask_task_name(const ctask_graph *g, const ctask_task *t)
 	return g->names[t->name_id];
 }
 
-/* The hash's first 8 bytes as a big-endian number: the slot of a hash is
- * its top bits (home), so that hashes in sorted order (as the store scans
- * them) probe the table front to back, cache line after cache line. */
-static uint64_t slot_of(const ctask_hash *h)
-{
-	uint64_t k = 0;
-	for (int i = 0; i < 8; i++)
-		k = k << 8 | h->b[i];
-	return k;
-}
-
+/* The slot of a hash is the top bits of its prefix, so that hashes in
+ * sorted order (as the store scans them) probe the table front to back,
+ * cache line after cache line. */
 static size_t home(uint64_t key, size_t nslots)
 {
 	/* nslots is a power of two, at least 2048 */
@@ -87,7 +79,7 @@ static size_t home(uint64_t key, size_t nslots)
 ctask_task *ctask_graph_find(const ctask_graph *g, const ctask_hash *h)
 {
 	size_t mask = g->nslots - 1;
-	uint64_t key = slot_of(h);
+	uint64_t key = ctask_hash_prefix(h);
 	for (size_t i = home(key, g->nslots);; i = (i + 1) & mask) {
 		const slot *sl = &g->slots[i];
 		if (sl->id == 0)
@@ -101,7 +93,7 @@ ctask_task *ctask_graph_find(const ctask_graph *g, const ctask_hash *h)
 static void slots_insert(slot *slots, size_t nslots, const ctask_task *t)
 {
 	size_t mask = nslots - 1;
-	uint64_t key = slot_of(&t->hash);
+	uint64_t key = ctask_hash_prefix(&t->hash);
 	size_t i = home(key, nslots);
 	while (slots[i].id != 0)
 		i = (i + 1) & mask;

@@ -50,6 +50,14 @@ int ctask_hash_parse(const char *s, ctask_hash *out)
 	return 0;
 }
 
+uint64_t ctask_hash_prefix(const ctask_hash *h)
+{
+	uint64_t k = 0;
+	for (int i = 0; i < 8; i++)
+		k = k << 8 | h->b[i];
+	return k;
+}
+
 int ctask_hash_cmp(const ctask_hash *a, const ctask_hash *b)
 {
 	return memcmp(a->b, b->b, sizeof a->b);

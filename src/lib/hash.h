@@ -26,6 +26,9 @@ void ctask_hash_hex(const ctask_hash *h, char out[CTASK_HASH_HEX]);
 /* Parses 32 hex digits; returns 0 or -1. */
 int ctask_hash_parse(const char *s, ctask_hash *out);
 int ctask_hash_cmp(const ctask_hash *a, const ctask_hash *b);
+/* The first 8 bytes as a big-endian number: orders hashes as
+ * ctask_hash_cmp does, as far as 64 bits go. */
+uint64_t ctask_hash_prefix(const ctask_hash *h);
 
 /* The task hash is XXH3-128 of a key built with these, in this order:
  * begin (name, declared version, argument count), then per argument one of

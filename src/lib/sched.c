@@ -445,14 +445,6 @@ static int by_hash(const void *a, const void *b)
 	return ctask_hash_cmp(&x->src->hash, &y->src->hash);
 }
 
-static uint64_t prefix(const ctask_hash *h)
-{
-	uint64_t k = 0;
-	for (int i = 0; i < 8; i++)
-		k = k << 8 | h->b[i];
-	return k;
-}
-
 /* Fails t without running it: an argument that is a part cannot be had. */
 static void fail_part(sched *sc, ctask_task *t, const ctask_task *raw,
 		      const ctask_task *src, const char *why)
@@ -517,8 +509,8 @@ static int first_pass(sched *sc, ctask_task *t, size_t k, ctask_task *raw)
 		sc->defer = ctask_xrealloc(sc->defer,
 					   sc->capdefer * sizeof *sc->defer);
 	}
-	sc->defer[sc->ndefer++] =
-		(deferred){(uint32_t)k, raw, src, prefix(&src->hash)};
+	sc->defer[sc->ndefer++] = (deferred){(uint32_t)k, raw, src,
+					     ctask_hash_prefix(&src->hash)};
 	return 0;
 }
 
