@@ -90,6 +90,16 @@ int cli_exit_code(int err);
 /* Prints the help of a command to f. */
 void cli_print_help(const cli_command *cmd, FILE *f);
 
+/* Prints "count_primes 10, sum_primes 1" to f: the names with non-zero
+ * counts (counts per name_id). */
+void cli_print_counts(FILE *f, const ctask_graph *g, const size_t *counts);
+/* Removes the stored results (done or failed) of the marked tasks, unless
+ * dry_run; counts them per name_id into per (zeroed by the caller) and
+ * returns how many, or minus the exit code after printing a line for a
+ * store error. */
+long cli_remove_marked(cli_session *ss, const uint8_t *marks, bool dry_run,
+		       size_t *per);
+
 /* The name_id whose name is name, or -1. */
 long cli_find_name(const ctask_graph *g, const char *name);
 /* "count_primes, sum_primes" (malloc'd), for messages. */
@@ -99,13 +109,6 @@ const char *cli_bytes(uint64_t n, char buf[32]);
 
 /* ---- Code changes (code.c) ---------------------------------------------- */
 
-/* Counts the stale results of each function (README.md, "Code changes")
- * into *per_name (malloc'd, per name_id; the caller frees it) and *total.
- * Prints a line and returns an exit code on a store error. */
-int cli_stale_counts(cli_session *ss, size_t **per_name, size_t *total);
-/* Sets marks[id] for the tasks whose results are stale; returns 0 or an
- * exit code (after printing a line). */
-int cli_mark_stale(cli_session *ss, uint8_t *marks);
 /* Sets marks[id] for the tasks of the functions whose fingerprint in the
  * task file at git revision rev differs from today's; returns 0 or an exit
  * code (after printing a line). */

@@ -150,18 +150,6 @@ static int targets_mask(cli_session *ss, const exec_args *ea, uint8_t **out)
 	return 0;
 }
 
-/* "count_primes 10, sum_primes 1" for the names with a non-zero count. */
-static void print_by_name(const ctask_graph *g, const size_t *counts)
-{
-	const char *sep = "";
-	for (size_t i = 0; i < ctask_graph_nnames(g); i++) {
-		if (!counts[i])
-			continue;
-		printf("%s%s %zu", sep, ctask_graph_name(g, i), counts[i]);
-		sep = ", ";
-	}
-}
-
 /* The closing summary: what ran, what was already done, what failed, what
  * is left, the wall time and how busy the workers were. */
 static void summary(const cli_session *ss, const ctask_exec_opts *o,
@@ -177,7 +165,7 @@ static void summary(const cli_session *ss, const ctask_exec_opts *o,
 	       st->ran == 1 ? "" : "s", st->wall);
 	if (st->ran) {
 		printf(" (");
-		print_by_name(ss->g, st->ran_by_name);
+		cli_print_counts(stdout, ss->g, st->ran_by_name);
 		printf(")");
 	}
 	printf("; %zu already done", st->done_before);
@@ -185,7 +173,7 @@ static void summary(const cli_session *ss, const ctask_exec_opts *o,
 		printf("; %zu done by other executors", st->by_others);
 	if (st->failed) {
 		printf("; %zu failed (", st->failed);
-		print_by_name(ss->g, st->failed_by_name);
+		cli_print_counts(stdout, ss->g, st->failed_by_name);
 		printf(")");
 	}
 	if (st->retried)
@@ -202,7 +190,7 @@ static void summary(const cli_session *ss, const ctask_exec_opts *o,
 	if (st->signal && left) {
 		printf("ctask: interrupted; %zu task%s not done (", left,
 		       left == 1 ? "" : "s");
-		print_by_name(ss->g, st->left_by_name);
+		cli_print_counts(stdout, ss->g, st->left_by_name);
 		printf(")\n");
 		return;
 	}

@@ -5,6 +5,7 @@
 #include "cli.h"
 
 #include "arena.h"
+#include "stale.h"
 #include "error.h"
 #include "exec.h"
 
@@ -100,7 +101,7 @@ static int mark_code(cli_session *ss, const inv_args *ia, uint8_t *marks)
 	uint8_t *code = ctask_xcalloc(n + 1, 1);
 	int rc = 0;
 	if (ia->stale)
-		rc = cli_mark_stale(ss, code);
+		ctask_stale_count(ss->g, code, NULL);
 	if (rc == 0 && ia->since)
 		rc = cli_mark_changed_since(ss, ia->since, code);
 	for (size_t t = 0; rc == 0 && t < n; t++)
@@ -166,35 +167,23 @@ static int run(int argc, char **argv)
 	const ctask_graph *g = ss.g;
 	size_t n = ctask_graph_size(g), nn = ctask_graph_nnames(g);
 	uint8_t *marks = ctask_xcalloc(n + 1, 1);
-	ctask_hash *hs = ctask_xmalloc((n + 1) * sizeof *hs);
-	size_t *per = ctask_xcalloc(nn + 1, sizeof *per), nh = 0;
+	size_t *per = ctask_xcalloc(nn + 1, sizeof *per);
+	long nh = 0;
 	if ((rc = mark(&ss, &ia, marks)) != 0)
 		goto done;
-	for (size_t t = 0; t < n; t++) {
-		const ctask_task *task = ctask_graph_task(g, t);
-		bool stored = task->state == CTASK_S_DONE ||
-			      task->state == CTASK_S_FAILED;
-		if (marks[t] && stored)
-			hs[nh++] = task->hash, per[task->name_id]++;
-	}
-	if (!ia.dry_run && nh > 0) {
-		int err = ctask_store_delete(ss.store, nh, hs, NULL, NULL);
-		if (err < 0) {
-			rc = cli_error("invalidate", cli_exit_code(err), "%s",
-				       ctask_error_last());
-			goto done;
-		}
+	if ((nh = cli_remove_marked(&ss, marks, ia.dry_run, per)) < 0) {
+		rc = (int)-nh;
+		goto done;
 	}
 	const char *verb = ia.dry_run ? "would remove" : "removed";
 	for (size_t i = 0; i < nn; i++)
 		if (per[i])
 			printf("%s: %s %zu result%s\n", ctask_graph_name(g, i),
 			       verb, per[i], per[i] == 1 ? "" : "s");
-	printf("total: %s %zu result%s\n", verb, nh, nh == 1 ? "" : "s");
+	printf("total: %s %ld result%s\n", verb, nh, nh == 1 ? "" : "s");
 	cli_barrier_note(&ss);
 done:
 	free(marks);
-	free(hs);
 	free(per);
 	cli_close(&ss);
 	return rc;

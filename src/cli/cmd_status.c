@@ -4,6 +4,7 @@
 #include "cli.h"
 
 #include "exec.h"
+#include "stale.h"
 #include "store.h"
 #include "value.h"
 
@@ -210,9 +211,10 @@ static int run(int argc, char **argv)
 	cli_session ss;
 	if ((rc = cli_open(&ss, &c, false)) != 0)
 		return rc;
-	size_t *counts = ctask_exec_count(ss.g), *stale = NULL, nstale = 0;
-	if ((rc = cli_stale_counts(&ss, &stale, &nstale)) != 0)
-		goto done;
+	size_t *counts = ctask_exec_count(ss.g);
+	size_t *stale =
+		ctask_xcalloc(ctask_graph_nnames(ss.g) + 1, sizeof *stale);
+	size_t nstale = ctask_stale_count(ss.g, NULL, stale);
 	size_t total[CTASK_S_COUNT] = {0}, n = ctask_graph_size(ss.g);
 	for (size_t i = 0; i < ctask_graph_nnames(ss.g); i++)
 		for (int s = 0; s < CTASK_S_COUNT; s++)
@@ -242,7 +244,6 @@ static int run(int argc, char **argv)
 			printf("running: ... and %zu more\n",
 			       w.shown - MAX_RUNNING_LINES);
 	}
-done:
 	free(counts);
 	free(stale);
 	cli_close(&ss);

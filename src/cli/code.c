@@ -17,27 +17,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-int cli_stale_counts(cli_session *ss, size_t **per_name, size_t *total)
-{
-	*per_name =
-		ctask_xcalloc(ctask_graph_nnames(ss->g) + 1, sizeof **per_name);
-	int err = ctask_stale_scan(ss->g, ss->store, NULL, *per_name, total);
-	if (err < 0)
-		return cli_error(ss->c->cmd, cli_exit_code(err), "%s",
-				 ctask_error_last());
-	return 0;
-}
-
-int cli_mark_stale(cli_session *ss, uint8_t *marks)
-{
-	size_t total;
-	int err = ctask_stale_scan(ss->g, ss->store, marks, NULL, &total);
-	if (err < 0)
-		return cli_error(ss->c->cmd, cli_exit_code(err), "%s",
-				 ctask_error_last());
-	return 0;
-}
-
 int cli_mark_changed_since(cli_session *ss, const char *rev, uint8_t *marks)
 {
 	const ctask_graph *g = ss->g;
@@ -59,45 +38,29 @@ int cli_mark_changed_since(cli_session *ss, const char *rev, uint8_t *marks)
 	return rc;
 }
 
-/* Prints "count_primes 10, sum_primes 1" to f for the non-zero counts. */
-static void print_counts(FILE *f, const ctask_graph *g, const size_t *per)
-{
-	const char *sep = "";
-	for (size_t i = 0; i < ctask_graph_nnames(g); i++)
-		if (per[i]) {
-			fprintf(f, "%s%s %zu", sep, ctask_graph_name(g, i),
-				per[i]);
-			sep = ", ";
-		}
-}
-
 /* Removes the results of the marked tasks and of everything downstream,
  * says so, and sets the task states again. */
 static int rerun_stale(cli_session *ss, uint8_t *marks, const size_t *per,
 		       size_t nstale)
 {
 	const ctask_graph *g = ss->g;
-	size_t n = ctask_graph_size(g), nh = 0;
-	ctask_hash *hs = ctask_xmalloc((n + 1) * sizeof *hs);
+	size_t *removed =
+		ctask_xcalloc(ctask_graph_nnames(g) + 1, sizeof *removed);
 	ctask_graph_mark_downstream(g, marks);
-	for (size_t t = 0; t < n; t++) {
-		const ctask_task *task = ctask_graph_task(g, t);
-		if (marks[t] && (task->state == CTASK_S_DONE ||
-				 task->state == CTASK_S_FAILED))
-			hs[nh++] = task->hash;
-	}
-	int err = ctask_store_delete(ss->store, nh, hs, NULL, NULL);
-	if (err == 0)
-		err = ctask_exec_states(ss->g, ss->store, NULL);
-	free(hs);
+	long nh = cli_remove_marked(ss, marks, false, removed);
+	free(removed);
+	if (nh < 0)
+		return (int)-nh;
+	int err = ctask_exec_states(ss->g, ss->store, NULL);
 	if (err < 0)
 		return cli_error(ss->c->cmd, cli_exit_code(err), "%s",
 				 ctask_error_last());
 	printf("ctask: --rerun-stale: removed %zu stale result%s (", nstale,
 	       nstale == 1 ? "" : "s");
-	print_counts(stdout, g, per);
-	printf(") and %zu result%s downstream of them\n", nh - nstale,
-	       nh - nstale == 1 ? "" : "s");
+	cli_print_counts(stdout, g, per);
+	size_t down = (size_t)nh - nstale;
+	printf(") and %zu result%s downstream of them\n", down,
+	       down == 1 ? "" : "s");
 	fflush(stdout);
 	return 0;
 }
@@ -106,15 +69,11 @@ int cli_code_before_run(cli_session *ss, const uint8_t *want, bool rerun,
 			ctask_git_state *git, ctask_exec_opts *o)
 {
 	const ctask_graph *g = ss->g;
-	size_t n = ctask_graph_size(g), total = 0;
+	size_t n = ctask_graph_size(g);
 	uint8_t *marks = ctask_xcalloc(n + 1, 1), *wanted = NULL;
 	size_t *per = ctask_xcalloc(ctask_graph_nnames(g) + 1, sizeof *per);
-	int rc = 0, err = ctask_stale_scan(g, ss->store, marks, NULL, &total);
-	if (err < 0) {
-		rc = cli_error(ss->c->cmd, cli_exit_code(err), "%s",
-			       ctask_error_last());
-		goto done;
-	}
+	int rc = 0;
+	size_t total = ctask_stale_count(g, marks, NULL);
 	/* Only what this run needs: the targets and their inputs. */
 	if (want && total) {
 		wanted = ctask_xmalloc(n + 1);
@@ -133,7 +92,7 @@ int cli_code_before_run(cli_session *ss, const uint8_t *want, bool rerun,
 	} else if (total) {
 		fprintf(stderr, "ctask: warning: stale results (code changed "
 				"since they were computed): ");
-		print_counts(stderr, g, per);
+		cli_print_counts(stderr, g, per);
 		fprintf(stderr, "; reusing them (see --rerun-stale)\n");
 	}
 	/* Provenance costs a `git status`: only when something will run. */
@@ -147,7 +106,6 @@ int cli_code_before_run(cli_session *ss, const uint8_t *want, bool rerun,
 		o->git_commit = git->repo ? git->commit : NULL;
 		o->git_dirty = git->dirty;
 	}
-done:
 	free(marks);
 	free(wanted);
 	free(per);

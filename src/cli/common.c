@@ -363,3 +363,36 @@ void cli_barrier_note(const cli_session *ss)
 		       "known until the %zu tasks before it are done\n",
 		       ss->c->file, ctask_graph_size(ss->g));
 }
+
+void cli_print_counts(FILE *f, const ctask_graph *g, const size_t *counts)
+{
+	const char *sep = "";
+	for (size_t i = 0; i < ctask_graph_nnames(g); i++)
+		if (counts[i]) {
+			fprintf(f, "%s%s %zu", sep, ctask_graph_name(g, i),
+				counts[i]);
+			sep = ", ";
+		}
+}
+
+long cli_remove_marked(cli_session *ss, const uint8_t *marks, bool dry_run,
+		       size_t *per)
+{
+	const ctask_graph *g = ss->g;
+	size_t n = ctask_graph_size(g), nh = 0;
+	ctask_hash *hs = ctask_xmalloc((n + 1) * sizeof *hs);
+	for (size_t t = 0; t < n; t++) {
+		const ctask_task *task = ctask_graph_task(g, t);
+		if (marks[t] && (task->state == CTASK_S_DONE ||
+				 task->state == CTASK_S_FAILED))
+			hs[nh++] = task->hash, per[task->name_id]++;
+	}
+	int err = dry_run || nh == 0
+			  ? 0
+			  : ctask_store_delete(ss->store, nh, hs, NULL, NULL);
+	free(hs);
+	if (err < 0)
+		return -cli_error(ss->c->cmd, cli_exit_code(err), "%s",
+				  ctask_error_last());
+	return (long)nh;
+}

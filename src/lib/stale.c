@@ -6,12 +6,9 @@
 #include <stdbool.h>
 #include <string.h>
 
-int ctask_stale_scan(const ctask_graph *g, ctask_store *s, uint8_t *stale,
-		     size_t *per_name, size_t *total)
+size_t ctask_stale_count(const ctask_graph *g, uint8_t *stale, size_t *per_name)
 {
-	/* ctask_exec_states read the recorded fingerprints in its scan. */
-	(void)s;
-	*total = 0;
+	size_t total = 0;
 	for (size_t i = 0; i < ctask_graph_size(g); i++) {
 		const ctask_task *t = ctask_graph_task(g, i);
 		if (!t->stale || t->state != CTASK_S_DONE)
@@ -20,7 +17,7 @@ int ctask_stale_scan(const ctask_graph *g, ctask_store *s, uint8_t *stale,
 			stale[t->id] = 1;
 		if (per_name)
 			per_name[t->name_id]++;
-		(*total)++;
+		total++;
 	}
-	return 0;
+	return total;
 }
