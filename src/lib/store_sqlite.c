@@ -936,6 +936,21 @@ static const char *kept(const sq_store *s, size_t off)
 	return off == SIZE_MAX ? NULL : (const char *)s->strs.p + off;
 }
 
+/* The inline blob in column col of q's row, checked against the row's size
+ * and checksum. Returns 0 with *p and *n set (valid until q moves), or
+ * CTASK_ECORRUPT naming task. */
+static int inline_bytes(sqlite3_stmt *q, int col, uint64_t size, uint64_t sum,
+			const char *task, const uint8_t **p, size_t *n)
+{
+	*p = sqlite3_column_blob(q, col);
+	*n = (size_t)sqlite3_column_bytes(q, col);
+	if (*n == size && ctask_checksum(*p, *n) == sum)
+		return 0;
+	return ctask_error_set(CTASK_ECORRUPT,
+			       "inline result of task %s: checksum mismatch",
+			       task);
+}
+
 /* data may be NULL: then only the row is read (no bytes, no checks). */
 static int sq_get(ctask_store *base, const ctask_hash *hash, ctask_record *rec,
 		  ctask_buf *data)
@@ -995,16 +1010,11 @@ static int sq_get(ctask_store *base, const ctask_hash *hash, ctask_record *rec,
 		memcpy(obj, o, sizeof obj);
 		rec->in_object = true;
 	} else if (data && rec->state == CTASK_REC_DONE) {
-		const void *b = sqlite3_column_blob(q, 4);
-		size_t n = (size_t)sqlite3_column_bytes(q, 4);
-		if (n != rec->size || ctask_checksum(b, n) != sum) {
-			rc = ctask_error_set(
-				CTASK_ECORRUPT,
-				"inline result of task %s: checksum"
-				" mismatch",
-				(char *)task.p);
+		const uint8_t *b;
+		size_t n;
+		if ((rc = inline_bytes(q, 4, rec->size, sum, (char *)task.p, &b,
+				       &n)))
 			goto done;
-		}
 		if (n) /* b is NULL for an empty blob */
 			ctask_buf_append(data, b, n);
 	}
@@ -1723,17 +1733,11 @@ static int deliver(sq_store *s, sqlite3_stmt *q, const ctask_hash *h, size_t i,
 	const char *o = (const char *)sqlite3_column_text(q, 5);
 	char hhex[CTASK_HASH_HEX], hex[CTASK_HASH_HEX];
 	if (!o) {
-		const uint8_t *b = sqlite3_column_blob(q, 4);
-		size_t n = (size_t)sqlite3_column_bytes(q, 4);
-		if (n == size && ctask_checksum(b, n) == sum)
-			return cb(ud, i, 0, b, n);
+		const uint8_t *b;
+		size_t n;
 		ctask_hash_hex(h, hhex);
-		return cb(ud, i,
-			  ctask_error_set(CTASK_ECORRUPT,
-					  "inline result of task %s: checksum "
-					  "mismatch",
-					  hhex),
-			  NULL, 0);
+		int rc = inline_bytes(q, 4, size, sum, hhex, &b, &n);
+		return rc ? cb(ud, i, rc, NULL, 0) : cb(ud, i, 0, b, n);
 	}
 	/* Objects are rare and large: read them the careful way. */
 	if (!is_hex32(o, (size_t)sqlite3_column_bytes(q, 5)))
