@@ -32,9 +32,8 @@ struct ctask_graph {
 	ctask_buf scratch;		  /* reused for argument encodings */
 	ctask_buf key;			  /* reused for the hash encoding */
 	const ctask_graph_oracle *oracle; /* NULL: no store */
-	size_t checked;	 /* tasks before this index are known done */
-	size_t barriers; /* barriers passed */
-	bool stopped;	 /* building stopped at a barrier */
+	size_t checked; /* tasks before this index are known done */
+	bool stopped;	/* building stopped at a barrier */
 	int argc;
 	char **argv; /* borrowed from the caller of ctask_graph_build */
 };
@@ -457,11 +456,6 @@ bool ctask_graph_complete(const ctask_graph *g)
 	return !g->stopped;
 }
 
-size_t ctask_graph_barriers_passed(const ctask_graph *g)
-{
-	return g->barriers;
-}
-
 const char *const *ctask_argv(ctask_graph *g, int *argc)
 {
 	*argc = g->argc;
@@ -566,7 +560,6 @@ void ctask_barrier(ctask_graph *g)
 		g->stopped = true;
 		longjmp(*g->cx.escape, STOPPED_AT_BARRIER);
 	}
-	g->barriers++;
 }
 
 ctask_value *ctask_value_of(ctask_graph *g, ctask_task *t)

@@ -100,8 +100,6 @@ int ctask_value_part(ctask_arena *a, const uint8_t *p, size_t n,
 
 /* False if building stopped at a barrier whose tasks are not all done. */
 bool ctask_graph_complete(const ctask_graph *g);
-/* How many barriers building got past. */
-size_t ctask_graph_barriers_passed(const ctask_graph *g);
 void ctask_graph_free(ctask_graph *g); /* accepts NULL */
 
 size_t ctask_graph_size(const ctask_graph *g);

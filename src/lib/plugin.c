@@ -25,7 +25,6 @@ struct ctask_plugin_handle {
 	char *tmp_dir;		   /* malloc'd: temporary build dir, or NULL */
 	char *cache_name;	   /* malloc'd: file name in a cache dir */
 	char *source;		   /* malloc'd: the .c file, or NULL */
-	bool compiled;
 };
 
 const ctask_plugin *ctask_plugin_entry_of(const ctask_plugin_handle *p)
@@ -41,15 +40,6 @@ ctask_hook_fn ctask_plugin_hook(const ctask_plugin_handle *p, const char *name)
 {
 	const ctask_hook_fn *h = dlsym(p->dl, name);
 	return h ? *h : NULL;
-}
-
-const char *ctask_plugin_so_path(const ctask_plugin_handle *p)
-{
-	return p->so_path;
-}
-bool ctask_plugin_compiled(const ctask_plugin_handle *p)
-{
-	return p->compiled;
 }
 
 static bool ends_with(const char *s, const char *suffix)
@@ -282,7 +272,6 @@ static int compile_or_find(ctask_plugin_handle *p, const char *src,
 	ctask_buf so = {0};
 	ctask_buf_printf(&so, "%s/%s", p->tmp_dir, p->cache_name);
 	p->so_path = (char *)so.p;
-	p->compiled = true;
 	rc = run_compiler(src, p->so_path, &c, o && o->verbose);
 done:
 	free(c.incdir);

@@ -46,9 +46,6 @@ const char *ctask_plugin_source(const ctask_plugin_handle *p);
 /* The optional hook exported as name (e.g. "ctask_worker_init_hook"), or
  * NULL. */
 ctask_hook_fn ctask_plugin_hook(const ctask_plugin_handle *p, const char *name);
-/* The shared object actually loaded, and whether this call compiled it. */
-const char *ctask_plugin_so_path(const ctask_plugin_handle *p);
-bool ctask_plugin_compiled(const ctask_plugin_handle *p);
 /* Copies a plugin compiled by this call into cache_dir (created if missing)
  * so the next run finds it; no-op for a .so or a plugin already cached. */
 int ctask_plugin_cache(ctask_plugin_handle *p, const char *cache_dir);
