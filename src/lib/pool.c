@@ -202,9 +202,11 @@ static void run_one(const ctask_graph *g, shared_slot *slot, uint32_t id,
 	if (oc.state == CTASK_REC_DONE) {
 		put_result(out, id, oc.state, oc.started, oc.duration,
 			   oc.result.p, oc.result.len);
+		/* Keep it for a chained task: a move, not a copy. */
 		prev->id = id;
-		prev->bytes.len = 0;
-		ctask_buf_append(&prev->bytes, oc.result.p, oc.result.len);
+		ctask_buf_free(&prev->bytes);
+		prev->bytes = oc.result;
+		oc.result = (ctask_buf){0};
 	} else {
 		put_result(out, id, oc.state, oc.started, oc.duration,
 			   oc.message, strlen(oc.message));
