@@ -680,7 +680,7 @@ static bool leased(sched *sc, ctask_task *t, int outcome)
 	}
 }
 
-/* Takes up to `room` valid entries off the ready queue into sc->lids. */
+/* Adds t to the tasks of this dispatch (sc->lids, sc->lh; *n of them). */
 static void take(sched *sc, ctask_task *t, size_t *n)
 {
 	t->state = CTASK_S_RUNNING; /* also guards duplicates */
