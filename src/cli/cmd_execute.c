@@ -230,20 +230,26 @@ static int exit_code(const ctask_exec_stats *st)
 	return st->failed || st->not_run ? EXIT_TASKS : EXIT_OK;
 }
 
+/* Adds src[0..n) to *dst, which had old_n entries and grows to n. */
+static void add_counts(size_t **dst, size_t old_n, const size_t *src, size_t n)
+{
+	*dst = ctask_xrealloc(*dst, (n + 1) * sizeof **dst);
+	for (size_t i = old_n; i <= n; i++)
+		(*dst)[i] = 0;
+	for (size_t i = 0; i < n; i++)
+		(*dst)[i] += src[i];
+}
+
 /* Adds one round's figures to the totals (per-name arrays grow: a later
  * round's graph extends the earlier one's names). */
 static void merge(ctask_exec_stats *t, const ctask_exec_stats *st,
 		  size_t nnames)
 {
-	size_t **tv[] = {&t->ran_by_name, &t->failed_by_name, &t->left_by_name};
-	size_t *sv[] = {st->ran_by_name, st->failed_by_name, st->left_by_name};
-	for (int k = 0; k < 3; k++) {
-		*tv[k] = ctask_xrealloc(*tv[k], (nnames + 1) * sizeof(size_t));
-		for (size_t i = t->nnames; i <= nnames; i++)
-			(*tv[k])[i] = 0;
-		for (size_t i = 0; i < nnames; i++)
-			(*tv[k])[i] = (k == 2 ? 0 : (*tv[k])[i]) + sv[k][i];
-	}
+	add_counts(&t->ran_by_name, t->nnames, st->ran_by_name, nnames);
+	add_counts(&t->failed_by_name, t->nnames, st->failed_by_name, nnames);
+	free(t->left_by_name); /* what is left: the last round's */
+	t->left_by_name = ctask_xcalloc(nnames + 1, sizeof(size_t));
+	add_counts(&t->left_by_name, nnames, st->left_by_name, nnames);
 	t->nnames = nnames;
 	t->ran += st->ran, t->failed += st->failed;
 	t->by_others += st->by_others, t->retried += st->retried;
