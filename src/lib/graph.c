@@ -8,10 +8,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* A hash table slot: the hash's first 8 bytes, so that most probes need
- * not touch the task, and the task's id + 1 (0: empty). */
+/* A hash table slot: the whole hash (its big-endian prefix, which places
+ * it, and its last 8 bytes), so that no probe touches a task (at 10^6 tasks
+ * each of those is a cache miss), and the task's id + 1 (0: empty). */
 typedef struct {
-	uint64_t key;
+	uint64_t key, rest;
 	uint32_t id;
 } slot;
 
@@ -75,28 +76,53 @@ static size_t home(uint64_t key, size_t nslots)
 	return (size_t)(key >> (64 - __builtin_ctzll(nslots)));
 }
 
+static uint64_t hash_rest(const ctask_hash *h)
+{
+	uint64_t r;
+	memcpy(&r, h->b + 8, sizeof r);
+	return r;
+}
+
 ctask_task *ctask_graph_find(const ctask_graph *g, const ctask_hash *h)
 {
 	size_t mask = g->nslots - 1;
-	uint64_t key = ctask_hash_prefix(h);
+	uint64_t key = ctask_hash_prefix(h), rest = hash_rest(h);
 	for (size_t i = home(key, g->nslots);; i = (i + 1) & mask) {
 		const slot *sl = &g->slots[i];
 		if (sl->id == 0)
 			return NULL;
-		if (sl->key == key &&
-		    memcmp(g->tasks[sl->id - 1]->hash.b, h->b, 16) == 0)
+		if (sl->key == key && sl->rest == rest)
 			return g->tasks[sl->id - 1];
 	}
 }
 
-static void slots_insert(slot *slots, size_t nslots, const ctask_task *t)
+/* Linear probing that keeps each run of occupied slots sorted by hash (a
+ * smaller hash takes the slot, the larger one moves on): every slot between
+ * a task's home and its own stays occupied, so find still works, and the
+ * table lists the tasks in hash order (ctask_graph_hash_order). */
+static void slots_insert(slot *slots, size_t nslots, slot in)
 {
 	size_t mask = nslots - 1;
-	uint64_t key = ctask_hash_prefix(&t->hash);
-	size_t i = home(key, nslots);
-	while (slots[i].id != 0)
-		i = (i + 1) & mask;
-	slots[i] = (slot){key, t->id + 1};
+	size_t i = home(in.key, nslots);
+	for (; slots[i].id != 0; i = (i + 1) & mask) {
+		slot *o = &slots[i];
+		if (o->key > in.key ||
+		    (o->key == in.key && o->rest > in.rest)) {
+			slot t = *o;
+			*o = in;
+			in = t;
+		}
+	}
+	slots[i] = in;
+}
+
+size_t ctask_graph_hash_order(const ctask_graph *g, uint32_t *ids)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < g->nslots; i++)
+		if (g->slots[i].id != 0)
+			ids[n++] = g->slots[i].id - 1;
+	return n;
 }
 
 /* Appends t, growing the vector and keeping the table at most half full. */
@@ -109,14 +135,18 @@ static void add_task(ctask_graph *g, ctask_task *t)
 	t->id = (uint32_t)g->ntasks;
 	g->tasks[g->ntasks++] = t;
 	if (2 * g->ntasks > g->nslots) {
-		free(g->slots);
+		slot *old = g->slots;
+		size_t nold = g->nslots;
 		g->nslots *= 2;
 		g->slots = ctask_xcalloc(g->nslots, sizeof *g->slots);
-		for (size_t i = 0; i < g->ntasks; i++)
-			slots_insert(g->slots, g->nslots, g->tasks[i]);
-	} else {
-		slots_insert(g->slots, g->nslots, t);
+		for (size_t i = 0; i < nold; i++)
+			if (old[i].id != 0)
+				slots_insert(g->slots, g->nslots, old[i]);
+		free(old);
 	}
+	slots_insert(g->slots, g->nslots,
+		     (slot){ctask_hash_prefix(&t->hash), hash_rest(&t->hash),
+			    t->id + 1});
 }
 
 static uint32_t name_id(ctask_graph *g, ctask_fn fn, const char *name)

@@ -106,6 +106,11 @@ size_t ctask_graph_size(const ctask_graph *g);
 ctask_task *ctask_graph_task(const ctask_graph *g, size_t id);
 /* The task with hash h, or NULL. */
 ctask_task *ctask_graph_find(const ctask_graph *g, const ctask_hash *h);
+/* Writes every task id to ids (room for ctask_graph_size ids), in about
+ * the order of their hashes (the store's order: a run that puts results in
+ * this order writes a few B-tree pages at a time, not pages all over the
+ * table). Returns the count. */
+size_t ctask_graph_hash_order(const ctask_graph *g, uint32_t *ids);
 
 /* Distinct function names, in order of first use. */
 size_t ctask_graph_nnames(const ctask_graph *g);

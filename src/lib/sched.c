@@ -37,6 +37,8 @@
 /* Results needed by tasks still to run are kept in memory, up to this many
  * bytes, so that they are not read back from the store. */
 #define KEPT_MAX_BYTES (256u << 20)
+/* From this many tasks ready at the start, they run in hash order. */
+#define HASH_ORDER_MIN 65536
 
 typedef struct deferred deferred;
 
@@ -184,6 +186,12 @@ static size_t init_want(sched *sc)
 	return todo;
 }
 
+static bool is_ready(const sched *sc, uint32_t i)
+{
+	return sc->want[i] && sc->pending[i] == 0 &&
+	       ctask_graph_task(sc->g, i)->state != CTASK_S_DONE;
+}
+
 static void init_tasks(sched *sc)
 {
 	sc->pending = ctask_xcalloc(sc->n + 1, sizeof *sc->pending);
@@ -201,9 +209,23 @@ static void init_tasks(sched *sc)
 			t->state = CTASK_S_READY;
 		CTASK_FOREACH_INPUT(t, d,
 				    sc->pending[i] += d->state != CTASK_S_DONE);
-		if (sc->want[i] && t->state != CTASK_S_DONE &&
-		    sc->pending[i] == 0)
-			push_ready(sc, (uint32_t)i);
+	}
+	/* Ready tasks run in declaration order, except that a run starting
+	 * with many runs them in hash order: their results then reach the
+	 * store in its key order, and each commit writes a few B-tree pages
+	 * instead of dirtying pages all over the table (at 10^6 tasks that
+	 * halves the time of the puts). */
+	sc->qcap = sc->n ? sc->n : 1;
+	sc->queue = ctask_xrealloc(sc->queue, sc->qcap * sizeof *sc->queue);
+	for (uint32_t i = 0; i < sc->n; i++)
+		if (is_ready(sc, i))
+			sc->queue[sc->qlen++] = i;
+	if (sc->qlen >= HASH_ORDER_MIN) {
+		size_t m = ctask_graph_hash_order(sc->g, sc->queue);
+		sc->qlen = 0;
+		for (size_t k = 0; k < m; k++)
+			if (is_ready(sc, sc->queue[k]))
+				sc->queue[sc->qlen++] = sc->queue[k];
 	}
 	size_t nn = ctask_graph_nnames(sc->g) + 1;
 	sc->mean = ctask_xcalloc(nn, sizeof *sc->mean);

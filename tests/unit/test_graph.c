@@ -215,6 +215,47 @@ TEST(value_arguments_are_encoded)
 	ctask_graph_free(g);
 }
 
+#define MANY 5000 /* past two growths of the hash table (2048 slots) */
+
+static void build_many(ctask_graph *g)
+{
+	for (int i = 0; i < MANY; i++)
+		ctask_call(g, f, i, "a");
+	ctask_call(g, f, 0, "a"); /* a duplicate, found after the growths */
+}
+
+/* Every task is found by its hash after the table grew, and the hash
+ * order lists each task once, sorted by hash (one descent at most: tasks
+ * that wrapped around the table's end to its front). */
+TEST(many_tasks_found_and_hash_ordered)
+{
+	ctask_graph *g = NULL;
+	ASSERT_EQ(ctask_graph_build(build_many, NULL, 0, NULL, &g), 0);
+	ASSERT_EQ(ctask_graph_size(g), MANY);
+	for (size_t i = 0; i < MANY; i++) {
+		ctask_task *t = ctask_graph_task(g, i);
+		ASSERT(ctask_graph_find(g, &t->hash) == t);
+	}
+	uint32_t *ids = calloc(MANY, sizeof *ids);
+	uint8_t *seen = calloc(MANY, 1);
+	ASSERT_EQ(ctask_graph_hash_order(g, ids), MANY);
+	size_t descents = 0;
+	for (size_t k = 0; k < MANY; k++) {
+		ASSERT(ids[k] < MANY && !seen[ids[k]]);
+		seen[ids[k]] = 1;
+		const ctask_task *t = ctask_graph_task(g, ids[k]);
+		if (k > 0) {
+			const ctask_task *p = ctask_graph_task(g, ids[k - 1]);
+			descents += memcmp(p->hash.b, t->hash.b, 16) > 0;
+		}
+	}
+	ASSERT(descents <= 1);
+	free(ids);
+	free(seen);
+	ctask_graph_free(g);
+}
+
 TEST_MAIN(T(hash_definition), T(hash_pinned), T(identical_calls_are_one_task),
 	  T(hash_is_a_merkle_tree), T(upstream_and_downstream_marks),
-	  T(bad_arguments_fail_the_graph), T(value_arguments_are_encoded))
+	  T(bad_arguments_fail_the_graph), T(value_arguments_are_encoded),
+	  T(many_tasks_found_and_hash_ordered))
