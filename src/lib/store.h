@@ -35,7 +35,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#define CTASK_STORE_SCHEMA 1
+#define CTASK_STORE_SCHEMA 2
 #define CTASK_INLINE_MAX 16384 /* larger results go to objects/ */
 
 /* RUNNING: a lease (ctask_store_lease) of a task with no done result. Only

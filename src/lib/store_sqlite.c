@@ -25,26 +25,28 @@
  * transaction (and back on rollback), and put re-checks under the lock that
  * the objects its rows name still exist.
  *
- * Leases. A lease row (hash, owner, leased) says who runs a task; owner is
- * the rowid of the owner's executors row. A lease has no expiry of its
- * own: it lives while its owner's row is not finished and its expires (now
- * + ttl, set by every heartbeat and lease) has not passed, so a heartbeat
- * is one UPDATE however many tasks run. Taking a lease inserts a row only
- * if the hash has none (ON CONFLICT DO NOTHING); else it reads the row and
- * takes it over only when it is the taker's own or its owner is dead, all
- * under the write lock, so two executors can never both take the same
- * task: the second sees the first's row. results.recorded (the time a row
- * was put) tells a failure of this run from an older one. Expiry times are
- * wall-clock times of the writing host (see "Time" in store.h).
+ * Leases. A lease row (id, owner, leased, hashes) says who runs a batch of
+ * tasks: the hashes one ctask_store_lease call took, sorted and distinct;
+ * owner is the rowid of the owner's executors row. A lease has no expiry of
+ * its own: it lives while its owner's row is not finished and its expires
+ * (now + ttl, set by every heartbeat and lease) has not passed, so a
+ * heartbeat is one UPDATE however many tasks run. Taking leases reads the
+ * other owners' rows (deleting the dead ones: their tasks are free), checks
+ * each hash against its result and the live rows, and inserts one row of
+ * the hashes taken, all under the write lock, so two executors can never
+ * both take the same task: the second sees the first's row. Put takes the
+ * hashes it writes out of the putter's rows (deleting a row left empty).
+ * results.recorded (the time a row was put) tells a failure of this run
+ * from an older one. Expiry times are wall-clock times of the writing host
+ * (see "Time" in store.h).
  *
- * Why leases are not rows of results (a RUNNING state). A run writes each
- * task's lease and its result in different transactions (batches of a few
- * thousand), and task hashes are random: every write to results dirties a
- * page of its own, and every dirty page is a WAL frame (4 KiB written,
- * checksummed and checkpointed). A lease in results doubles that, which
- * measured slower from 10^5 tasks on than the B-tree operations it saves.
- * The leases table holds only live (and dead, unreleased) leases: a few
- * pages that stay in the cache, so it needs no index on owner either.
+ * Why a row per batch, not per task. Task hashes are random: a row per
+ * task cost two B-tree changes (take, release) at random places per task,
+ * which was 5.7 of the 15.7 s of a first run of 10^6 tasks; a row per batch
+ * of up to 4096 is two small writes per batch. Nor are leases rows of
+ * results (a RUNNING state): every write to results dirties a page of its
+ * own, and every dirty page is a WAL frame. The leases table holds only
+ * tasks in flight: a few pages, so it needs no index on owner either.
  *
  * Put writes a row with INSERT ... DO NOTHING, and only when the hash
  * already has a row reads the object it names (it may be the last
@@ -80,18 +82,18 @@ enum {
 	ST_PUT_NEW,
 	ST_PUT,
 	ST_SCAN,
-	ST_SCAN_LEASES,
 	ST_OBJ_OF,
 	ST_DEL,
 	ST_OBJ_REF,
 	ST_DEL_ATTEMPTS,
 	ST_STATE_OF,
 	ST_LEASE_NEW,
-	ST_LEASE_ROW,
-	ST_LEASE_TAKE,
-	ST_LEASE_DROP,
+	ST_LEASE_ROWS,
+	ST_LEASE_MINE,
+	ST_LEASE_OTHERS,
+	ST_LEASE_SET,
+	ST_LEASE_DEL,
 	ST_LEASE_DROP_ALL,
-	ST_LEASES,
 	ST_EXEC_ID,
 	ST_EXEC_BEGIN,
 	ST_EXEC_CLAIM,
@@ -111,6 +113,12 @@ enum {
 #define LEASE_EXPIRES                                                          \
 	"CASE WHEN x.finished IS NULL THEN coalesce(x.expires, 0)"             \
 	" ELSE min(x.finished, x.expires) END"
+
+/* Lease rows, with their owners' expiry, name, host and pid (load_rows). */
+#define LEASE_ROWS                                                             \
+	"SELECT l.id, l.owner, l.leased, " LEASE_EXPIRES ", l.hashes,"         \
+	" coalesce(x.owner, ''), coalesce(x.host, ''), x.pid"                  \
+	" FROM leases l LEFT JOIN executors x ON x.id = l.owner"
 
 /* The columns of put's rows, ?1..?15. */
 #define PUT_ROW                                                                \
@@ -132,31 +140,20 @@ static const char *const stmt_sql[ST_COUNT] = {
 	[ST_SCAN] = "SELECT hash, name, state, size, object IS NOT NULL,"
 		    " started, duration, host, message, fingerprint"
 		    " FROM results ORDER BY hash",
-	/* The leases scan reports: not those of done tasks. */
-	[ST_SCAN_LEASES] =
-		"SELECT l.hash, l.leased, x.host, " LEASE_EXPIRES
-		" FROM leases l LEFT JOIN executors x ON x.id = l.owner"
-		" WHERE NOT EXISTS (SELECT 1 FROM results r"
-		" WHERE r.hash = l.hash AND r.state = 1) ORDER BY l.hash",
 	[ST_OBJ_OF] = "SELECT object FROM results WHERE hash = ?1",
 	[ST_DEL] = "DELETE FROM results WHERE hash = ?1",
 	[ST_OBJ_REF] = "SELECT 1 FROM results WHERE object = ?1 LIMIT 1",
 	[ST_DEL_ATTEMPTS] = "DELETE FROM attempts WHERE hash = ?1",
 	[ST_STATE_OF] = "SELECT state, recorded FROM results WHERE hash = ?1",
-	/* ?2: the taker's executor id, ?3: now. */
-	[ST_LEASE_NEW] = "INSERT INTO leases (hash, owner, leased)"
-			 " VALUES (?1, ?2, ?3) ON CONFLICT (hash) DO NOTHING",
-	[ST_LEASE_ROW] = "SELECT l.owner, " LEASE_EXPIRES " FROM leases l"
-			 " LEFT JOIN executors x ON x.id = l.owner"
-			 " WHERE l.hash = ?1",
-	[ST_LEASE_TAKE] = "UPDATE leases SET owner = ?2, leased = ?3"
-			  " WHERE hash = ?1",
-	[ST_LEASE_DROP] = "DELETE FROM leases WHERE hash = ?1 AND owner = ?2",
+	/* ?1: the taker's executor id, ?2: now, ?3: the hashes. */
+	[ST_LEASE_NEW] = "INSERT INTO leases (owner, leased, hashes)"
+			 " VALUES (?1, ?2, ?3)",
+	[ST_LEASE_ROWS] = LEASE_ROWS,
+	[ST_LEASE_MINE] = LEASE_ROWS " WHERE l.owner = ?1",
+	[ST_LEASE_OTHERS] = LEASE_ROWS " WHERE l.owner != ?1",
+	[ST_LEASE_SET] = "UPDATE leases SET hashes = ?2 WHERE id = ?1",
+	[ST_LEASE_DEL] = "DELETE FROM leases WHERE id = ?1",
 	[ST_LEASE_DROP_ALL] = "DELETE FROM leases WHERE owner = ?1",
-	[ST_LEASES] = "SELECT l.hash, coalesce(x.owner, ''),"
-		      " coalesce(x.host, ''), x.pid, l.leased, " LEASE_EXPIRES
-		      " FROM leases l LEFT JOIN executors x ON x.id = l.owner"
-		      " ORDER BY l.hash",
 	[ST_EXEC_ID] = "SELECT id FROM executors WHERE owner = ?1",
 	/* An upsert, not a REPLACE: the row keeps its id, so a record begun
 	 * again keeps its leases. */
@@ -192,6 +189,13 @@ static const char *const stmt_sql[ST_COUNT] = {
 	[ST_ROLLBACK] = "ROLLBACK",
 };
 
+/* A row per ctask_store_lease call: the hashes it took, sorted and
+ * distinct, 16 bytes each (see "Leases" at the top). */
+#define LEASES_TABLE                                                           \
+	"CREATE TABLE IF NOT EXISTS leases (id INTEGER PRIMARY KEY,"           \
+	" owner INTEGER NOT NULL, leased REAL NOT NULL, hashes BLOB NOT "      \
+	"NULL);"
+
 /* Everything in one transaction, and idempotent (IF NOT EXISTS, OR IGNORE)
  * so that two processes creating the same store at once both succeed.
  * leases.owner is the id of the owner's executors row; leased, when it
@@ -206,9 +210,7 @@ static const char schema_sql[] =
 	" fingerprint BLOB, git_commit TEXT, git_dirty INTEGER)"
 	" WITHOUT ROWID;"
 	"CREATE INDEX IF NOT EXISTS results_object ON results (object)"
-	" WHERE object IS NOT NULL;"
-	"CREATE TABLE IF NOT EXISTS leases (hash BLOB PRIMARY KEY,"
-	" owner INTEGER NOT NULL, leased REAL) WITHOUT ROWID;"
+	" WHERE object IS NOT NULL;" LEASES_TABLE
 	"CREATE TABLE IF NOT EXISTS executors (id INTEGER PRIMARY KEY,"
 	" owner TEXT NOT NULL UNIQUE, host TEXT, pid INTEGER, started REAL,"
 	" heartbeat REAL, expires REAL, finished REAL, done INTEGER,"
@@ -217,12 +219,19 @@ static const char schema_sql[] =
 	" name TEXT, message TEXT, started REAL, duration REAL, host TEXT,"
 	" owner TEXT, PRIMARY KEY (hash, attempt)) WITHOUT ROWID;"
 	"INSERT OR IGNORE INTO meta VALUES ('format', 'ctask-store'),"
-	" ('schema_version', '1');"
+	" ('schema_version', '2');"
 	"PRAGMA application_id = 1668576107;" /* APP_ID */
-	"PRAGMA user_version = 1;"	      /* CTASK_STORE_SCHEMA */
+	"PRAGMA user_version = 2;"	      /* CTASK_STORE_SCHEMA */
 	"COMMIT;";
 
-_Static_assert(CTASK_STORE_SCHEMA == 1, "update schema_sql");
+_Static_assert(CTASK_STORE_SCHEMA == 2, "update schema_sql and migrate");
+
+/* Schema 1 had a row per leased task; migrate() replaces its leases table
+ * (leases only live while their executors run, so none are worth keeping). */
+static const char migrate_1_sql[] =
+	"DROP TABLE IF EXISTS leases;" LEASES_TABLE
+	"UPDATE meta SET value = '2' WHERE key = 'schema_version';"
+	"PRAGMA user_version = 2;";
 
 typedef struct {
 	ctask_store base;
@@ -520,7 +529,7 @@ static int check_header(sq_store *s, int flags, int *fresh)
 			"%s is not a ctask store (ctask.db is not a"
 			" ctask database)",
 			dir);
-	else if (be32(h + 60) != CTASK_STORE_SCHEMA)
+	else if (be32(h + 60) != CTASK_STORE_SCHEMA && be32(h + 60) != 1)
 		rc = ctask_error_set(CTASK_ESTORE,
 				     "%s has store schema version %" PRIu32
 				     "; this ctask reads version %d",
@@ -643,7 +652,8 @@ static int check_meta(sq_store *s)
 			"%s is not a ctask store (ctask.db is not a"
 			" ctask database)",
 			dir);
-	else if (!version || strcmp(version, "1") != 0)
+	else if (!version ||
+		 (strcmp(version, "1") != 0 && strcmp(version, "2") != 0))
 		rc = ctask_error_set(
 			CTASK_ESTORE,
 			"%s has store schema version %s; this ctask"
@@ -747,6 +757,30 @@ static int check_wal(sq_store *s)
 	return rc;
 }
 
+/* Brings a schema 1 store to 2 (checked again under the write lock: another
+ * process may have just done it). */
+static int migrate(sq_store *s)
+{
+	sqlite3_stmt *q = NULL; /* owned here */
+	int version = 0;
+	int rc = sqlite3_exec(s->db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_prepare_v2(s->db, "PRAGMA user_version", -1, &q,
+					NULL);
+	if (rc == SQLITE_OK && sqlite3_step(q) == SQLITE_ROW)
+		version = sqlite3_column_int(q, 0);
+	sqlite3_finalize(q); /* DROP TABLE needs no statement running */
+	if (rc == SQLITE_OK && version == 1)
+		rc = sqlite3_exec(s->db, migrate_1_sql, NULL, NULL, NULL);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL);
+	if (rc == SQLITE_OK)
+		return 0;
+	rc = sq_fail(s, rc, "cannot migrate the store to schema 2");
+	sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+	return rc;
+}
+
 static int sq_open(const char *dir, int flags, ctask_store **out)
 {
 	/* owned here until returned; sq_close frees it on failure */
@@ -757,7 +791,8 @@ static int sq_open(const char *dir, int flags, ctask_store **out)
 	s->base.path = ctask_xstrdup(dir);
 	if ((rc = check_dir(s, flags, &fresh)) || (rc = open_db(s, fresh)) ||
 	    (rc = check_meta(s)) || (rc = check_writable(s)) ||
-	    (rc = check_wal(s)) || (rc = setup_connection(s)))
+	    (rc = check_wal(s)) || (rc = migrate(s)) ||
+	    (rc = setup_connection(s)))
 		goto done;
 	for (int i = 0; i < ST_COUNT; i++) {
 		rc = sqlite3_prepare_v3(s->db, stmt_sql[i], -1,
@@ -786,6 +821,201 @@ static void sq_close(ctask_store *base)
 	ctask_buf_free(&s->strs);
 	free(s->base.path);
 	free(s);
+}
+
+/* ---- lease rows ---------------------------------------------------------- */
+
+/* One lease row, decoded: its hashes are hs[off .. off + n) of the set. */
+typedef struct {
+	sqlite3_int64 id, owner;
+	double leased, expires;
+	int pid;
+	size_t off, n;
+	size_t owner_s, host_s; /* offsets into the set's strs */
+} lease_row;
+
+/* Lease rows read out of the database, so that callbacks and updates run
+ * after the statement is done. Owned by its user; lease_set_free. */
+typedef struct {
+	lease_row *v; /* malloc'd */
+	size_t n, cap;
+	ctask_hash *hs; /* malloc'd: every row's hashes, row after row */
+	size_t nh, caph;
+	ctask_buf strs; /* owners and hosts, NUL-terminated */
+} lease_set;
+
+static void lease_set_free(lease_set *ls)
+{
+	free(ls->v);
+	free(ls->hs);
+	ctask_buf_free(&ls->strs);
+	memset(ls, 0, sizeof *ls);
+}
+
+static size_t keep_str(ctask_buf *b, sqlite3_stmt *q, int col)
+{
+	size_t off = b->len;
+	ctask_buf_append(b, sqlite3_column_text(q, col),
+			 (size_t)sqlite3_column_bytes(q, col));
+	ctask_buf_byte(b, 0);
+	return off;
+}
+
+/* Appends the rows of statement which (ST_LEASE_ROWS; ST_LEASE_MINE or
+ * ST_LEASE_OTHERS: of owner, or not) to ls. A hashes blob that is not whole
+ * hashes is CTASK_ECORRUPT. */
+static int load_rows(sq_store *s, int which, sqlite3_int64 owner, lease_set *ls)
+{
+	sqlite3_stmt *q = s->st[which];
+	int rc = 0, r;
+	if (which != ST_LEASE_ROWS)
+		sqlite3_bind_int64(q, 1, owner);
+	while ((r = sqlite3_step(q)) == SQLITE_ROW) {
+		size_t bytes = (size_t)sqlite3_column_bytes(q, 4);
+		size_t n = bytes / sizeof(ctask_hash);
+		if (bytes % sizeof(ctask_hash) != 0) {
+			rc = ctask_error_set(CTASK_ECORRUPT,
+					     "store %s: a row of leases has a"
+					     " bad hash list",
+					     s->base.path);
+			break;
+		}
+		if (ls->n == ls->cap) {
+			ls->cap = ls->cap ? 2 * ls->cap : 8;
+			ls->v = ctask_xrealloc(ls->v, ls->cap * sizeof *ls->v);
+		}
+		if (ls->nh + n > ls->caph) {
+			ls->caph = 2 * (ls->nh + n);
+			ls->hs = ctask_xrealloc(ls->hs,
+						ls->caph * sizeof *ls->hs);
+		}
+		if (n)
+			memcpy(ls->hs + ls->nh, sqlite3_column_blob(q, 4),
+			       bytes);
+		ls->v[ls->n++] = (lease_row){
+			.id = sqlite3_column_int64(q, 0),
+			.owner = sqlite3_column_int64(q, 1),
+			.leased = sqlite3_column_double(q, 2),
+			.expires = sqlite3_column_double(q, 3),
+			.pid = sqlite3_column_int(q, 7),
+			.off = ls->nh,
+			.n = n,
+			.owner_s = keep_str(&ls->strs, q, 5),
+			.host_s = keep_str(&ls->strs, q, 6),
+		};
+		ls->nh += n;
+	}
+	if (!rc && r != SQLITE_DONE)
+		rc = sq_fail(s, r, "cannot read leases");
+	sqlite3_reset(q);
+	return rc;
+}
+
+static bool row_has(const lease_set *ls, const lease_row *row,
+		    const ctask_hash *h)
+{
+	return bsearch(h, ls->hs + row->off, row->n, sizeof *h,
+		       (int (*)(const void *, const void *))ctask_hash_cmp) !=
+	       NULL;
+}
+
+static int delete_row(sq_store *s, sqlite3_int64 id)
+{
+	sqlite3_bind_int64(s->st[ST_LEASE_DEL], 1, id);
+	return step_done(s, ST_LEASE_DEL, "cannot release leases");
+}
+
+/* Writes row's hashes back (n of them, at hs), or deletes the row if none
+ * are left. */
+static int rewrite_row(sq_store *s, const lease_row *row, const ctask_hash *hs,
+		       size_t n)
+{
+	if (n == 0)
+		return delete_row(s, row->id);
+	sqlite3_stmt *q = s->st[ST_LEASE_SET];
+	sqlite3_bind_int64(q, 1, row->id);
+	sqlite3_bind_blob64(q, 2, hs, n * sizeof *hs, SQLITE_STATIC);
+	return step_done(s, ST_LEASE_SET, "cannot release leases");
+}
+
+/* Releases owner's leases on the n hashes hs (sorted ascending): takes
+ * them out of every row of owner's, inside the caller's transaction. */
+static int release_sorted(sq_store *s, sqlite3_int64 owner, size_t n,
+			  const ctask_hash *hs)
+{
+	lease_set ls = {0}; /* owned here */
+	int rc = load_rows(s, ST_LEASE_MINE, owner, &ls);
+	for (size_t r = 0; r < ls.n && !rc; r++) {
+		const lease_row *row = &ls.v[r];
+		ctask_hash *v = ls.hs + row->off;
+		size_t kept = 0, j = 0;
+		for (size_t i = 0; i < row->n; i++) { /* a merge: both sorted */
+			while (j < n && ctask_hash_cmp(&hs[j], &v[i]) < 0)
+				j++;
+			if (j == n || ctask_hash_cmp(&hs[j], &v[i]) != 0)
+				v[kept++] = v[i];
+		}
+		if (kept < row->n)
+			rc = rewrite_row(s, row, v, kept);
+	}
+	lease_set_free(&ls);
+	return rc;
+}
+
+/* One lease as status sees it: a hash of a row. */
+typedef struct {
+	ctask_hash h;
+	const lease_row *row;
+} lease_entry;
+
+static int by_entry(const void *a, const void *b)
+{
+	const lease_entry *x = a, *y = b;
+	int c = ctask_hash_cmp(&x->h, &y->h);
+	if (c)
+		return c;
+	/* The same task in two rows (an owner that leased it again): the
+	 * one that lives longest, then the one taken first. */
+	if (x->row->expires != y->row->expires)
+		return x->row->expires > y->row->expires ? -1 : 1;
+	return (x->row->leased > y->row->leased) -
+	       (x->row->leased < y->row->leased);
+}
+
+/* Every leased hash once, ordered by hash; the caller frees *out. */
+static size_t lease_entries(const lease_set *ls, lease_entry **out)
+{
+	lease_entry *e = ctask_xmalloc((ls->nh ? ls->nh : 1) * sizeof *e);
+	size_t n = 0;
+	for (size_t r = 0; r < ls->n; r++)
+		for (size_t i = 0; i < ls->v[r].n; i++)
+			e[n++] = (lease_entry){ls->hs[ls->v[r].off + i],
+					       &ls->v[r]};
+	qsort(e, n, sizeof *e, by_entry);
+	size_t m = 0;
+	for (size_t i = 0; i < n; i++)
+		if (m == 0 || ctask_hash_cmp(&e[m - 1].h, &e[i].h) != 0)
+			e[m++] = e[i];
+	*out = e;
+	return m;
+}
+
+/* Sets *state (0: no row) and *recorded from h's result row. */
+static int state_of(sq_store *s, const ctask_hash *h, int *state,
+		    double *recorded)
+{
+	sqlite3_stmt *q = s->st[ST_STATE_OF];
+	bind_hash(q, 1, h);
+	int rc = 0, r = sqlite3_step(q);
+	*state = 0;
+	if (r == SQLITE_ROW) {
+		*state = sqlite3_column_int(q, 0);
+		*recorded = sqlite3_column_double(q, 1);
+	} else if (r != SQLITE_DONE) {
+		rc = sq_fail(s, r, "cannot read a result");
+	}
+	sqlite3_reset(q);
+	return rc;
 }
 
 /* ---- scan and get ------------------------------------------------------ */
@@ -833,30 +1063,29 @@ done:
  * result, ordered by hash; stops at cb's first non-zero value. */
 static int scan_leases(sq_store *s, ctask_scan_cb cb, void *ud)
 {
-	sqlite3_stmt *q = s->st[ST_SCAN_LEASES];
-	double now = ctask_now();
-	int rc, r;
+	lease_set ls = {0};    /* owned here */
+	lease_entry *e = NULL; /* owned here */
+	double now = ctask_now(), recorded;
+	int rc = load_rows(s, ST_LEASE_ROWS, 0, &ls), state;
+	size_t n = rc ? 0 : lease_entries(&ls, &e);
 
-	if ((rc = walk_begin(s, ST_SCAN_LEASES, "scan")))
-		return rc;
-	while ((r = sqlite3_step(q)) == SQLITE_ROW) {
+	for (size_t i = 0; i < n && !rc; i++) {
+		if ((rc = state_of(s, &e[i].h, &state, &recorded)) ||
+		    state == CTASK_REC_DONE)
+			continue;
 		ctask_record rec = {0};
-		if ((rc = column_hash(s, q, 0, &rec.hash, "leases")))
-			goto done;
+		rec.hash = e[i].h;
 		rec.name = "";
 		rec.state = CTASK_REC_RUNNING;
-		rec.started = sqlite3_column_double(q, 1);
-		rec.host = (const char *)sqlite3_column_text(q, 2);
+		rec.started = e[i].row->leased;
+		rec.host = (const char *)ls.strs.p + e[i].row->host_s;
 		rec.dirty = -1;
-		rec.expires = sqlite3_column_double(q, 3);
+		rec.expires = e[i].row->expires;
 		rec.live = rec.expires > now;
-		if ((rc = cb(ud, &rec)))
-			goto done;
+		rc = cb(ud, &rec);
 	}
-	if (r != SQLITE_DONE)
-		rc = sq_fail(s, r, "cannot read leases");
-done:
-	walk_end(s, ST_SCAN_LEASES);
+	free(e);
+	lease_set_free(&ls);
 	return rc;
 }
 
@@ -1272,14 +1501,6 @@ static int executor_id(sq_store *s, const char *owner, sqlite3_int64 *id)
 	return rc;
 }
 
-/* Releases lease owner (an executors id) holds on h, if any. */
-static int drop_lease(sq_store *s, sqlite3_int64 owner, const ctask_hash *h)
-{
-	bind_hash(s->st[ST_LEASE_DROP], 1, h);
-	sqlite3_bind_int64(s->st[ST_LEASE_DROP], 2, owner);
-	return step_done(s, ST_LEASE_DROP, "cannot release a lease");
-}
-
 /* Writes one record inside put's transaction: a plain insert when h has no
  * row (the common case), else (the old row may name the last reference to
  * an object) note its object and replace it. */
@@ -1320,7 +1541,7 @@ static int sq_put(ctask_store *base, size_t n, const ctask_record *recs)
 	int rc = 0, in_tx = 0;
 	sqlite3_int64 me = 0; /* the set executor's id; 0: none */
 	size_t *order = NULL; /* owned here */
-	ctask_hash h;
+	ctask_hash h, *sorted = ctask_xmalloc((n ? n : 1) * sizeof *sorted);
 	double now = ctask_now();
 
 	/* Objects first, outside the lock: their fsyncs must not hold up the
@@ -1347,10 +1568,12 @@ static int sq_put(ctask_store *base, size_t n, const ctask_record *recs)
 		if (obj[i][0] &&
 		    (rc = write_object(s, obj[i], recs[i].data, recs[i].size)))
 			goto done;
-		if ((rc = put_row(s, &recs[i], obj[i], now, &old)) ||
-		    (me && (rc = drop_lease(s, me, &recs[i].hash))))
+		if ((rc = put_row(s, &recs[i], obj[i], now, &old)))
 			goto done;
+		sorted[k] = recs[i].hash;
 	}
+	if (me && (rc = release_sorted(s, me, n, sorted)))
+		goto done;
 	/* A replaced row's object goes when no row names it any more (a task
 	 * whose result changed, or a failure replacing a result). */
 	if ((rc = drop_unreferenced(s, &old, &drops)) ||
@@ -1364,6 +1587,7 @@ done:
 	free(old.v);
 	free(obj);
 	free(order);
+	free(sorted);
 	return rc;
 }
 
@@ -1442,8 +1666,13 @@ static int release_leases(sq_store *s, const ctask_executor *e, size_t n,
 		sqlite3_bind_int64(s->st[ST_LEASE_DROP_ALL], 1, id);
 		return step_done(s, ST_LEASE_DROP_ALL, "cannot release leases");
 	}
-	for (size_t i = 0; i < n && !rc; i++)
-		rc = drop_lease(s, id, &hs[i]);
+	size_t *order = hash_order(hs, sizeof *hs, n);		/* owned here */
+	ctask_hash *sorted = ctask_xmalloc(n * sizeof *sorted); /* owned */
+	for (size_t k = 0; k < n; k++)
+		sorted[k] = hs[order[k]];
+	rc = release_sorted(s, id, n, sorted);
+	free(sorted);
+	free(order);
 	return rc;
 }
 
@@ -1495,109 +1724,93 @@ static int claim_executor(sq_store *s, const ctask_executor *e, double now,
 static int lease_result(sq_store *s, const ctask_executor *e,
 			const ctask_hash *h, uint8_t *out)
 {
-	sqlite3_stmt *q = s->st[ST_STATE_OF];
-	bind_hash(q, 1, h);
-	int rc = 0, r = sqlite3_step(q);
-	if (r == SQLITE_ROW) {
-		int state = sqlite3_column_int(q, 0);
-		if (state == CTASK_REC_DONE)
-			*out = CTASK_LEASE_DONE;
-		else if (state == CTASK_REC_FAILED &&
-			 sqlite3_column_double(q, 1) >= e->started)
-			*out = CTASK_LEASE_FAILED;
-	} else if (r != SQLITE_DONE) {
-		rc = sq_fail(s, r, "cannot read a result");
-	}
-	sqlite3_reset(q);
+	int state;
+	double recorded = 0;
+	int rc = state_of(s, h, &state, &recorded);
+	if (state == CTASK_REC_DONE)
+		*out = CTASK_LEASE_DONE;
+	else if (state == CTASK_REC_FAILED && recorded >= e->started)
+		*out = CTASK_LEASE_FAILED;
 	return rc;
 }
 
-/* Decides a hash whose lease row exists, from that row: e's own (TAKEN),
- * another live owner's (HELD, *exp its expiry), or a dead owner's (*take:
- * e takes it over). */
-static int lease_decide(sq_store *s, sqlite3_int64 me, double now,
-			const ctask_hash *h, uint8_t *out, double *exp,
-			int *take)
+/* Reads the lease rows of owners other than me into ls, deleting those
+ * whose owner ended or expired: their tasks are free to take. */
+static int load_others(sq_store *s, sqlite3_int64 me, double now, lease_set *ls)
 {
-	sqlite3_stmt *q = s->st[ST_LEASE_ROW];
-	bind_hash(q, 1, h);
-	int rc = 0, r = sqlite3_step(q);
-	if (r == SQLITE_ROW) {
-		double until = sqlite3_column_double(q, 1);
-		if (sqlite3_column_int64(q, 0) == me)
-			; /* already e's */
-		else if (until > now) {
-			*out = CTASK_LEASE_HELD;
-			*exp = until;
-		} else { /* its owner ended or expired */
-			*take = 1;
+	int rc = load_rows(s, ST_LEASE_OTHERS, me, ls);
+	for (size_t r = 0; r < ls->n && !rc; r++)
+		if (ls->v[r].expires <= now)
+			rc = delete_row(s, ls->v[r].id);
+	return rc;
+}
+
+/* True (with *exp its expiry) if a live row of ls holds h. */
+static bool held(const lease_set *ls, double now, const ctask_hash *h,
+		 double *exp)
+{
+	for (size_t r = 0; r < ls->n; r++)
+		if (ls->v[r].expires > now && row_has(ls, &ls->v[r], h)) {
+			*exp = ls->v[r].expires;
+			return true;
 		}
-	} else {
-		/* The insert found the row a moment ago, under the lock. */
-		rc = r == SQLITE_DONE
-			     ? ctask_error_set(CTASK_EIO,
-					       "store %s: a lease vanished",
-					       s->base.path)
-			     : sq_fail(s, r, "cannot read a lease");
-	}
-	sqlite3_reset(q);
-	return rc;
-}
-
-/* Decides one hash for ctask_store_lease, inside its transaction: the
- * result first, then a new lease row if the hash has none (the common
- * case: one insert), else the lease row decides (lease_decide). Sets *out
- * and *exp. */
-static int lease_one(sq_store *s, const ctask_executor *e, sqlite3_int64 me,
-		     double now, double until, const ctask_hash *h,
-		     uint8_t *out, double *exp)
-{
-	sqlite3_stmt *q = s->st[ST_LEASE_NEW];
-	int rc, take = 0;
-
-	*out = CTASK_LEASE_TAKEN;
-	*exp = 0;
-	if ((rc = lease_result(s, e, h, out)) || *out != CTASK_LEASE_TAKEN)
-		return rc;
-	*exp = until;
-	bind_hash(q, 1, h);
-	sqlite3_bind_int64(q, 2, me);
-	sqlite3_bind_double(q, 3, now);
-	if ((rc = step_done(s, ST_LEASE_NEW, "cannot take a lease")) ||
-	    sqlite3_changes(s->db) > 0)
-		return rc;
-	if ((rc = lease_decide(s, me, now, h, out, exp, &take)) || !take)
-		return rc;
-	q = s->st[ST_LEASE_TAKE];
-	bind_hash(q, 1, h);
-	sqlite3_bind_int64(q, 2, me);
-	sqlite3_bind_double(q, 3, now);
-	return step_done(s, ST_LEASE_TAKE, "cannot take a lease");
+	return false;
 }
 
 /* Leases n hashes for e in one transaction (see ctask_store_lease): e's
- * row first (which renews all its leases), then each hash. */
+ * row first (which renews all its leases), then each hash, in hash order:
+ * its result, then the other owners' live rows; the hashes taken become
+ * one new row of e's. */
 static int sq_lease(ctask_store *base, const ctask_executor *e, double ttl,
 		    size_t n, const ctask_hash *hs, uint8_t *out,
 		    double *expires)
 {
 	sq_store *s = (sq_store *)base;
-	double now = ctask_now(), exp;
+	double now = ctask_now(), until = now + ttl;
 	sqlite3_int64 me = 0;
+	lease_set others = {0}; /* owned here */
+	ctask_hash *take =
+		ctask_xmalloc((n ? n : 1) * sizeof *take); /* owned */
+	size_t *order = hash_order(hs, sizeof *hs, n);	   /* owned */
+	size_t ntake = 0;
 	int rc;
 
 	if ((rc = step_done(s, ST_BEGIN, "cannot start a transaction")))
-		return rc;
-	rc = claim_executor(s, e, now, now + ttl, &me);
-	size_t *order = hash_order(hs, sizeof *hs, n); /* owned here */
+		goto done;
+	if (!(rc = claim_executor(s, e, now, until, &me)))
+		rc = load_others(s, me, now, &others);
 	for (size_t k = 0; k < n && !rc; k++) {
 		size_t i = order[k];
-		rc = lease_one(s, e, me, now, now + ttl, &hs[i], &out[i], &exp);
+		double exp = 0;
+		out[i] = CTASK_LEASE_TAKEN;
+		rc = lease_result(s, e, &hs[i], &out[i]);
+		bool undecided = !rc && out[i] == CTASK_LEASE_TAKEN;
+		if (undecided && held(&others, now, &hs[i], &exp)) {
+			out[i] = CTASK_LEASE_HELD;
+		} else if (undecided) {
+			exp = until;
+			/* hs may name a task twice: the row names it once */
+			if (ntake == 0 ||
+			    ctask_hash_cmp(&take[ntake - 1], &hs[i]) != 0)
+				take[ntake++] = hs[i];
+		}
 		if (expires)
 			expires[i] = exp;
 	}
+	if (!rc && ntake) {
+		sqlite3_stmt *q = s->st[ST_LEASE_NEW];
+		sqlite3_bind_int64(q, 1, me);
+		sqlite3_bind_double(q, 2, now);
+		sqlite3_bind_blob64(q, 3, take, ntake * sizeof *take,
+				    SQLITE_STATIC);
+		rc = step_done(s, ST_LEASE_NEW, "cannot take a lease");
+	}
+	rc = tx_end(s, rc);
+done:
+	lease_set_free(&others);
+	free(take);
 	free(order);
-	return tx_end(s, rc);
+	return rc;
 }
 
 /* Renews e's heartbeat and expiry, and so all its leases: one UPDATE. */
@@ -1629,27 +1842,24 @@ static int sq_leases(ctask_store *base,
 		     int (*cb)(void *ud, const ctask_lease *l), void *ud)
 {
 	sq_store *s = (sq_store *)base;
-	sqlite3_stmt *q = s->st[ST_LEASES];
-	int rc, r;
-
-	if ((rc = walk_begin(s, ST_LEASES, "leases")))
-		return rc;
-	while ((r = sqlite3_step(q)) == SQLITE_ROW) {
-		ctask_lease l = {0};
-		if ((rc = column_hash(s, q, 0, &l.hash, "leases")))
-			goto done;
-		l.owner = (const char *)sqlite3_column_text(q, 1);
-		l.host = (const char *)sqlite3_column_text(q, 2);
-		l.pid = sqlite3_column_int(q, 3);
-		l.started = sqlite3_column_double(q, 4);
-		l.expires = sqlite3_column_double(q, 5);
-		if ((rc = cb(ud, &l)))
-			goto done;
+	lease_set ls = {0};    /* owned here */
+	lease_entry *e = NULL; /* owned here */
+	int rc = load_rows(s, ST_LEASE_ROWS, 0, &ls);
+	size_t n = rc ? 0 : lease_entries(&ls, &e);
+	for (size_t i = 0; i < n && !rc; i++) {
+		const lease_row *row = e[i].row;
+		ctask_lease l = {
+			.hash = e[i].h,
+			.owner = (const char *)ls.strs.p + row->owner_s,
+			.host = (const char *)ls.strs.p + row->host_s,
+			.pid = row->pid,
+			.started = row->leased,
+			.expires = row->expires,
+		};
+		rc = cb(ud, &l);
 	}
-	if (r != SQLITE_DONE)
-		rc = sq_fail(s, r, "cannot read leases");
-done:
-	walk_end(s, ST_LEASES);
+	free(e);
+	lease_set_free(&ls);
 	return rc;
 }
 

@@ -182,9 +182,9 @@ TEST(create_reopen)
 		  SQLITE_OK);
 	ASSERT_EQ(sqlite3_step(q), SQLITE_ROW);
 	ASSERT_STR((const char *)sqlite3_column_text(q, 0), "ctask-store");
-	ASSERT_STR((const char *)sqlite3_column_text(q, 1), "1");
+	ASSERT_STR((const char *)sqlite3_column_text(q, 1), "2");
 	ASSERT_EQ(sqlite3_column_int64(q, 2), 0x6374736b);
-	ASSERT_EQ(sqlite3_column_int(q, 3), 1);
+	ASSERT_EQ(sqlite3_column_int(q, 3), 2);
 	ASSERT_STR((const char *)sqlite3_column_text(q, 4), "wal");
 	sqlite3_finalize(q);
 	sqlite3_close(h);
@@ -535,18 +535,18 @@ TEST(no_meta_format)
 	cleanup();
 }
 
-TEST(schema_version_2)
+TEST(schema_version_3)
 {
 	fresh();
 	ctask_store_close(open_new());
 	char db[128];
 	snprintf(db, sizeof db, "%s/ctask.db", sdir);
-	sql(db, "UPDATE meta SET value = '2' WHERE key = 'schema_version'");
-	refused(CTASK_ESTORE, "has store schema version 2; this ctask reads"
-			      " version 1");
+	sql(db, "UPDATE meta SET value = '3' WHERE key = 'schema_version'");
+	refused(CTASK_ESTORE, "has store schema version 3; this ctask reads"
+			      " version 2");
 	/* and by the header, as a later ctask would also set user_version */
-	sql(db, "PRAGMA user_version = 3");
-	refused(CTASK_ESTORE, "schema version 3");
+	sql(db, "PRAGMA user_version = 4");
+	refused(CTASK_ESTORE, "schema version 4");
 	sql(db, "SELECT 1"); /* still a readable database, unmodified */
 	cleanup();
 }
@@ -1509,13 +1509,64 @@ TEST(get_sorted)
 	cleanup();
 }
 
+/* A schema 1 store (a row per lease) opens as schema 2 with its results. */
+TEST(schema_1_migrated)
+{
+	fresh();
+	ctask_store *s = open_new();
+	uint8_t *d = bytes(10, 7);
+	put1(s, done_rec(1, d, 10));
+	ctask_store_close(s);
+	char db[128];
+	snprintf(db, sizeof db, "%s/ctask.db", sdir);
+	sql(db, "DROP TABLE leases; CREATE TABLE leases (hash BLOB PRIMARY KEY,"
+		" owner INTEGER NOT NULL, leased REAL) WITHOUT ROWID;"
+		" INSERT INTO leases VALUES (x'00', 1, 0);"
+		" UPDATE meta SET value = '1' WHERE key = 'schema_version';"
+		" PRAGMA user_version = 1;");
+
+	s = open_new();
+	ctask_record rec;
+	ctask_buf b = {0};
+	ctask_hash h;
+	task_hash(1, &h);
+	ASSERT_EQ(ctask_store_get(s, &h, &rec, &b), 0);
+	ASSERT_MEM(b.p, d, 10);
+	ctask_executor e1 = executor("h:1:1");
+	uint8_t out[2];
+	lease(s, &e1, 30, 2, 2, out, NULL);
+	ASSERT_EQ(out[0], CTASK_LEASE_TAKEN);
+	ctask_store_close(s);
+	sqlite3 *c;
+	sqlite3_stmt *q;
+	ASSERT_EQ(sqlite3_open(db, &c), SQLITE_OK);
+	ASSERT_EQ(sqlite3_prepare_v2(c,
+				     "SELECT (SELECT value FROM meta WHERE"
+				     " key = 'schema_version'),"
+				     " (SELECT user_version FROM"
+				     " pragma_user_version),"
+				     " (SELECT count(*) FROM leases)",
+				     -1, &q, NULL),
+		  SQLITE_OK);
+	ASSERT_EQ(sqlite3_step(q), SQLITE_ROW);
+	ASSERT_STR((const char *)sqlite3_column_text(q, 0), "2");
+	ASSERT_EQ(sqlite3_column_int(q, 1), 2);
+	ASSERT_EQ(sqlite3_column_int(q, 2), 1); /* e1's, not schema 1's */
+	sqlite3_finalize(q);
+	sqlite3_close(c);
+	ctask_buf_free(&b);
+	free(d);
+	cleanup();
+}
+
 TEST_MAIN(T(create_reopen), T(put_get), T(scan_all), T(failed_roundtrip),
 	  T(replace_failed_by_done), T(delete_objects), T(corrupt_object),
 	  T(missing_object), T(corrupt_inline), T(not_a_store),
-	  T(no_meta_format), T(schema_version_2), T(read_only), T(not_found),
-	  T(concurrent_writers), T(lease_held_then_expired),
-	  T(put_releases_lease), T(failed_during_run), T(heartbeat_extends),
-	  T(release_own_only), T(executors_begin_end), T(attempts_recorded),
-	  T(lease_usage), T(lease_race), T(running_row), T(executor_expiry),
+	  T(no_meta_format), T(schema_version_3), T(schema_1_migrated),
+	  T(read_only), T(not_found), T(concurrent_writers),
+	  T(lease_held_then_expired), T(put_releases_lease),
+	  T(failed_during_run), T(heartbeat_extends), T(release_own_only),
+	  T(executors_begin_end), T(attempts_recorded), T(lease_usage),
+	  T(lease_race), T(running_row), T(executor_expiry),
 	  T(killed_executor_taken_over), T(lease_over_failure),
 	  T(provenance_roundtrip), T(get_sorted))
