@@ -42,6 +42,13 @@
 
 typedef struct deferred deferred;
 
+/* A result kept in memory: small ones (most results of trivial tasks) in
+ * place, which spares a malloc and a free per task; larger ones malloc'd. */
+typedef union {
+	uint8_t *p;
+	uint8_t in[sizeof(uint8_t *)];
+} kept_result;
+
 typedef struct {
 	ctask_graph *g;
 	ctask_store *s;
@@ -64,10 +71,10 @@ typedef struct {
 	size_t qhead, qlen, qcap;
 	uint32_t *held; /* malloc'd: tasks leased by other executors */
 	size_t nheld, capheld;
-	uint8_t **kept;	  /* malloc'd: per task, its result while a
-			     dependent still needs it (malloc'd), or NULL */
-	uint32_t *kept_n; /* malloc'd: their sizes */
-	uint32_t *uses;	  /* malloc'd: wanted dependents not started */
+	kept_result *kept; /* malloc'd: per task, its result while a
+			      dependent still needs it */
+	uint32_t *kept_n;  /* malloc'd: their sizes + 1; 0: none kept */
+	uint32_t *uses;	   /* malloc'd: wanted dependents not started */
 	size_t kept_bytes;
 	ctask_outcome *batch; /* malloc'd: finished, not yet committed */
 	size_t nbatch, capbatch, batch_bytes;
@@ -125,6 +132,23 @@ static void push_ready(sched *sc, uint32_t id)
 		}
 	}
 	sc->queue[sc->qlen++] = id;
+}
+
+static const uint8_t *kept_data(const sched *sc, uint32_t id)
+{
+	const kept_result *k = &sc->kept[id];
+	return sc->kept_n[id] - 1 <= sizeof k->in ? k->in : k->p;
+}
+
+static void drop_kept(sched *sc, uint32_t id)
+{
+	uint32_t n = sc->kept_n[id];
+	if (n == 0)
+		return;
+	if (n - 1 > sizeof sc->kept[id].in)
+		free(sc->kept[id].p);
+	sc->kept_bytes -= n - 1;
+	sc->kept_n[id] = 0;
 }
 
 static void fail_store(sched *sc, int rc)
@@ -253,7 +277,7 @@ static void sched_free(sched *sc)
 	free(sc->queue);
 	free(sc->held);
 	for (size_t i = 0; sc->kept && i < sc->n; i++)
-		free(sc->kept[i]);
+		drop_kept(sc, (uint32_t)i);
 	free(sc->kept);
 	free(sc->in_batch);
 	free(sc->kept_n);
@@ -384,12 +408,16 @@ static void record_duration(sched *sc, const ctask_outcome *oc)
 /* Keeps a copy of a result that tasks still to run will need. */
 static void keep(sched *sc, const ctask_task *t, const ctask_buf *res)
 {
-	if (sc->uses[t->id] == 0 || sc->kept[t->id] ||
+	kept_result *k = &sc->kept[t->id];
+	if (sc->uses[t->id] == 0 || sc->kept_n[t->id] != 0 ||
 	    sc->kept_bytes + res->len > KEPT_MAX_BYTES)
 		return;
-	sc->kept[t->id] = ctask_xmalloc(res->len + 1);
-	memcpy(sc->kept[t->id], res->p, res->len);
-	sc->kept_n[t->id] = (uint32_t)res->len;
+	uint8_t *to = res->len <= sizeof k->in
+			      ? k->in
+			      : (k->p = ctask_xmalloc(res->len));
+	if (res->len)
+		memcpy(to, res->p, res->len);
+	sc->kept_n[t->id] = (uint32_t)res->len + 1;
 	sc->kept_bytes += res->len;
 }
 
@@ -514,16 +542,13 @@ static int first_pass(sched *sc, ctask_task *t, size_t k, ctask_task *raw)
 	}
 	if (src->state != CTASK_S_DONE)
 		return 1; /* its chain was cut: wait for it */
-	if (sc->kept[src->id]) {
-		int rc = put_input(sc, k, raw, sc->kept[src->id],
-				   sc->kept_n[src->id]);
+	if (sc->kept_n[src->id] != 0) {
+		int rc = put_input(sc, k, raw, kept_data(sc, src->id),
+				   sc->kept_n[src->id] - 1);
 		if (rc == 2)
 			fail_part(sc, t, raw, src, ctask_error_last());
-		if (rc == 0 && --sc->uses[src->id] == 0) {
-			sc->kept_bytes -= sc->kept_n[src->id];
-			free(sc->kept[src->id]);
-			sc->kept[src->id] = NULL;
-		}
+		if (rc == 0 && --sc->uses[src->id] == 0)
+			drop_kept(sc, src->id);
 		return rc;
 	}
 	if (sc->ndefer == sc->capdefer) {

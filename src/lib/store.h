@@ -191,7 +191,11 @@ int ctask_store_executor_end(ctask_store *s, const ctask_executor *e,
  * e's executor record is created if missing, or made live again if e had
  * ended). expires (may be NULL) gets, per hash, the lease's expiry for
  * TAKEN and HELD (its owner's), and 0 for DONE and FAILED. ttl must be
- * > 0. On error nothing is leased and out is undefined. */
+ * > 0. On error nothing is leased and out is undefined.
+ * After a ctask_store_scan on s, and as long as no other connection has
+ * written to the store since that scan began, results are not looked up
+ * (no DONE or FAILED): the caller knows them all, from the scan and from
+ * its own puts, and does not lease a task whose result it knows. */
 int ctask_store_lease(ctask_store *s, const ctask_executor *e, double ttl,
 		      size_t n, const ctask_hash *hs, uint8_t *out,
 		      double *expires);

@@ -102,6 +102,7 @@ enum {
 	ST_EXECUTORS,
 	ST_ATTEMPT,
 	ST_ATTEMPTS,
+	ST_DATA_VERSION,
 	ST_BEGIN,
 	ST_COMMIT,
 	ST_ROLLBACK,
@@ -184,6 +185,7 @@ static const char *const stmt_sql[ST_COUNT] = {
 		       " message, started, duration, host, owner)"
 		       " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
 	[ST_ATTEMPTS] = "SELECT count(*) FROM attempts WHERE hash = ?1",
+	[ST_DATA_VERSION] = "PRAGMA data_version",
 	[ST_BEGIN] = "BEGIN IMMEDIATE",
 	[ST_COMMIT] = "COMMIT",
 	[ST_ROLLBACK] = "ROLLBACK",
@@ -240,6 +242,10 @@ typedef struct {
 	ctask_buf strs;		    /* owned; the strings of the last get */
 	ctask_hash fp;		    /* the fingerprint of the last get */
 	unsigned walking; /* bit 1 << ST_x: x is stepping for a callback */
+	/* PRAGMA data_version when the last scan began: while it is the
+	 * same, no other connection has written since (see sq_lease). */
+	sqlite3_int64 scan_version;
+	bool scanned;
 } sq_store;
 
 _Static_assert(ST_COUNT <= 32, "walking has a bit per statement");
@@ -1089,11 +1095,25 @@ static int scan_leases(sq_store *s, ctask_scan_cb cb, void *ud)
 	return rc;
 }
 
+/* Sets *v to PRAGMA data_version: it changes when another connection
+ * commits, and only then. */
+static int data_version(sq_store *s, sqlite3_int64 *v)
+{
+	sqlite3_stmt *q = s->st[ST_DATA_VERSION];
+	int r = sqlite3_step(q);
+	*v = sqlite3_column_int64(q, 0);
+	sqlite3_reset(q);
+	return r == SQLITE_ROW ? 0 : sq_fail(s, r, "cannot read ctask.db");
+}
+
 /* The results, then the leases (see ctask_store_scan). */
 static int sq_scan(ctask_store *base, ctask_scan_cb cb, void *ud)
 {
 	sq_store *s = (sq_store *)base;
-	int rc = scan_results(s, cb, ud);
+	int rc = data_version(s, &s->scan_version);
+	s->scanned = rc == 0;
+	if (rc == 0)
+		rc = scan_results(s, cb, ud);
 	return rc ? rc : scan_leases(s, cb, ud);
 }
 
@@ -1779,11 +1799,18 @@ static int sq_lease(ctask_store *base, const ctask_executor *e, double ttl,
 		goto done;
 	if (!(rc = claim_executor(s, e, now, until, &me)))
 		rc = load_others(s, me, now, &others);
+	sqlite3_int64 version = 0;
+	if (!rc)
+		rc = data_version(s, &version);
+	/* Nobody else wrote since the caller's scan: the caller knows every
+	 * result (from the scan, or its own puts), so none is looked up. */
+	bool known = s->scanned && version == s->scan_version;
 	for (size_t k = 0; k < n && !rc; k++) {
 		size_t i = order[k];
 		double exp = 0;
 		out[i] = CTASK_LEASE_TAKEN;
-		rc = lease_result(s, e, &hs[i], &out[i]);
+		if (!known)
+			rc = lease_result(s, e, &hs[i], &out[i]);
 		bool undecided = !rc && out[i] == CTASK_LEASE_TAKEN;
 		if (undecided && held(&others, now, &hs[i], &exp)) {
 			out[i] = CTASK_LEASE_HELD;

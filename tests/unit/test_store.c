@@ -1559,14 +1559,38 @@ TEST(schema_1_migrated)
 	cleanup();
 }
 
+/* After a scan, a lease skips looking results up only while no other
+ * connection has written: a result another executor put since is DONE. */
+TEST(lease_after_scan_sees_other_writers)
+{
+	fresh();
+	ctask_store *s1 = open_new(), *s2 = open_new();
+	ctask_executor e1 = executor("h:1:1");
+	uint8_t out[1], *d = bytes(10, 3);
+	struct scan_ud u = {0};
+
+	put1(s1, done_rec(1, d, 10));
+	ASSERT_EQ(ctask_store_scan(s1, scan_cb, &u), 0);
+	ASSERT_EQ(u.n, 1);
+	put1(s2, done_rec(2, d, 10)); /* another connection */
+	lease(s1, &e1, 30, 2, 1, out, NULL);
+	ASSERT_EQ(out[0], CTASK_LEASE_DONE);
+	lease(s1, &e1, 30, 3, 1, out, NULL);
+	ASSERT_EQ(out[0], CTASK_LEASE_TAKEN);
+	ctask_store_close(s1);
+	ctask_store_close(s2);
+	free(d);
+	cleanup();
+}
+
 TEST_MAIN(T(create_reopen), T(put_get), T(scan_all), T(failed_roundtrip),
 	  T(replace_failed_by_done), T(delete_objects), T(corrupt_object),
 	  T(missing_object), T(corrupt_inline), T(not_a_store),
 	  T(no_meta_format), T(schema_version_3), T(schema_1_migrated),
-	  T(read_only), T(not_found), T(concurrent_writers),
-	  T(lease_held_then_expired), T(put_releases_lease),
-	  T(failed_during_run), T(heartbeat_extends), T(release_own_only),
-	  T(executors_begin_end), T(attempts_recorded), T(lease_usage),
-	  T(lease_race), T(running_row), T(executor_expiry),
+	  T(lease_after_scan_sees_other_writers), T(read_only), T(not_found),
+	  T(concurrent_writers), T(lease_held_then_expired),
+	  T(put_releases_lease), T(failed_during_run), T(heartbeat_extends),
+	  T(release_own_only), T(executors_begin_end), T(attempts_recorded),
+	  T(lease_usage), T(lease_race), T(running_row), T(executor_expiry),
 	  T(killed_executor_taken_over), T(lease_over_failure),
 	  T(provenance_roundtrip), T(get_sorted))
