@@ -485,6 +485,8 @@ struct deferred {
 	ctask_task *raw; /* the argument: a task or a part of one */
 	ctask_task *src; /* the task whose stored result holds it */
 	uint64_t key;	 /* src's hash prefix, big-endian: sorts as it does */
+	ctask_hash hash; /* src's hash: after the sort, src is not touched
+			    (at 10^6 inputs each touch is a cache miss) */
 };
 
 static int by_hash(const void *a, const void *b)
@@ -492,7 +494,42 @@ static int by_hash(const void *a, const void *b)
 	const deferred *x = a, *y = b;
 	if (x->key != y->key)
 		return x->key < y->key ? -1 : 1;
-	return ctask_hash_cmp(&x->src->hash, &y->src->hash);
+	return ctask_hash_cmp(&x->hash, &y->hash);
+}
+
+/* Sorts v by hash: a radix sort of the prefixes, 16 bits at a time (a
+ * fan-in of 10^6 inputs took qsort 0.4 s), then equal prefixes by the
+ * whole hash. */
+static void sort_deferred(deferred *v, size_t n)
+{
+	if (n < 1024) {
+		qsort(v, n, sizeof *v, by_hash);
+		return;
+	}
+	deferred *tmp = ctask_xmalloc(n * sizeof *tmp);	      /* owned here */
+	size_t *count = ctask_xmalloc(65536 * sizeof *count); /* owned here */
+	for (int shift = 0; shift < 64; shift += 16) {
+		memset(count, 0, 65536 * sizeof *count);
+		for (size_t i = 0; i < n; i++)
+			count[(v[i].key >> shift) & 0xffff]++;
+		for (size_t b = 0, sum = 0; b < 65536; b++) {
+			size_t c = count[b];
+			count[b] = sum;
+			sum += c;
+		}
+		for (size_t i = 0; i < n; i++)
+			tmp[count[(v[i].key >> shift) & 0xffff]++] = v[i];
+		memcpy(v, tmp, n * sizeof *v);
+	}
+	for (size_t i = 1; i < n; i++) /* runs of one prefix: rare, short */
+		for (size_t j = i; j > 0 && by_hash(&v[j - 1], &v[j]) > 0;
+		     j--) {
+			deferred d = v[j];
+			v[j] = v[j - 1];
+			v[j - 1] = d;
+		}
+	free(tmp);
+	free(count);
 }
 
 /* Fails t without running it: an argument that is a part cannot be had. */
@@ -512,6 +549,13 @@ static void fail_part(sched *sc, ctask_task *t, const ctask_task *raw,
 /* Appends input k: raw's bytes, cut out of its source's result p[0..n).
  * Returns 0, or 2 if it is a part that cannot be had (the message says
  * why; the caller fails the task). */
+static void append_input(sched *sc, size_t k, const uint8_t *p, size_t n)
+{
+	sc->offs[k] = sc->inbuf.len;
+	sc->lens[k] = n;
+	ctask_buf_append(&sc->inbuf, p, n);
+}
+
 static int put_input(sched *sc, size_t k, ctask_task *raw, const uint8_t *p,
 		     size_t n)
 {
@@ -519,9 +563,7 @@ static int put_input(sched *sc, size_t k, ctask_task *raw, const uint8_t *p,
 	size_t qn;
 	if (ctask_view_bytes(raw, p, n, &q, &qn) < 0)
 		return 2;
-	sc->offs[k] = sc->inbuf.len;
-	sc->lens[k] = qn;
-	ctask_buf_append(&sc->inbuf, q, qn);
+	append_input(sc, k, q, qn);
 	return 0;
 }
 
@@ -556,8 +598,9 @@ static int first_pass(sched *sc, ctask_task *t, size_t k, ctask_task *raw)
 		sc->defer = ctask_xrealloc(sc->defer,
 					   sc->capdefer * sizeof *sc->defer);
 	}
-	sc->defer[sc->ndefer++] = (deferred){(uint32_t)k, raw, src,
-					     ctask_hash_prefix(&src->hash)};
+	sc->defer[sc->ndefer++] =
+		(deferred){(uint32_t)k, raw, src, ctask_hash_prefix(&src->hash),
+			   src->hash};
 	return 0;
 }
 
@@ -576,6 +619,10 @@ static int got_input(void *ud, size_t i, int rc, const uint8_t *data, size_t n)
 {
 	bulk *b = ud;
 	const deferred *d = &b->sc->defer[i];
+	if (rc == 0 && d->raw == d->src) { /* the whole result */
+		append_input(b->sc, d->k, data, n);
+		return 0;
+	}
 	if (rc == 0 && put_input(b->sc, d->k, d->raw, data, n) == 0)
 		return 0;
 	if (rc < 0 && rc != CTASK_ECORRUPT && rc != CTASK_ENOTFOUND)
@@ -626,10 +673,10 @@ static int second_pass(sched *sc, ctask_task *t)
 			rc = commit(sc);
 	if (rc < 0)
 		return rc;
-	qsort(sc->defer, sc->ndefer, sizeof *sc->defer, by_hash);
+	sort_deferred(sc->defer, sc->ndefer);
 	ctask_hash *hs = ctask_xmalloc(sc->ndefer * sizeof *hs);
 	for (size_t i = 0; i < sc->ndefer; i++)
-		hs[i] = sc->defer[i].src->hash;
+		hs[i] = sc->defer[i].hash;
 	bulk b = {sc,
 		  t,
 		  ctask_xmalloc(sc->ndefer * sizeof *b.bad),
