@@ -161,15 +161,19 @@ static int run(int argc, char **argv)
 		return cli_error("invalidate", EXIT_USAGE,
 				 "no function NAME given (see ctask help "
 				 "invalidate)");
+	/* Stale results are known from a scan of the store; named functions
+	 * need only their own tasks' states, looked up after marking. */
+	bool code = ia.stale || ia.since;
 	cli_session ss;
-	if ((rc = cli_open(&ss, &c, false)) != 0)
+	if ((rc = code ? cli_open(&ss, &c, false) : cli_open_graph(&ss, &c)))
 		return rc;
 	const ctask_graph *g = ss.g;
 	size_t n = ctask_graph_size(g), nn = ctask_graph_nnames(g);
 	uint8_t *marks = ctask_xcalloc(n + 1, 1);
 	size_t *per = ctask_xcalloc(nn + 1, sizeof *per);
 	long nh = 0;
-	if ((rc = mark(&ss, &ia, marks)) != 0)
+	if ((rc = mark(&ss, &ia, marks)) != 0 ||
+	    (!code && (rc = cli_states_of(&ss, marks)) != 0))
 		goto done;
 	if ((nh = cli_remove_marked(&ss, marks, ia.dry_run, per)) < 0) {
 		rc = (int)-nh;

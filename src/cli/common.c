@@ -274,7 +274,8 @@ static int load_graph(cli_session *ss)
 	return build_graph(ss);
 }
 
-int cli_open(cli_session *ss, cli_common *c, bool create)
+static int open_session(cli_session *ss, cli_common *c, bool create,
+			bool states)
 {
 	memset(ss, 0, sizeof *ss);
 	ss->c = c;
@@ -295,11 +296,46 @@ int cli_open(cli_session *ss, cli_common *c, bool create)
 		rc = load_graph(ss);
 	if (rc == 0 && create)
 		rc = cli_create_store(ss);
-	if (rc == 0)
+	if (rc == 0 && states)
 		rc = set_states(ss);
 	if (rc != 0)
 		cli_close(ss);
 	return rc;
+}
+
+int cli_open(cli_session *ss, cli_common *c, bool create)
+{
+	return open_session(ss, c, create, true);
+}
+
+int cli_open_graph(cli_session *ss, cli_common *c)
+{
+	return open_session(ss, c, false, false);
+}
+
+int cli_states_of(cli_session *ss, const uint8_t *marks)
+{
+	size_t n = ctask_graph_size(ss->g), m = 0;
+	for (size_t t = 0; t < n; t++)
+		m += marks[t] != 0;
+	/* A lookup costs about what 16 rows of a scan do. */
+	if (m > n / 16)
+		return set_states(ss);
+	for (size_t t = 0; t < n && ss->store; t++) {
+		ctask_task *task = ctask_graph_task(ss->g, t);
+		ctask_record rec;
+		if (!marks[t])
+			continue;
+		int err = ctask_store_get(ss->store, &task->hash, &rec, NULL);
+		if (err < 0 && err != CTASK_ENOTFOUND)
+			return cli_error(ss->c->cmd, cli_exit_code(err), "%s",
+					 ctask_error_last());
+		if (err == 0)
+			task->state = rec.state == CTASK_REC_DONE
+					      ? CTASK_S_DONE
+					      : CTASK_S_FAILED;
+	}
+	return 0;
 }
 
 int cli_create_store(cli_session *ss)

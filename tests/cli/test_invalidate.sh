@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# invalidate of a few tasks in a larger graph: their states are looked up
+# one by one instead of scanning the store, and the counts, the dry run and
+# what is left in the store are the same as with a scan (test_primes.sh).
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+setup_scratch
+cp "$DATA/wide.c" wide.c
+S=wide.ctaskdata
+
+rows()
+{
+	sqlite3 "$S/ctask.db" "SELECT count(*) FROM results $1"
+}
+
+expect_exit 1 execute wide.c -k -q
+assert_eq 42 "$(rows '')" "results after the first run"
+
+check "invalidate total: 1 removed, the 40 inputs kept"
+expect_exit 0 invalidate wide.c total
+assert_eq "total: removed 1 result
+total: removed 1 result" "$out" "invalidate total"
+assert_eq 41 "$(rows '')" "results after invalidate total"
+assert_eq 40 "$(rows "WHERE name = 'sq'")" "sq results"
+
+check "invalidate total again: nothing to remove"
+expect_exit 0 invalidate wide.c total
+assert_eq "total: removed 0 results" "$out" "invalidate total again"
+
+check "a failed result counts: --dry-run reports it and keeps it"
+expect_exit 0 invalidate wide.c bad --dry-run
+assert_eq "bad: would remove 1 result
+total: would remove 1 result" "$out" "invalidate bad --dry-run"
+assert_eq 1 "$(rows "WHERE name = 'bad'")" "bad after the dry run"
+expect_exit 0 invalidate wide.c bad
+assert_eq 0 "$(rows "WHERE name = 'bad'")" "bad after invalidate"
+
+check "execute recomputes total only, from the stored inputs"
+expect_exit 1 execute wide.c -k
+assert_contains "$out" "ran 1 task in"
+assert_contains "$out" "1 failed (bad 1)"
+assert_contains "$out" "40 already done"
+expect_exit 0 show wide.c total
+assert_contains "$out" "20540"
