@@ -314,9 +314,12 @@ static int run(int argc, char **argv)
 	if (c.nargs > 0)
 		return cli_error("execute", EXIT_USAGE,
 				 "unexpected argument '%s'", c.args[0]);
+	ctask_git_warm_up(); /* provenance, if anything runs: see code.c */
 	cli_session ss;
-	if ((rc = cli_open(&ss, &c, false)) != 0)
+	if ((rc = cli_open(&ss, &c, false)) != 0) {
+		ctask_git_cool_down();
 		return rc;
+	}
 	uint8_t *want = NULL;
 	/* Bad targets are refused before a store is created. */
 	if ((rc = targets_mask(&ss, &ea, &want)) != 0 ||
@@ -329,6 +332,7 @@ static int run(int argc, char **argv)
 				      &ea.o)) != 0)
 		goto done;
 	ctask_exec_stats total = {0};
+	ctask_git_settle(); /* no thread may run while workers are forked */
 	int err = run_rounds(&ss, &ea, &want, &total);
 	fflush(stderr);
 	summary(&ss, &ea.o, &total, err);
@@ -343,6 +347,7 @@ static int run(int argc, char **argv)
 done:
 	free(want);
 	cli_close(&ss);
+	ctask_git_cool_down();
 	return rc;
 }
 

@@ -3,8 +3,9 @@
  * and the task file at an older revision for --changed-since.
  *
  * Each public function brackets its work with git_libgit2_init/shutdown
- * (libgit2 counts them), so no libgit2 state outlives the call: the
- * executor forks its workers later, and they never touch git.
+ * (libgit2 counts them), so no libgit2 state outlives the call, unless
+ * ctask_git_warm_up holds it for the process (see there). The executor
+ * forks its workers later, and they never touch git.
  */
 #include "provenance.h"
 
@@ -14,9 +15,49 @@
 #include "fingerprint.h"
 
 #include <git2.h>
+#include <stdbool.h>
+#include <uv.h>
 #include <libgen.h>
 #include <stdlib.h>
 #include <string.h>
+
+/* libgit2's initialisation parses the system's CA certificates (about 9
+ * ms, a third of a one-task run, with Debian's mbedTLS build): warming up
+ * does it on a thread of its own while the task file loads and the store is
+ * scanned. warm is joined by the first use of git, or by settle. */
+static uv_thread_t warm;
+static bool warming, warmed; /* thread running; init held for the process */
+
+static void warm_init(void *arg)
+{
+	(void)arg;
+	ctask_git_settle();
+	git_libgit2_init();
+}
+
+void ctask_git_warm_up(void)
+{
+	if (!warming && !warmed &&
+	    uv_thread_create(&warm, warm_init, NULL) == 0)
+		warming = true;
+}
+
+void ctask_git_settle(void)
+{
+	if (warming) {
+		uv_thread_join(&warm);
+		warming = false;
+		warmed = true;
+	}
+}
+
+void ctask_git_cool_down(void)
+{
+	ctask_git_settle();
+	if (warmed)
+		git_libgit2_shutdown();
+	warmed = false;
+}
 
 /* The libgit2 error message, or a fallback. */
 static const char *git_msg(void)
@@ -87,6 +128,7 @@ void ctask_git_state_of(const char *file, ctask_git_state *st)
 	git_oid oid;
 	memset(st, 0, sizeof *st);
 	st->dirty = -1;
+	ctask_git_settle();
 	git_libgit2_init();
 	if (open_repo(file, &repo, &rel) != 0)
 		goto done;
@@ -141,6 +183,7 @@ int ctask_git_changed_since(const ctask_graph *g, const char *source,
 	ctask_fp_source *old = NULL;
 	char *rel = NULL;
 	int rc = 0;
+	ctask_git_settle();
 	git_libgit2_init();
 	if (open_repo(source, &repo, &rel) != 0) {
 		rc = ctask_error_set(CTASK_EUSAGE,

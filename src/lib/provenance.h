@@ -19,6 +19,14 @@ typedef struct {
 	int dirty; /* 1: uncommitted changes, 0: none, -1: unknown */
 } ctask_git_state;
 
+/* Starts libgit2's initialisation (slow: it loads the CA certificates) on
+ * a thread, to overlap other work; the functions below wait for it.
+ * ctask_git_settle waits for it too: call it before fork(). The caller
+ * ends it with ctask_git_cool_down before exiting. */
+void ctask_git_warm_up(void);
+void ctask_git_settle(void);
+void ctask_git_cool_down(void);
+
 /* Fills *st for the git repository holding file (found as git does, from
  * the file's directory upwards, stopping at $GIT_CEILING_DIRECTORIES).
  * dirty is 1 when a tracked file differs from HEAD (in the work tree or the
