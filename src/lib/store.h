@@ -92,8 +92,9 @@ int ctask_store_open(const char *dir, int flags, ctask_store **out);
 void ctask_store_close(ctask_store *s); /* accepts NULL */
 const char *ctask_store_path(const ctask_store *s);
 
-/* Calls cb for every record (data is NULL; size is set; of the provenance,
- * only the fingerprint: commit is NULL and dirty -1), ordered by hash;
+/* Calls cb for every record, ordered by hash, with what task states are
+ * made of: hash, state, size, in_object and fingerprint (the rest is NULL,
+ * 0, or -1 for dirty: ctask_store_get reads it);
  * then, ordered by hash, a RUNNING record for every lease of a task that
  * has no done result, with expires and live set, started = when the lease
  * was taken, host = its owner's host, name "", size 0, message and

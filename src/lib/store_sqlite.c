@@ -138,8 +138,8 @@ static const char *const stmt_sql[ST_COUNT] = {
 	/* The common case: no row yet, so none can name an object. */
 	[ST_PUT_NEW] = "INSERT" PUT_ROW " ON CONFLICT (hash) DO NOTHING",
 	[ST_PUT] = "INSERT OR REPLACE" PUT_ROW,
-	[ST_SCAN] = "SELECT hash, name, state, size, object IS NOT NULL,"
-		    " started, duration, host, message, fingerprint"
+	/* Only what states are made of: at 10^6 rows every column costs. */
+	[ST_SCAN] = "SELECT hash, state, size, object IS NOT NULL, fingerprint"
 		    " FROM results ORDER BY hash",
 	[ST_OBJ_OF] = "SELECT object FROM results WHERE hash = ?1",
 	[ST_DEL] = "DELETE FROM results WHERE hash = ?1",
@@ -1039,19 +1039,14 @@ static int scan_results(sq_store *s, ctask_scan_cb cb, void *ud)
 		ctask_record rec = {0};
 		if ((rc = column_hash(s, q, 0, &rec.hash, "results")))
 			goto done;
-		rec.name = (const char *)sqlite3_column_text(q, 1);
-		rec.state = sqlite3_column_int(q, 2);
-		rec.size = (uint64_t)sqlite3_column_int64(q, 3);
-		rec.in_object = sqlite3_column_int(q, 4) != 0;
-		rec.started = sqlite3_column_double(q, 5);
-		rec.duration = sqlite3_column_double(q, 6);
-		rec.host = (const char *)sqlite3_column_text(q, 7);
-		rec.message = (const char *)sqlite3_column_text(q, 8);
+		rec.state = sqlite3_column_int(q, 1);
+		rec.size = (uint64_t)sqlite3_column_int64(q, 2);
+		rec.in_object = sqlite3_column_int(q, 3) != 0;
 		/* Copied to the stack, not allocated: scan may read 10^6
 		 * rows, and the callback only borrows it. */
 		ctask_hash fp;
-		if (sqlite3_column_bytes(q, 9) == (int)sizeof fp.b) {
-			memcpy(fp.b, sqlite3_column_blob(q, 9), sizeof fp.b);
+		if (sqlite3_column_bytes(q, 4) == (int)sizeof fp.b) {
+			memcpy(fp.b, sqlite3_column_blob(q, 4), sizeof fp.b);
 			rec.fingerprint = &fp;
 		}
 		rec.dirty = -1;
