@@ -34,5 +34,10 @@ void *ctask_xmalloc(size_t n);
 void *ctask_xrealloc(void *p, size_t n);
 void *ctask_xcalloc(size_t n, size_t m);
 char *ctask_xstrdup(const char *s);
+/* Like ctask_xmalloc, for big tables touched at random (10^6 tasks): from 2
+ * MiB up, whole 2 MiB pages, which the kernel is asked to back with huge
+ * pages (one TLB entry instead of 512; in a VM a TLB miss costs two page
+ * walks). Freed with free(). */
+void *ctask_xbig(size_t n);
 
 #endif

@@ -138,7 +138,8 @@ static void add_task(ctask_graph *g, ctask_task *t)
 		slot *old = g->slots;
 		size_t nold = g->nslots;
 		g->nslots *= 2;
-		g->slots = ctask_xcalloc(g->nslots, sizeof *g->slots);
+		g->slots = ctask_xbig(g->nslots * sizeof *g->slots);
+		memset(g->slots, 0, g->nslots * sizeof *g->slots);
 		for (size_t i = 0; i < nold; i++)
 			if (old[i].id != 0)
 				slots_insert(g->slots, g->nslots, old[i]);
