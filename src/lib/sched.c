@@ -161,10 +161,16 @@ static void fail_store(sched *sc, int rc)
 
 /* ---- Set-up -------------------------------------------------------------- */
 
+/* A zeroed table of n + 1 entries of size bytes (free()d). */
+static void *table(size_t n, size_t size)
+{
+	return memset(ctask_xbig((n + 1) * size), 0, (n + 1) * size);
+}
+
 /* Reverse edges (one per input occurrence) in compressed rows. */
 static void build_rdeps(sched *sc)
 {
-	sc->rdep_off = ctask_xcalloc(sc->n + 1, sizeof *sc->rdep_off);
+	sc->rdep_off = table(sc->n, sizeof *sc->rdep_off);
 	for (size_t i = 0; i < sc->n; i++) {
 		ctask_task *t = ctask_graph_task(sc->g, i);
 		CTASK_FOREACH_INPUT(t, d, sc->rdep_off[d->id + 1]++);
@@ -188,7 +194,7 @@ static void build_rdeps(sched *sc)
 static size_t init_want(sched *sc)
 {
 	sc->n = ctask_graph_size(sc->g);
-	sc->want = ctask_xcalloc(sc->n + 1, 1);
+	sc->want = table(sc->n, 1);
 	if (sc->o->want) {
 		memcpy(sc->want, sc->o->want, sc->n);
 		ctask_graph_mark_upstream(sc->g, sc->want);
@@ -218,12 +224,13 @@ static bool is_ready(const sched *sc, uint32_t i)
 
 static void init_tasks(sched *sc)
 {
-	sc->pending = ctask_xcalloc(sc->n + 1, sizeof *sc->pending);
-	sc->tries = ctask_xcalloc(sc->n + 1, 1);
-	sc->kept = ctask_xcalloc(sc->n + 1, sizeof *sc->kept);
-	sc->in_batch = ctask_xcalloc(sc->n + 1, 1);
-	sc->kept_n = ctask_xcalloc(sc->n + 1, sizeof *sc->kept_n);
-	sc->uses = ctask_xcalloc(sc->n + 1, sizeof *sc->uses);
+	/* Per-task tables, read in hash order at 10^6 tasks: see ctask_xbig. */
+	sc->pending = table(sc->n, sizeof *sc->pending);
+	sc->tries = table(sc->n, 1);
+	sc->kept = table(sc->n, sizeof *sc->kept);
+	sc->in_batch = table(sc->n, 1);
+	sc->kept_n = table(sc->n, sizeof *sc->kept_n);
+	sc->uses = table(sc->n, sizeof *sc->uses);
 	build_rdeps(sc);
 	for (size_t i = 0; i < sc->n; i++) {
 		ctask_task *t = ctask_graph_task(sc->g, i);
@@ -507,7 +514,7 @@ static void sort_deferred(deferred *v, size_t n)
 		qsort(v, n, sizeof *v, by_hash);
 		return;
 	}
-	deferred *tmp = ctask_xbig(n * sizeof *tmp);		  /* owned here */
+	deferred *tmp = ctask_xbig(n * sizeof *tmp);	      /* owned here */
 	size_t *count = ctask_xmalloc(65536 * sizeof *count); /* owned here */
 	for (int shift = 32; shift < 64; shift += 16) {
 		memset(count, 0, 65536 * sizeof *count);
@@ -523,7 +530,8 @@ static void sort_deferred(deferred *v, size_t n)
 		memcpy(v, tmp, n * sizeof *v);
 	}
 	for (size_t i = 1; i < n; i++)
-		for (size_t j = i; j > 0 && by_hash(&v[j - 1], &v[j]) > 0; j--) {
+		for (size_t j = i; j > 0 && by_hash(&v[j - 1], &v[j]) > 0;
+		     j--) {
 			deferred d = v[j];
 			v[j] = v[j - 1];
 			v[j - 1] = d;
