@@ -73,9 +73,10 @@ int cli_open(cli_session *ss, cli_common *c, bool create);
 /* As cli_open without create, but leaves the task states unset (all
  * waiting): for a command that needs the states of a few tasks only. */
 int cli_open_graph(cli_session *ss, cli_common *c);
-/* Sets the states (done or failed; else waiting) of the marked tasks of a
- * session opened by cli_open_graph: a lookup each, or one scan of the store
- * for all tasks when many are marked. Returns 0 or an exit code, with a
+/* Sets the states (done, failed, running under a live lease; else waiting)
+ * of the marked tasks of a session opened by cli_open_graph, as a scan
+ * would: a lookup each, or one scan of the store for all tasks when many
+ * are marked. Returns 0 or an exit code, with a
  * line printed. */
 int cli_states_of(cli_session *ss, const uint8_t *marks);
 void cli_close(cli_session *ss);

@@ -170,7 +170,9 @@ void *ctask_arena_alloc(ctask_arena *a, size_t n)
 			c->next = a->full;
 			a->full = c;
 		}
-		c = a->cur = chunk_new(a->next);
+		/* HDR + size a power of two: a 4 MiB chunk is two huge
+		 * pages, not three. */
+		c = a->cur = chunk_new(a->next - HDR);
 		if (a->next < CHUNK_MAX)
 			a->next *= 2;
 	}

@@ -26,12 +26,13 @@
  * does it on a thread of its own while the task file loads and the store is
  * scanned. warm is joined by the first use of git, or by settle. */
 static uv_thread_t warm;
-static bool warming, warmed; /* thread running; init held for the process */
+/* Thread started, not joined; its init held for the process. Only the
+ * calling (main) thread touches these. */
+static bool warming, warmed;
 
 static void warm_init(void *arg)
 {
 	(void)arg;
-	ctask_git_settle();
 	git_libgit2_init();
 }
 

@@ -554,9 +554,7 @@ static void fail_part(sched *sc, ctask_task *t, const ctask_task *raw,
 	on_finished(sc, &oc);
 }
 
-/* Appends input k: raw's bytes, cut out of its source's result p[0..n).
- * Returns 0, or 2 if it is a part that cannot be had (the message says
- * why; the caller fails the task). */
+/* Appends p[0..n) as input k. */
 static void append_input(sched *sc, size_t k, const uint8_t *p, size_t n)
 {
 	sc->offs[k] = sc->inbuf.len;
@@ -564,6 +562,9 @@ static void append_input(sched *sc, size_t k, const uint8_t *p, size_t n)
 	ctask_buf_append(&sc->inbuf, p, n);
 }
 
+/* Appends input k: raw's bytes, cut out of its source's result p[0..n).
+ * Returns 0, or 2 if it is a part that cannot be had (the message says
+ * why; the caller fails the task). */
 static int put_input(sched *sc, size_t k, ctask_task *raw, const uint8_t *p,
 		     size_t n)
 {

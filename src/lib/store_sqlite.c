@@ -31,11 +31,12 @@
  * its own: it lives while its owner's row is not finished and its expires
  * (now + ttl, set by every heartbeat and lease) has not passed, so a
  * heartbeat is one UPDATE however many tasks run. Taking leases reads the
- * other owners' rows (deleting the dead ones: their tasks are free), checks
- * each hash against its result and the live rows, and inserts one row of
- * the hashes taken, all under the write lock, so two executors can never
- * both take the same task: the second sees the first's row. Put takes the
- * hashes it writes out of the putter's rows (deleting a row left empty).
+ * other owners' rows, checks each hash against its result and the live
+ * rows, takes the hashes it takes over out of the dead rows (only those:
+ * a dead owner may come back), and inserts one row of the hashes taken,
+ * all under the write lock, so two executors can never both take the same
+ * task: the second sees the first's row. Put takes the hashes it writes out
+ * of the putter's rows. A row left empty is deleted.
  * results.recorded (the time a row was put) tells a failure of this run
  * from an older one. Expiry times are wall-clock times of the writing host
  * (see "Time" in store.h).
@@ -234,6 +235,10 @@ static const char migrate_1_sql[] =
 	"DROP TABLE IF EXISTS leases;" LEASES_TABLE
 	"UPDATE meta SET value = '2' WHERE key = 'schema_version';"
 	"PRAGMA user_version = 2;";
+/* Schema 1's leases whose owner still runs (?1: now). */
+static const char live_1_sql[] =
+	"SELECT count(*) FROM leases l JOIN executors x ON x.id = l.owner"
+	" WHERE x.finished IS NULL AND x.expires > ?1";
 
 typedef struct {
 	ctask_store base;
@@ -765,17 +770,42 @@ static int check_wal(sq_store *s)
 
 /* Brings a schema 1 store to 2 (checked again under the write lock: another
  * process may have just done it). */
-static int migrate(sq_store *s)
+/* Sets *v to what the one-row, one-column query sql returns (with ?1, if
+ * it has one, bound to now). Returns an SQLite result code. */
+static int query_int(sq_store *s, const char *sql, double now, sqlite3_int64 *v)
 {
 	sqlite3_stmt *q = NULL; /* owned here */
-	int version = 0;
+	int rc = sqlite3_prepare_v2(s->db, sql, -1, &q, NULL);
+	if (rc == SQLITE_OK && sqlite3_bind_parameter_count(q) > 0)
+		sqlite3_bind_double(q, 1, now);
+	if (rc == SQLITE_OK && (rc = sqlite3_step(q)) == SQLITE_ROW) {
+		*v = sqlite3_column_int64(q, 0);
+		rc = SQLITE_OK;
+	}
+	sqlite3_finalize(q);
+	return rc;
+}
+
+/* Brings a schema 1 store to 2 (checked again under the write lock: another
+ * process may have just done it), unless an older ctask still runs on it:
+ * dropping its leases would let its tasks run twice. */
+static int migrate(sq_store *s)
+{
+	sqlite3_int64 version = 0, live = 0;
 	int rc = sqlite3_exec(s->db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
 	if (rc == SQLITE_OK)
-		rc = sqlite3_prepare_v2(s->db, "PRAGMA user_version", -1, &q,
-					NULL);
-	if (rc == SQLITE_OK && sqlite3_step(q) == SQLITE_ROW)
-		version = sqlite3_column_int(q, 0);
-	sqlite3_finalize(q); /* DROP TABLE needs no statement running */
+		rc = query_int(s, "PRAGMA user_version", 0, &version);
+	if (rc == SQLITE_OK && version == 1)
+		rc = query_int(s, live_1_sql, ctask_now(), &live);
+	if (rc == SQLITE_OK && live > 0) {
+		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+		return ctask_error_set(
+			CTASK_ESTORE,
+			"store %s is in use by an older ctask (schema 1: %lld"
+			" tasks leased by a running executor); let it finish,"
+			" then run again",
+			s->base.path, (long long)live);
+	}
 	if (rc == SQLITE_OK && version == 1)
 		rc = sqlite3_exec(s->db, migrate_1_sql, NULL, NULL, NULL);
 	if (rc == SQLITE_OK)
@@ -946,24 +976,29 @@ static int rewrite_row(sq_store *s, const lease_row *row, const ctask_hash *hs,
 
 /* Releases owner's leases on the n hashes hs (sorted ascending): takes
  * them out of every row of owner's, inside the caller's transaction. */
+/* Takes the n hashes hs (sorted ascending) out of row (its hashes in ls
+ * are edited in place), writing it back if that changed it. */
+static int strip_row(sq_store *s, lease_set *ls, const lease_row *row, size_t n,
+		     const ctask_hash *hs)
+{
+	ctask_hash *v = ls->hs + row->off;
+	size_t kept = 0, j = 0;
+	for (size_t i = 0; i < row->n; i++) { /* a merge: both sorted */
+		while (j < n && ctask_hash_cmp(&hs[j], &v[i]) < 0)
+			j++;
+		if (j == n || ctask_hash_cmp(&hs[j], &v[i]) != 0)
+			v[kept++] = v[i];
+	}
+	return kept < row->n ? rewrite_row(s, row, v, kept) : 0;
+}
+
 static int release_sorted(sq_store *s, sqlite3_int64 owner, size_t n,
 			  const ctask_hash *hs)
 {
 	lease_set ls = {0}; /* owned here */
 	int rc = load_rows(s, ST_LEASE_MINE, owner, &ls);
-	for (size_t r = 0; r < ls.n && !rc; r++) {
-		const lease_row *row = &ls.v[r];
-		ctask_hash *v = ls.hs + row->off;
-		size_t kept = 0, j = 0;
-		for (size_t i = 0; i < row->n; i++) { /* a merge: both sorted */
-			while (j < n && ctask_hash_cmp(&hs[j], &v[i]) < 0)
-				j++;
-			if (j == n || ctask_hash_cmp(&hs[j], &v[i]) != 0)
-				v[kept++] = v[i];
-		}
-		if (kept < row->n)
-			rc = rewrite_row(s, row, v, kept);
-	}
+	for (size_t r = 0; r < ls.n && !rc; r++)
+		rc = strip_row(s, &ls, &ls.v[r], n, hs);
 	lease_set_free(&ls);
 	return rc;
 }
@@ -1755,14 +1790,17 @@ static int lease_result(sq_store *s, const ctask_executor *e,
 	return rc;
 }
 
-/* Reads the lease rows of owners other than me into ls, deleting those
- * whose owner ended or expired: their tasks are free to take. */
-static int load_others(sq_store *s, sqlite3_int64 me, double now, lease_set *ls)
+/* Takes the n hashes e took (sorted) out of the rows of ls whose owners
+ * ended or expired: a task is taken over alone, and the rest of a dead
+ * owner's batch stays its own, alive again if it comes back (an executor
+ * paused past its ttl renews its expiry when it resumes). */
+static int take_over(sq_store *s, lease_set *ls, double now, size_t n,
+		     const ctask_hash *hs)
 {
-	int rc = load_rows(s, ST_LEASE_OTHERS, me, ls);
+	int rc = 0;
 	for (size_t r = 0; r < ls->n && !rc; r++)
 		if (ls->v[r].expires <= now)
-			rc = delete_row(s, ls->v[r].id);
+			rc = strip_row(s, ls, &ls->v[r], n, hs);
 	return rc;
 }
 
@@ -1799,7 +1837,7 @@ static int sq_lease(ctask_store *base, const ctask_executor *e, double ttl,
 	if ((rc = step_done(s, ST_BEGIN, "cannot start a transaction")))
 		goto done;
 	if (!(rc = claim_executor(s, e, now, until, &me)))
-		rc = load_others(s, me, now, &others);
+		rc = load_rows(s, ST_LEASE_OTHERS, me, &others);
 	sqlite3_int64 version = 0;
 	if (!rc)
 		rc = data_version(s, &version);
@@ -1825,6 +1863,8 @@ static int sq_lease(ctask_store *base, const ctask_executor *e, double ttl,
 		if (expires)
 			expires[i] = exp;
 	}
+	if (!rc && ntake)
+		rc = take_over(s, &others, now, ntake, take);
 	if (!rc && ntake) {
 		sqlite3_stmt *q = s->st[ST_LEASE_NEW];
 		sqlite3_bind_int64(q, 1, me);

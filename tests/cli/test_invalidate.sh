@@ -42,3 +42,14 @@ assert_contains "$out" "1 failed (bad 1)"
 assert_contains "$out" "40 already done"
 expect_exit 0 show wide.c total
 assert_contains "$out" "20540"
+
+check "a failed task retried under another executor's live lease is kept"
+expect_exit 1 execute wide.c -k -q
+sqlite3 "$S/ctask.db" "INSERT INTO executors (id, owner, host, pid, started,
+	heartbeat, expires, finished, done, failed)
+	VALUES (99, 'other:1:1', 'other', 1, 0, 0, 1e12, NULL, 0, 0);
+	INSERT INTO leases (owner, leased, hashes)
+	SELECT 99, 0, hash FROM results WHERE name = 'bad'"
+expect_exit 0 invalidate wide.c bad
+assert_eq "total: removed 0 results" "$out" "invalidate bad while it runs"
+assert_eq 1 "$(rows "WHERE name = 'bad'")" "bad while it runs elsewhere"

@@ -1582,11 +1582,106 @@ TEST(lease_after_scan_sees_other_writers)
 	cleanup();
 }
 
+/* A task taken over from an owner whose lease expired is taken alone: the
+ * rest of that owner's batch is still its own when it comes back (paused
+ * past its ttl, then renewed), and others find it HELD. */
+TEST(takeover_takes_only_what_it_asks)
+{
+	fresh();
+	ctask_store *s = open_new();
+	ctask_executor a = executor("h:1:1"), b = executor("h:2:2"),
+		       c = executor("h:3:3");
+	uint8_t out[3];
+
+	lease(s, &a, 0.05, 1, 3, out, NULL);
+	usleep(100000); /* past a's ttl */
+	lease(s, &b, 30, 1, 1, out, NULL);
+	ASSERT_EQ(out[0], CTASK_LEASE_TAKEN);
+	ASSERT_EQ(ctask_store_heartbeat(s, &a, 30, 0), 0); /* a is back */
+	lease(s, &c, 30, 2, 2, out, NULL);
+	ASSERT_EQ(out[0], CTASK_LEASE_HELD);
+	ASSERT_EQ(out[1], CTASK_LEASE_HELD);
+	struct leases u = leases_of(s);
+	ASSERT_EQ(u.n, 3);
+	ASSERT_STR(owner_of(&u, 1), "h:2:2");
+	ASSERT_STR(owner_of(&u, 2), "h:1:1");
+	ASSERT_STR(owner_of(&u, 3), "h:1:1");
+	ctask_store_close(s);
+	cleanup();
+}
+
+/* Put releases the putter's leases across several of its rows, and only
+ * the hashes put. */
+TEST(put_releases_across_rows)
+{
+	fresh();
+	ctask_store *s = open_new();
+	ctask_executor a = executor("h:1:1");
+	uint8_t out[3], *d = bytes(10, 5);
+
+	ctask_store_set_executor(s, &a);
+	lease(s, &a, 30, 1, 3, out, NULL); /* one row: 1 2 3 */
+	lease(s, &a, 30, 4, 3, out, NULL); /* another: 4 5 6 */
+	ctask_record recs[3] = {done_rec(2, d, 10), done_rec(4, d, 10),
+				done_rec(5, d, 10)};
+	ASSERT_EQ(ctask_store_put(s, 3, recs), 0);
+	struct leases u = leases_of(s);
+	ASSERT_EQ(u.n, 3);
+	for (int i = 1; i <= 6; i++) {
+		bool kept = i == 1 || i == 3 || i == 6;
+		if (kept)
+			ASSERT_STR(owner_of(&u, i), "h:1:1");
+		else
+			ASSERT(owner_of(&u, i) == NULL);
+	}
+	ctask_store_close(s);
+	free(d);
+	cleanup();
+}
+
+/* A schema 1 store with a lease of a running (older) executor is not
+ * migrated: opening it fails and leaves it at schema 1; once that executor
+ * has ended, it is migrated. */
+TEST(schema_1_in_use_not_migrated)
+{
+	fresh();
+	ctask_store_close(open_new());
+	char db[128];
+	snprintf(db, sizeof db, "%s/ctask.db", sdir);
+	sql(db, "DROP TABLE leases; CREATE TABLE leases (hash BLOB PRIMARY KEY,"
+		" owner INTEGER NOT NULL, leased REAL) WITHOUT ROWID;"
+		" INSERT INTO executors (id, owner, host, pid, started,"
+		" heartbeat, expires, finished, done, failed)"
+		" VALUES (7, 'old:1:1', 'h', 1, 0, 0, 1e12, NULL, 0, 0);"
+		" INSERT INTO leases VALUES (x'00', 7, 0);"
+		" UPDATE meta SET value = '1' WHERE key = 'schema_version';"
+		" PRAGMA user_version = 1;");
+	ctask_store *s = NULL;
+	ASSERT_EQ(ctask_store_open(sdir, 0, &s), CTASK_ESTORE);
+	ASSERT(strstr(ctask_error_last(), "in use by an older ctask"));
+	sqlite3 *c;
+	sqlite3_stmt *q;
+	ASSERT_EQ(sqlite3_open(db, &c), SQLITE_OK);
+	ASSERT_EQ(sqlite3_prepare_v2(c, "PRAGMA user_version", -1, &q, NULL),
+		  SQLITE_OK);
+	ASSERT_EQ(sqlite3_step(q), SQLITE_ROW);
+	ASSERT_EQ(sqlite3_column_int(q, 0), 1);
+	sqlite3_finalize(q);
+	sqlite3_close(c);
+
+	sql(db, "UPDATE executors SET finished = 1 WHERE id = 7");
+	s = open_new();
+	ctask_store_close(s);
+	cleanup();
+}
+
 TEST_MAIN(T(create_reopen), T(put_get), T(scan_all), T(failed_roundtrip),
 	  T(replace_failed_by_done), T(delete_objects), T(corrupt_object),
 	  T(missing_object), T(corrupt_inline), T(not_a_store),
 	  T(no_meta_format), T(schema_version_3), T(schema_1_migrated),
-	  T(lease_after_scan_sees_other_writers), T(read_only), T(not_found),
+	  T(lease_after_scan_sees_other_writers),
+	  T(takeover_takes_only_what_it_asks), T(put_releases_across_rows),
+	  T(schema_1_in_use_not_migrated), T(read_only), T(not_found),
 	  T(concurrent_writers), T(lease_held_then_expired),
 	  T(put_releases_lease), T(failed_during_run), T(heartbeat_extends),
 	  T(release_own_only), T(executors_begin_end), T(attempts_recorded),
