@@ -10,10 +10,11 @@
 
 /* A hash table slot: the whole hash (its big-endian prefix, which places
  * it, and its last 8 bytes), so that no probe touches a task (at 10^6 tasks
- * each of those is a cache miss), and the task's id + 1 (0: empty). */
+ * each of those is a cache miss), and the task itself (NULL: empty), so
+ * that a hit needs no look in the task vector either. */
 typedef struct {
 	uint64_t key, rest;
-	uint32_t id;
+	ctask_task *t;
 } slot;
 
 struct ctask_graph {
@@ -89,10 +90,10 @@ ctask_task *ctask_graph_find(const ctask_graph *g, const ctask_hash *h)
 	uint64_t key = ctask_hash_prefix(h), rest = hash_rest(h);
 	for (size_t i = home(key, g->nslots);; i = (i + 1) & mask) {
 		const slot *sl = &g->slots[i];
-		if (sl->id == 0)
+		if (!sl->t)
 			return NULL;
 		if (sl->key == key && sl->rest == rest)
-			return g->tasks[sl->id - 1];
+			return sl->t;
 	}
 }
 
@@ -104,7 +105,7 @@ static void slots_insert(slot *slots, size_t nslots, slot in)
 {
 	size_t mask = nslots - 1;
 	size_t i = home(in.key, nslots);
-	for (; slots[i].id != 0; i = (i + 1) & mask) {
+	for (; slots[i].t; i = (i + 1) & mask) {
 		slot *o = &slots[i];
 		if (o->key > in.key ||
 		    (o->key == in.key && o->rest > in.rest)) {
@@ -120,17 +121,21 @@ size_t ctask_graph_hash_order(const ctask_graph *g, uint32_t *ids)
 {
 	size_t n = 0;
 	for (size_t i = 0; i < g->nslots; i++)
-		if (g->slots[i].id != 0)
-			ids[n++] = g->slots[i].id - 1;
+		if (g->slots[i].t)
+			ids[n++] = g->slots[i].t->id;
 	return n;
 }
 
 /* Appends t, growing the vector and keeping the table at most half full. */
 static void add_task(ctask_graph *g, ctask_task *t)
 {
-	if (g->ntasks == g->cap) {
+	if (g->ntasks == g->cap) { /* read at random by id: see ctask_xbig */
 		g->cap = g->cap ? 2 * g->cap : 1024;
-		g->tasks = ctask_xrealloc(g->tasks, g->cap * sizeof *g->tasks);
+		ctask_task **v = ctask_xbig(g->cap * sizeof *v);
+		if (g->ntasks)
+			memcpy(v, g->tasks, g->ntasks * sizeof *v);
+		free(g->tasks);
+		g->tasks = v;
 	}
 	t->id = (uint32_t)g->ntasks;
 	g->tasks[g->ntasks++] = t;
@@ -141,13 +146,13 @@ static void add_task(ctask_graph *g, ctask_task *t)
 		g->slots = ctask_xbig(g->nslots * sizeof *g->slots);
 		memset(g->slots, 0, g->nslots * sizeof *g->slots);
 		for (size_t i = 0; i < nold; i++)
-			if (old[i].id != 0)
+			if (old[i].t)
 				slots_insert(g->slots, g->nslots, old[i]);
 		free(old);
 	}
-	slots_insert(g->slots, g->nslots,
-		     (slot){ctask_hash_prefix(&t->hash), hash_rest(&t->hash),
-			    t->id + 1});
+	slots_insert(
+		g->slots, g->nslots,
+		(slot){ctask_hash_prefix(&t->hash), hash_rest(&t->hash), t});
 }
 
 static uint32_t name_id(ctask_graph *g, ctask_fn fn, const char *name)
