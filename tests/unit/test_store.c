@@ -1675,13 +1675,69 @@ TEST(schema_1_in_use_not_migrated)
 	cleanup();
 }
 
+/* Many records in one put (several statements of 16 rows, and the rest
+ * one by one): each row reads back with its own fields, and putting them
+ * all again with other bytes replaces every one. */
+TEST(put_many_rows)
+{
+	fresh();
+	ctask_store *s = open_new();
+	enum { N = 40 };
+	static char msgs[N][32];
+	uint8_t *data[N];
+	ctask_record recs[N];
+	ctask_hash fp;
+	ctask_hash_bytes("fp", 2, &fp);
+	for (int pass = 0; pass < 2; pass++) {
+		for (int i = 0; i < N; i++) {
+			size_t n = (size_t)(i * 7 % 23);
+			data[i] = bytes(n, (unsigned)(i + 100 * pass));
+			if (i % 5 == 4) {
+				snprintf(msgs[i], sizeof msgs[i], "boom %d", i);
+				recs[i] = failed_rec(i, msgs[i]);
+			} else {
+				recs[i] = done_rec(i, data[i], n);
+				recs[i].started = i;
+			}
+			recs[i].fingerprint = i % 3 ? &fp : NULL;
+			recs[i].commit = i % 2 ? "abc" : NULL;
+			recs[i].dirty = i % 2 ? i % 4 == 1 : -1;
+		}
+		ASSERT_EQ(ctask_store_put(s, N, recs), 0);
+		for (int i = 0; i < N; i++) {
+			ctask_record r;
+			ctask_buf b = {0};
+			ASSERT_EQ(ctask_store_get(s, &recs[i].hash, &r, &b), 0);
+			ASSERT_EQ(r.state, recs[i].state);
+			if (r.state == CTASK_REC_DONE) {
+				ASSERT_EQ(b.len, recs[i].size);
+				if (b.len)
+					ASSERT_MEM(b.p, data[i], b.len);
+				ASSERT(r.started == i);
+				ASSERT(r.message == NULL);
+			} else {
+				ASSERT_STR(r.message, msgs[i]);
+			}
+			ASSERT_STR(r.host, i % 5 == 4 ? "hostB" : "hostA");
+			ASSERT_EQ(r.fingerprint != NULL, i % 3 != 0);
+			ASSERT_EQ(r.commit != NULL, i % 2 != 0);
+			ASSERT_EQ(r.dirty, i % 2 ? i % 4 == 1 : -1);
+			ctask_buf_free(&b);
+		}
+		for (int i = 0; i < N; i++)
+			free(data[i]);
+	}
+	ctask_store_close(s);
+	cleanup();
+}
+
 TEST_MAIN(T(create_reopen), T(put_get), T(scan_all), T(failed_roundtrip),
 	  T(replace_failed_by_done), T(delete_objects), T(corrupt_object),
 	  T(missing_object), T(corrupt_inline), T(not_a_store),
 	  T(no_meta_format), T(schema_version_3), T(schema_1_migrated),
 	  T(lease_after_scan_sees_other_writers),
 	  T(takeover_takes_only_what_it_asks), T(put_releases_across_rows),
-	  T(schema_1_in_use_not_migrated), T(read_only), T(not_found),
+	  T(schema_1_in_use_not_migrated), T(put_many_rows), T(read_only), T(not_found),
 	  T(concurrent_writers), T(lease_held_then_expired),
 	  T(put_releases_lease), T(failed_during_run), T(heartbeat_extends),
 	  T(release_own_only), T(executors_begin_end), T(attempts_recorded),
