@@ -584,6 +584,7 @@ static int first_pass(sched *sc, ctask_task *t, size_t k, ctask_task *raw)
 	ctask_task *src = ctask_task_source(raw);
 	sc->from[k] = 0;
 	sc->lens[k] = 0;
+	sc->offs[k] = sc->inbuf.len; /* in bounds even for no bytes */
 	if (!src)
 		return put_input(sc, k, raw, NULL, 0);
 	if (src->state == CTASK_S_RUNNING) { /* chained: see take_ready */
@@ -637,7 +638,7 @@ static int got_input(void *ud, size_t i, int rc, const uint8_t *data, size_t n)
 	if (rc < 0 && rc != CTASK_ECORRUPT && rc != CTASK_ENOTFOUND)
 		return rc;
 	if (rc == 0 && b->part_msg.len == 0) /* a part cannot be had */
-		ctask_buf_str(&b->part_msg, ctask_error_last());
+		ctask_buf_printf(&b->part_msg, "%s", ctask_error_last());
 	if (rc == CTASK_ECORRUPT) /* keep the checksum message */
 		logf_(b->sc, "ctask: warning: %s; recomputing it\n",
 		      ctask_error_last());
@@ -722,6 +723,8 @@ static int fetch_inputs(sched *sc, ctask_task *t, size_t *nin)
 	size_t k = 0;
 	int rc = 0;
 	sc->inbuf.len = 0;
+	ctask_buf_reserve(&sc->inbuf,
+			  0); /* p is never NULL: slices add to it */
 	sc->ndefer = 0;
 	CTASK_FOREACH_ARG_TASK(t, raw, {
 		input_room(sc, k);
