@@ -1698,6 +1698,7 @@ TEST(put_many_rows)
 			} else {
 				recs[i] = done_rec(i, data[i], n);
 				recs[i].started = i;
+				recs[i].duration = i / 4.0;
 			}
 			recs[i].fingerprint = i % 3 ? &fp : NULL;
 			recs[i].commit = i % 2 ? "abc" : NULL;
@@ -1709,6 +1710,8 @@ TEST(put_many_rows)
 			ctask_buf b = {0};
 			ASSERT_EQ(ctask_store_get(s, &recs[i].hash, &r, &b), 0);
 			ASSERT_EQ(r.state, recs[i].state);
+			ASSERT_STR(r.name, "f");
+			ASSERT(r.duration == recs[i].duration);
 			if (r.state == CTASK_REC_DONE) {
 				ASSERT_EQ(b.len, recs[i].size);
 				if (b.len)
@@ -1727,6 +1730,21 @@ TEST(put_many_rows)
 		for (int i = 0; i < N; i++)
 			free(data[i]);
 	}
+	/* 16 in one statement, half of them new, half failures of tasks
+	 * that are done: the new ones go in, the done ones stay done. */
+	ctask_record mix[16];
+	uint8_t *d = bytes(3, 9);
+	for (int j = 0; j < 16; j++)
+		mix[j] =
+			j < 8 ? failed_rec(j < 4 ? j : j + 1, "late") /* done */
+			      : done_rec(100 + j, d, 3);
+	ASSERT_EQ(ctask_store_put(s, 16, mix), 0);
+	for (int j = 0; j < 16; j++) {
+		ctask_record r;
+		ASSERT_EQ(ctask_store_get(s, &mix[j].hash, &r, NULL), 0);
+		ASSERT_EQ(r.state, CTASK_REC_DONE);
+	}
+	free(d);
 	ctask_store_close(s);
 	cleanup();
 }
