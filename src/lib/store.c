@@ -127,6 +127,12 @@ int ctask_store_executor_end(ctask_store *s, const ctask_executor *e,
 	return rc ? rc : s->ops->executor_end(s, e, done, failed);
 }
 
+int ctask_store_done(ctask_store *s, size_t n, const ctask_hash *hs,
+		     uint8_t *done)
+{
+	return n ? s->ops->done(s, n, hs, done) : 0;
+}
+
 int ctask_store_lease(ctask_store *s, const ctask_executor *e, double ttl,
 		      size_t n, const ctask_hash *hs, uint8_t *out,
 		      double *expires)

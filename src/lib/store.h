@@ -125,6 +125,13 @@ typedef int (*ctask_get_cb)(void *ud, size_t i, int rc, const uint8_t *data,
 int ctask_store_get_sorted(ctask_store *s, size_t n, const ctask_hash *hs,
 			   ctask_get_cb cb, void *ud);
 
+/* Sets done[i] to 1 if hs[i] has a done result, else to 0: a read, which
+ * takes no lock. After a ctask_store_scan on s, as long as no other
+ * connection has written since that scan began, it sets them all to 0
+ * without looking (the caller knows them). */
+int ctask_store_done(ctask_store *s, size_t n, const ctask_hash *hs,
+		     uint8_t *done);
+
 /* Writes n records (DONE or FAILED) in one transaction, replacing existing
  * ones (except that a FAILED record never replaces a DONE one), each stamped
  * with the time it was recorded (see ctask_store_lease, FAILED). Object files

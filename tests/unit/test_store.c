@@ -1749,16 +1749,42 @@ TEST(put_many_rows)
 	cleanup();
 }
 
+/* ctask_store_done says which tasks have a done result (not failed ones),
+ * and after a scan still sees what another connection put since. */
+TEST(done_lookup)
+{
+	fresh();
+	ctask_store *s1 = open_new(), *s2 = open_new();
+	uint8_t *d = bytes(4, 1), done[4];
+	ctask_hash hs[4];
+	for (int i = 0; i < 4; i++)
+		task_hash(i, &hs[i]);
+	put1(s1, done_rec(0, d, 4));
+	put1(s1, failed_rec(1, "no"));
+	ASSERT_EQ(ctask_store_done(s1, 4, hs, done), 0);
+	ASSERT(done[0] && !done[1] && !done[2] && !done[3]);
+	struct scan_ud u = {0};
+	ASSERT_EQ(ctask_store_scan(s1, scan_cb, &u), 0);
+	put1(s2, done_rec(3, d, 4));
+	ASSERT_EQ(ctask_store_done(s1, 4, hs, done), 0);
+	ASSERT(done[0] && !done[1] && !done[2] && done[3]);
+	ctask_store_close(s1);
+	ctask_store_close(s2);
+	free(d);
+	cleanup();
+}
+
 TEST_MAIN(T(create_reopen), T(put_get), T(scan_all), T(failed_roundtrip),
 	  T(replace_failed_by_done), T(delete_objects), T(corrupt_object),
 	  T(missing_object), T(corrupt_inline), T(not_a_store),
 	  T(no_meta_format), T(schema_version_3), T(schema_1_migrated),
 	  T(lease_after_scan_sees_other_writers),
 	  T(takeover_takes_only_what_it_asks), T(put_releases_across_rows),
-	  T(schema_1_in_use_not_migrated), T(put_many_rows), T(read_only),
-	  T(not_found), T(concurrent_writers), T(lease_held_then_expired),
-	  T(put_releases_lease), T(failed_during_run), T(heartbeat_extends),
-	  T(release_own_only), T(executors_begin_end), T(attempts_recorded),
-	  T(lease_usage), T(lease_race), T(running_row), T(executor_expiry),
+	  T(schema_1_in_use_not_migrated), T(put_many_rows), T(done_lookup),
+	  T(read_only), T(not_found), T(concurrent_writers),
+	  T(lease_held_then_expired), T(put_releases_lease),
+	  T(failed_during_run), T(heartbeat_extends), T(release_own_only),
+	  T(executors_begin_end), T(attempts_recorded), T(lease_usage),
+	  T(lease_race), T(running_row), T(executor_expiry),
 	  T(killed_executor_taken_over), T(lease_over_failure),
 	  T(provenance_roundtrip), T(get_sorted))
