@@ -39,6 +39,7 @@ typedef struct {
 	const char *cflags;  /* --cflags */
 	const char *ldflags; /* --ldflags */
 	bool verbose;
+	bool small;  /* keep small results while scanning (execute) */
 	char **args; /* positional arguments after FILE */
 	int nargs;
 	char **targv; /* arguments after `--`, for the task file */

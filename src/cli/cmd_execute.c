@@ -314,6 +314,7 @@ static int run(int argc, char **argv)
 	if (c.nargs > 0)
 		return cli_error("execute", EXIT_USAGE,
 				 "unexpected argument '%s'", c.args[0]);
+	c.small = true;	     /* see ctask_exec_states_small */
 	ctask_git_warm_up(); /* provenance, if anything runs: see code.c */
 	cli_session ss;
 	if ((rc = cli_open(&ss, &c, false)) != 0) {

@@ -51,7 +51,7 @@ static int rerun_stale(cli_session *ss, uint8_t *marks, const size_t *per,
 	free(removed);
 	if (nh < 0)
 		return (int)-nh;
-	int err = ctask_exec_states(ss->g, ss->store, NULL);
+	int err = ctask_exec_states_small(ss->g, ss->store, NULL);
 	if (err < 0)
 		return cli_error(ss->c->cmd, cli_exit_code(err), "%s",
 				 ctask_error_last());

@@ -219,7 +219,8 @@ static int build_graph(cli_session *ss)
 
 static int set_states(cli_session *ss)
 {
-	int err = ctask_exec_states(ss->g, ss->store, NULL);
+	int err = ss->c->small ? ctask_exec_states_small(ss->g, ss->store, NULL)
+			       : ctask_exec_states(ss->g, ss->store, NULL);
 	if (err < 0)
 		return cli_error(ss->c->cmd, cli_exit_code(err), "%s",
 				 ctask_error_last());

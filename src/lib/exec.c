@@ -17,6 +17,8 @@ typedef struct {
 	size_t orphans;
 } scan_state;
 
+_Static_assert(CTASK_SCAN_SMALL <= CTASK_SMALL, "the scan's bytes fit");
+
 static int scan_one(void *ud, const ctask_record *r)
 {
 	scan_state *ss = ud;
@@ -32,6 +34,10 @@ static int scan_one(void *ud, const ctask_record *r)
 		return 0;
 	}
 	t->state = r->state == CTASK_REC_DONE ? CTASK_S_DONE : CTASK_S_FAILED;
+	if (r->data) { /* a small done result: kept for tasks that need it */
+		memcpy(t->small, r->data, (size_t)r->size);
+		t->small_n = (uint8_t)(r->size + 1);
+	}
 	/* Stale: computed by code whose fingerprint differs from today's
 	 * (both known). */
 	const ctask_hash *now = ctask_graph_fingerprint(ss->g, t->name_id);
@@ -40,16 +46,18 @@ static int scan_one(void *ud, const ctask_record *r)
 	return 0;
 }
 
-int ctask_exec_states(ctask_graph *g, ctask_store *s, size_t *orphans)
+static int states(ctask_graph *g, ctask_store *s, bool small, size_t *orphans)
 {
 	size_t n = ctask_graph_size(g);
 	for (size_t i = 0; i < n; i++) {
 		ctask_graph_task(g, i)->state = CTASK_S_WAITING;
 		ctask_graph_task(g, i)->stale = 0;
+		ctask_graph_task(g, i)->small_n = 0;
 	}
 	scan_state ss = {g, 0};
 	if (s) {
-		int rc = ctask_store_scan(s, scan_one, &ss);
+		int rc = small ? ctask_store_scan_small(s, scan_one, &ss)
+			       : ctask_store_scan(s, scan_one, &ss);
 		if (rc < 0)
 			return rc;
 	}
@@ -64,6 +72,16 @@ int ctask_exec_states(ctask_graph *g, ctask_store *s, size_t *orphans)
 	if (orphans)
 		*orphans += ss.orphans;
 	return 0;
+}
+
+int ctask_exec_states(ctask_graph *g, ctask_store *s, size_t *orphans)
+{
+	return states(g, s, false, orphans);
+}
+
+int ctask_exec_states_small(ctask_graph *g, ctask_store *s, size_t *orphans)
+{
+	return states(g, s, true, orphans);
 }
 
 size_t *ctask_exec_count(const ctask_graph *g)

@@ -22,6 +22,10 @@
  * Adds the number of stored results that no task of g has to *orphans (may
  * be NULL). */
 int ctask_exec_states(ctask_graph *g, ctask_store *s, size_t *orphans);
+/* As ctask_exec_states, and keeps small done results in their tasks
+ * (ctask_task.small) for an execute, so that a task with many small inputs
+ * need not read them back (ctask_store_scan_small). */
+int ctask_exec_states_small(ctask_graph *g, ctask_store *s, size_t *orphans);
 
 /* Counts tasks per function name and state: counts[name_id * CTASK_S_COUNT
  * + state]. The caller frees the returned array. */

@@ -47,6 +47,8 @@ enum {
 	CTASK_K_NOHASH, /* a value (args[0] VALUE) kept out of the hash */
 };
 
+#define CTASK_SMALL 12 /* see ctask_task.small */
+
 struct ctask_task {
 	ctask_hash hash;
 	uint32_t id;	  /* creation order (RUN tasks) */
@@ -55,7 +57,12 @@ struct ctask_task {
 	uint8_t state; /* CTASK_S_*, set by ctask_exec_states */
 	uint8_t kind;  /* CTASK_K_* */
 	uint8_t stale; /* done with other code: see ctask_exec_states */
+	/* 1 + the size of small, the task's stored result as the scan saw it
+	 * (a done result of up to CTASK_SMALL bytes, checksum verified), so a
+	 * task that needs it need not read it back; 0: not seen. */
+	uint8_t small_n;
 	uint32_t item; /* CTASK_K_ITEM: the index */
+	uint8_t small[CTASK_SMALL];
 	ctask_fn fn;
 	ctask_fn inner[2]; /* map/reduce tasks: the user's functions */
 	ctask_garg *args;

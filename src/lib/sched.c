@@ -420,6 +420,7 @@ static int undo(sched *sc, ctask_task *d, int why)
 			return rc;
 	}
 	sc->st->recomputed++;
+	d->small_n = 0;
 	sc->todo[d->name_id] += sc->want[d->id];
 	if (sc->st->done_before > 0) /* it was counted as done */
 		sc->st->done_before--;
@@ -628,6 +629,14 @@ static int first_pass(sched *sc, ctask_task *t, size_t k, ctask_task *raw)
 			fail_part(sc, t, raw, src, ctask_error_last());
 		if (rc == 0 && --sc->uses[src->id] == 0)
 			drop_kept(sc, src->id);
+		return rc;
+	}
+	if (src->small_n != 0) { /* seen by the scan: no need to read it */
+		int rc = put_input(sc, k, raw, src->small, src->small_n - 1u);
+		if (rc == 2)
+			fail_part(sc, t, raw, src, ctask_error_last());
+		if (rc == 0)
+			sc->uses[src->id]--;
 		return rc;
 	}
 	if (sc->ndefer == sc->capdefer) {

@@ -42,7 +42,12 @@ const char *ctask_store_path(const ctask_store *s)
 
 int ctask_store_scan(ctask_store *s, ctask_scan_cb cb, void *ud)
 {
-	return s->ops->scan(s, cb, ud);
+	return s->ops->scan(s, false, cb, ud);
+}
+
+int ctask_store_scan_small(ctask_store *s, ctask_scan_cb cb, void *ud)
+{
+	return s->ops->scan(s, true, cb, ud);
 }
 
 int ctask_store_get(ctask_store *s, const ctask_hash *h, ctask_record *rec,

@@ -20,7 +20,7 @@ struct ctask_store_ops {
 	int (*open)(const char *where, int flags, ctask_store **out);
 	/* Frees everything the handle owns, including itself. */
 	void (*close)(ctask_store *s);
-	int (*scan)(ctask_store *s, ctask_scan_cb cb, void *ud);
+	int (*scan)(ctask_store *s, bool small, ctask_scan_cb cb, void *ud);
 	int (*get)(ctask_store *s, const ctask_hash *h, ctask_record *rec,
 		   ctask_buf *data);
 	int (*get_sorted)(ctask_store *s, size_t n, const ctask_hash *hs,

@@ -84,6 +84,7 @@ enum {
 	ST_PUT,
 	ST_PUT_MANY,
 	ST_SCAN,
+	ST_SCAN_SMALL,
 	ST_OBJ_OF,
 	ST_DEL,
 	ST_OBJ_REF,
@@ -151,6 +152,10 @@ static const char *const stmt_sql[ST_COUNT] = {
 	/* Only what states are made of: at 10^6 rows every column costs. */
 	[ST_SCAN] = "SELECT hash, state, size, object IS NOT NULL, fingerprint"
 		    " FROM results ORDER BY hash",
+	[ST_SCAN_SMALL] =
+		"SELECT hash, state, size, object IS NOT NULL, fingerprint,"
+		" checksum, CASE WHEN state = 1 AND size <= 12 THEN inline END"
+		" FROM results ORDER BY hash",
 	[ST_OBJ_OF] = "SELECT object FROM results WHERE hash = ?1",
 	[ST_DEL] = "DELETE FROM results WHERE hash = ?1",
 	[ST_OBJ_REF] = "SELECT 1 FROM results WHERE object = ?1 LIMIT 1",
@@ -264,6 +269,7 @@ typedef struct {
 } sq_store;
 
 _Static_assert(ST_COUNT <= 32, "walking has a bit per statement");
+_Static_assert(CTASK_SCAN_SMALL == 12, "update ST_SCAN");
 
 /* Objects taken out of objects/ inside a transaction: renamed to a .tmp-
  * name so a rollback can put them back; unlinked after the commit. */
@@ -363,6 +369,16 @@ static int busy_wait(void *ud, int count)
 	struct timespec ts = {0, 1000000};
 	nanosleep(&ts, NULL);
 	return 1;
+}
+
+/* Whether the inline blob in column col of q's row has the row's size and
+ * checksum; sets *p and *n to it (valid until q moves). */
+static bool inline_ok(sqlite3_stmt *q, int col, uint64_t size, uint64_t sum,
+		      const uint8_t **p, size_t *n)
+{
+	*p = sqlite3_column_blob(q, col);
+	*n = (size_t)sqlite3_column_bytes(q, col);
+	return *n == size && ctask_checksum(*p, *n) == sum;
 }
 
 /* Binds a hash; the caller keeps h alive until the statement is reset. */
@@ -1110,12 +1126,13 @@ static int state_of(sq_store *s, const ctask_hash *h, int *state,
 
 /* Calls cb for every result row, ordered by hash; stops at cb's first
  * non-zero value. */
-static int scan_results(sq_store *s, ctask_scan_cb cb, void *ud)
+static int scan_results(sq_store *s, bool small, ctask_scan_cb cb, void *ud)
 {
-	sqlite3_stmt *q = s->st[ST_SCAN];
+	int which = small ? ST_SCAN_SMALL : ST_SCAN;
+	sqlite3_stmt *q = s->st[which];
 	int rc, r;
 
-	if ((rc = walk_begin(s, ST_SCAN, "scan")))
+	if ((rc = walk_begin(s, which, "scan")))
 		return rc;
 	while ((r = sqlite3_step(q)) == SQLITE_ROW) {
 		ctask_record rec = {0};
@@ -1131,6 +1148,14 @@ static int scan_results(sq_store *s, ctask_scan_cb cb, void *ud)
 			memcpy(fp.b, sqlite3_column_blob(q, 4), sizeof fp.b);
 			rec.fingerprint = &fp;
 		}
+		/* A small result: the row is read anyway (a mismatch is left
+		 * for the reader of the result to report). */
+		const uint8_t *b;
+		size_t n;
+		if (small && sqlite3_column_type(q, 6) == SQLITE_BLOB &&
+		    inline_ok(q, 6, rec.size,
+			      (uint64_t)sqlite3_column_int64(q, 5), &b, &n))
+			rec.data = n ? b : (const uint8_t *)"";
 		rec.dirty = -1;
 		if ((rc = cb(ud, &rec)))
 			goto done;
@@ -1138,7 +1163,7 @@ static int scan_results(sq_store *s, ctask_scan_cb cb, void *ud)
 	if (r != SQLITE_DONE)
 		rc = sq_fail(s, r, "cannot read results");
 done:
-	walk_end(s, ST_SCAN);
+	walk_end(s, which);
 	return rc;
 }
 
@@ -1184,13 +1209,13 @@ static int data_version(sq_store *s, sqlite3_int64 *v)
 }
 
 /* The results, then the leases (see ctask_store_scan). */
-static int sq_scan(ctask_store *base, ctask_scan_cb cb, void *ud)
+static int sq_scan(ctask_store *base, bool small, ctask_scan_cb cb, void *ud)
 {
 	sq_store *s = (sq_store *)base;
 	int rc = data_version(s, &s->scan_version);
 	s->scanned = rc == 0;
 	if (rc == 0)
-		rc = scan_results(s, cb, ud);
+		rc = scan_results(s, small, cb, ud);
 	return rc ? rc : scan_leases(s, cb, ud);
 }
 
@@ -1270,9 +1295,7 @@ static int inline_bytes(sqlite3_stmt *q, int col, uint64_t size, uint64_t sum,
 			const ctask_hash *h, const char *name,
 			const uint8_t **p, size_t *n)
 {
-	*p = sqlite3_column_blob(q, col);
-	*n = (size_t)sqlite3_column_bytes(q, col);
-	if (*n == size && ctask_checksum(*p, *n) == sum)
+	if (inline_ok(q, col, size, sum, p, n))
 		return 0;
 	char hex[CTASK_HASH_HEX];
 	ctask_hash_hex(h, hex);

@@ -254,7 +254,7 @@ static int scan_cb(void *ud, const ctask_record *r)
 	struct scan_ud *u = ud;
 	if (u->n > 0 && ctask_hash_cmp(&u->last, &r->hash) >= 0)
 		TFAIL("scan not ordered by hash");
-	ASSERT(r->data == NULL);
+	ASSERT(r->data == NULL); /* only ctask_store_scan_small gives bytes */
 	ASSERT_EQ(r->in_object, r->size > CTASK_INLINE_MAX);
 	u->last = r->hash;
 	u->sizes += r->size;
@@ -1774,6 +1774,60 @@ TEST(done_lookup)
 	cleanup();
 }
 
+/* What the scan gave for tasks 0..3 (small_cb). */
+static struct {
+	int seen[4];
+	size_t n[4];
+	uint8_t bytes[4][CTASK_SCAN_SMALL];
+} small;
+
+static int small_cb(void *ud, const ctask_record *r)
+{
+	(void)ud;
+	for (int i = 0; i < 4; i++) {
+		ctask_hash h;
+		task_hash(i, &h);
+		if (ctask_hash_cmp(&h, &r->hash) != 0 || !r->data)
+			continue;
+		small.seen[i] = 1;
+		small.n[i] = (size_t)r->size;
+		memcpy(small.bytes[i], r->data, (size_t)r->size);
+	}
+	return 0;
+}
+
+/* The small scan gives the bytes of small done results (checksum
+ * verified), and none of larger ones, failures, or a corrupt one: its
+ * reader reports it. */
+TEST(scan_small_results)
+{
+	fresh();
+	ctask_store *s = open_new();
+	uint8_t *d = bytes(13, 4);
+	ctask_record recs[4] = {done_rec(0, d, 12), done_rec(1, d, 13),
+				done_rec(2, d, 0), failed_rec(3, "x")};
+	ASSERT_EQ(ctask_store_put(s, 4, recs), 0);
+	ASSERT_EQ(ctask_store_scan_small(s, small_cb, NULL), 0);
+	ASSERT(small.seen[0] && !small.seen[1] && small.seen[2] &&
+	       !small.seen[3]);
+	ASSERT_EQ(small.n[0], 12);
+	ASSERT_MEM(small.bytes[0], d, 12);
+	ASSERT_EQ(small.n[2], 0);
+	ctask_store_close(s);
+
+	char db[128];
+	snprintf(db, sizeof db, "%s/ctask.db", sdir);
+	sql(db, "UPDATE results SET inline = x'00' || substr(inline, 2)"
+		" WHERE size = 12");
+	memset(&small, 0, sizeof small);
+	s = open_new();
+	ASSERT_EQ(ctask_store_scan_small(s, small_cb, NULL), 0);
+	ASSERT(!small.seen[0] && small.seen[2]);
+	ctask_store_close(s);
+	free(d);
+	cleanup();
+}
+
 TEST_MAIN(T(create_reopen), T(put_get), T(scan_all), T(failed_roundtrip),
 	  T(replace_failed_by_done), T(delete_objects), T(corrupt_object),
 	  T(missing_object), T(corrupt_inline), T(not_a_store),
@@ -1781,10 +1835,10 @@ TEST_MAIN(T(create_reopen), T(put_get), T(scan_all), T(failed_roundtrip),
 	  T(lease_after_scan_sees_other_writers),
 	  T(takeover_takes_only_what_it_asks), T(put_releases_across_rows),
 	  T(schema_1_in_use_not_migrated), T(put_many_rows), T(done_lookup),
-	  T(read_only), T(not_found), T(concurrent_writers),
-	  T(lease_held_then_expired), T(put_releases_lease),
-	  T(failed_during_run), T(heartbeat_extends), T(release_own_only),
-	  T(executors_begin_end), T(attempts_recorded), T(lease_usage),
-	  T(lease_race), T(running_row), T(executor_expiry),
+	  T(scan_small_results), T(read_only), T(not_found),
+	  T(concurrent_writers), T(lease_held_then_expired),
+	  T(put_releases_lease), T(failed_during_run), T(heartbeat_extends),
+	  T(release_own_only), T(executors_begin_end), T(attempts_recorded),
+	  T(lease_usage), T(lease_race), T(running_row), T(executor_expiry),
 	  T(killed_executor_taken_over), T(lease_over_failure),
 	  T(provenance_roundtrip), T(get_sorted))
