@@ -325,6 +325,7 @@ ctask_task *ctask_graph_call(ctask_graph *g, ctask_fn fn, const char *name,
 	t->name_id = nid;
 	t->nargs = (uint32_t)nargs;
 	t->state = CTASK_S_WAITING;
+	t->small_n = 0;
 	t->kind = CTASK_K_RUN;
 	t->fn = fn;
 	t->inner[0] = inner0;

@@ -74,7 +74,11 @@ typedef struct {
 	uint8_t *tries;	    /* malloc'd: failed attempts in this run */
 	uint32_t *queue;    /* malloc'd: ready task ids (may hold stale ones) */
 	size_t qhead, qlen, qcap;
-	size_t probed;	/* queue entries before this were looked up (probe) */
+	size_t probed; /* queue entries before this were looked up (probe) */
+	/* Small results the scan kept (ctask_task.small) may be used: nobody
+	 * else has written to the store since (a result deleted or replaced
+	 * meanwhile must be read, or found missing, from the store). */
+	bool small_ok;
 	uint32_t *held; /* malloc'd: tasks leased by other executors */
 	size_t nheld, capheld;
 	kept_result *kept; /* malloc'd: per task, its result while a
@@ -233,7 +237,8 @@ static void start_anywhere(sched *sc)
 {
 	uint64_t r = 0;
 	if (getrandom(&r, sizeof r, GRND_NONBLOCK) != (ssize_t)sizeof r)
-		r = (uint64_t)getpid() * 0x9e3779b97f4a7c15u;
+		r = ((uint64_t)getpid() ^ (uint64_t)(ctask_now() * 1e6)) *
+		    0x9e3779b97f4a7c15u;
 	size_t at = (size_t)(r % sc->qlen), n = sc->qlen;
 	uint32_t *v = ctask_xmalloc(n * sizeof *v); /* owned here */
 	memcpy(v, sc->queue + at, (n - at) * sizeof *v);
@@ -631,7 +636,7 @@ static int first_pass(sched *sc, ctask_task *t, size_t k, ctask_task *raw)
 			drop_kept(sc, src->id);
 		return rc;
 	}
-	if (src->small_n != 0) { /* seen by the scan: no need to read it */
+	if (src->small_n != 0 && sc->small_ok) { /* seen by the scan */
 		int rc = put_input(sc, k, raw, src->small, src->small_n - 1u);
 		if (rc == 2)
 			fail_part(sc, t, raw, src, ctask_error_last());
@@ -895,13 +900,14 @@ static void probe_ahead(sched *sc, size_t room)
 		}
 	}
 	sc->probed = to;
-	int rc = ctask_store_done(sc->s, n, sc->lh, sc->lout);
-	for (size_t i = 0; i < n && rc == 0; i++)
+	/* Only a hint: if the read fails, the leases will tell. */
+	if (ctask_store_done(sc->s, n, sc->lh, sc->lout) < 0)
+		return;
+	for (size_t i = 0; i < n; i++)
 		if (sc->lout[i]) {
 			sc->st->by_others++;
 			mark_done(sc, ctask_graph_task(sc->g, sc->lids[i]));
 		}
-	fail_store(sc, rc);
 }
 
 /* Starts ready tasks while the runner has room: leases them in one store
@@ -913,6 +919,7 @@ static void dispatch(sched *sc)
 		if (room == 0)
 			break;
 		probe_ahead(sc, room);
+		sc->small_ok = sc->small_ok && ctask_store_changed(sc->s) == 0;
 		size_t n = take_ready(sc, room > LEASE_MAX ? LEASE_MAX : room);
 		if (n == 0)
 			break;
@@ -1201,7 +1208,7 @@ static int run_executor(sched *sc)
 int ctask_exec_run(ctask_graph *g, ctask_store *s, const ctask_exec_opts *o,
 		   ctask_exec_stats *st)
 {
-	sched sc = {.g = g, .s = s, .o = o, .st = st};
+	sched sc = {.g = g, .s = s, .o = o, .st = st, .small_ok = true};
 	/* A worker that dies leaves a closed pipe: writing to it must be an
 	 * error to handle, not a signal that kills the executor. */
 	signal(SIGPIPE, SIG_IGN);

@@ -138,6 +138,11 @@ int ctask_store_done(ctask_store *s, size_t n, const ctask_hash *hs,
 	return n ? s->ops->done(s, n, hs, done) : 0;
 }
 
+int ctask_store_changed(ctask_store *s)
+{
+	return s->ops->changed(s);
+}
+
 int ctask_store_lease(ctask_store *s, const ctask_executor *e, double ttl,
 		      size_t n, const ctask_hash *hs, uint8_t *out,
 		      double *expires)

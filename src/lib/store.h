@@ -54,7 +54,8 @@ typedef struct {
 	const char *name;    /* function name ("" for RUNNING: a lease does
 				not know it) */
 	int state;	     /* ctask_rec_state */
-	const uint8_t *data; /* encoded value (done); NULL for scan */
+	const uint8_t *data; /* encoded value (done); for a scan NULL, but
+				see ctask_store_scan_small */
 	uint64_t size;	     /* bytes of the encoded value */
 	const char *message; /* failure message (failed), else NULL */
 	double started;	     /* unix time the task started */
@@ -133,11 +134,15 @@ int ctask_store_get_sorted(ctask_store *s, size_t n, const ctask_hash *hs,
 			   ctask_get_cb cb, void *ud);
 
 /* Sets done[i] to 1 if hs[i] has a done result, else to 0: a read, which
- * takes no lock. After a ctask_store_scan on s, as long as no other
+ * takes no write lock. After a ctask_store_scan on s, as long as no other
  * connection has written since that scan began, it sets them all to 0
- * without looking (the caller knows them). */
+ * without looking: the caller knows from the scan which are done. */
 int ctask_store_done(ctask_store *s, size_t n, const ctask_hash *hs,
 		     uint8_t *done);
+
+/* 0 if no other connection has written to the store since the last scan
+ * on s began, 1 if one has (or s has not scanned), or a negative error. */
+int ctask_store_changed(ctask_store *s);
 
 /* Writes n records (DONE or FAILED) in one transaction, replacing existing
  * ones (except that a FAILED record never replaces a DONE one), each stamped

@@ -27,6 +27,7 @@ struct ctask_store_ops {
 			  ctask_get_cb cb, void *ud);
 	int (*done)(ctask_store *s, size_t n, const ctask_hash *hs,
 		    uint8_t *done);
+	int (*changed)(ctask_store *s);
 	int (*put)(ctask_store *s, size_t n, const ctask_record *recs);
 	int (*delete)(ctask_store *s, size_t n, const ctask_hash *hs,
 		      uint64_t *count, uint64_t *freed);

@@ -1949,10 +1949,19 @@ static int sq_done(ctask_store *base, size_t n, const ctask_hash *hs,
 		rc = state_of(s, &hs[order[k]], &state, &recorded);
 		done[order[k]] = state == CTASK_REC_DONE;
 	}
-	sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL); /* a read: cannot
-							     fail to end */
+	/* A read: ending it cannot lose anything, and must not fail. */
+	sqlite3_exec(s->db, rc ? "ROLLBACK" : "COMMIT", NULL, NULL, NULL);
 	free(order);
 	return rc;
+}
+
+/* See ctask_store_changed. */
+static int sq_changed(ctask_store *base)
+{
+	sq_store *s = (sq_store *)base;
+	sqlite3_int64 version = 0;
+	int rc = data_version(s, &version);
+	return rc ? rc : !(s->scanned && version == s->scan_version);
 }
 
 /* Leases n hashes for e in one transaction (see ctask_store_lease): e's
@@ -2218,6 +2227,7 @@ const struct ctask_store_ops ctask_store__sqlite_ops = {
 	.get = sq_get,
 	.get_sorted = sq_get_sorted,
 	.done = sq_done,
+	.changed = sq_changed,
 	.put = sq_put,
 	.delete = sq_delete,
 	.executor_begin = sq_executor_begin,

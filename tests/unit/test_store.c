@@ -1750,7 +1750,8 @@ TEST(put_many_rows)
 }
 
 /* ctask_store_done says which tasks have a done result (not failed ones),
- * and after a scan still sees what another connection put since. */
+ * and after a scan still sees what another connection put since;
+ * ctask_store_changed says whether another connection has written. */
 TEST(done_lookup)
 {
 	fresh();
@@ -1763,11 +1764,16 @@ TEST(done_lookup)
 	put1(s1, failed_rec(1, "no"));
 	ASSERT_EQ(ctask_store_done(s1, 4, hs, done), 0);
 	ASSERT(done[0] && !done[1] && !done[2] && !done[3]);
+	ASSERT_EQ(ctask_store_changed(s1), 1); /* no scan yet */
 	struct scan_ud u = {0};
 	ASSERT_EQ(ctask_store_scan(s1, scan_cb, &u), 0);
+	ASSERT_EQ(ctask_store_changed(s1), 0);
+	put1(s1, done_rec(2, d, 4)); /* its own writes do not count */
+	ASSERT_EQ(ctask_store_changed(s1), 0);
 	put1(s2, done_rec(3, d, 4));
+	ASSERT_EQ(ctask_store_changed(s1), 1);
 	ASSERT_EQ(ctask_store_done(s1, 4, hs, done), 0);
-	ASSERT(done[0] && !done[1] && !done[2] && done[3]);
+	ASSERT(done[0] && !done[1] && done[2] && done[3]);
 	ctask_store_close(s1);
 	ctask_store_close(s2);
 	free(d);
