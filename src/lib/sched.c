@@ -861,14 +861,20 @@ static ctask_task *follower(sched *sc, const ctask_task *c)
  * queue, each followed (when the runner can chain) by the chain of tasks
  * waiting only for it, so a chain costs one batch, not a round trip per
  * link. */
+/* Whether a queue entry still stands: the ready queue keeps stale entries
+ * (tasks since run or running, or with an input undone). */
+static bool startable(const sched *sc, const ctask_task *t)
+{
+	return t->state != CTASK_S_DONE && t->state != CTASK_S_RUNNING &&
+	       sc->pending[t->id] == 0;
+}
+
 static size_t take_ready(sched *sc, size_t room)
 {
 	size_t n = 0;
 	while (n < room && sc->qhead < sc->qlen) {
 		ctask_task *t = ctask_graph_task(sc->g, sc->queue[sc->qhead++]);
-		/* Stale entries: already run or running, or an input undone. */
-		if (t->state == CTASK_S_DONE || t->state == CTASK_S_RUNNING ||
-		    sc->pending[t->id] != 0)
+		if (!startable(sc, t))
 			continue;
 		take(sc, t, &n);
 		for (ctask_task *e = t; sc->r->can_chain && n < room &&
@@ -893,8 +899,7 @@ static void probe_ahead(sched *sc, size_t room)
 	lease_room(sc, to - from);
 	for (size_t k = from; k < to; k++) {
 		ctask_task *t = ctask_graph_task(sc->g, sc->queue[k]);
-		if (t->state != CTASK_S_DONE && t->state != CTASK_S_RUNNING &&
-		    sc->pending[t->id] == 0) {
+		if (startable(sc, t)) {
 			sc->lids[n] = t->id;
 			sc->lh[n++] = t->hash;
 		}
