@@ -314,56 +314,13 @@ int cli_open_graph(cli_session *ss, cli_common *c)
 	return open_session(ss, c, false, false);
 }
 
-typedef struct {
-	const ctask_graph *g;
-	const uint8_t *marks;
-	double now;
-} lease_walk;
-
-/* As the scan does (exec.c): a task not done whose lease is alive is
- * running somewhere. */
-static int mark_running(void *ud, const ctask_lease *l)
-{
-	const lease_walk *w = ud;
-	ctask_task *t = ctask_graph_find(w->g, &l->hash);
-	if (t && w->marks[t->id] && l->expires > w->now &&
-	    t->state != CTASK_S_DONE)
-		t->state = CTASK_S_RUNNING;
-	return 0;
-}
-
-static int live_leases(cli_session *ss, const uint8_t *marks)
-{
-	lease_walk w = {ss->g, marks, ctask_now()};
-	int err = ctask_store_leases(ss->store, mark_running, &w);
-	return err < 0 ? cli_error(ss->c->cmd, cli_exit_code(err), "%s",
-				   ctask_error_last())
-		       : 0;
-}
-
 int cli_states_of(cli_session *ss, const uint8_t *marks)
 {
-	size_t n = ctask_graph_size(ss->g), m = 0;
-	for (size_t t = 0; t < n; t++)
-		m += marks[t] != 0;
-	/* A lookup costs about what 16 rows of a scan do. */
-	if (m > n / 16)
-		return set_states(ss);
-	for (size_t t = 0; t < n && ss->store; t++) {
-		ctask_task *task = ctask_graph_task(ss->g, t);
-		ctask_record rec;
-		if (!marks[t])
-			continue;
-		int err = ctask_store_get(ss->store, &task->hash, &rec, NULL);
-		if (err < 0 && err != CTASK_ENOTFOUND)
-			return cli_error(ss->c->cmd, cli_exit_code(err), "%s",
-					 ctask_error_last());
-		if (err == 0)
-			task->state = rec.state == CTASK_REC_DONE
-					      ? CTASK_S_DONE
-					      : CTASK_S_FAILED;
-	}
-	return ss->store ? live_leases(ss, marks) : 0;
+	int err = ctask_exec_states_of(ss->g, ss->store, marks);
+	if (err < 0)
+		return cli_error(ss->c->cmd, cli_exit_code(err), "%s",
+				 ctask_error_last());
+	return 0;
 }
 
 int cli_create_store(cli_session *ss)

@@ -84,6 +84,50 @@ int ctask_exec_states_small(ctask_graph *g, ctask_store *s, size_t *orphans)
 	return states(g, s, true, orphans);
 }
 
+typedef struct {
+	scan_state ss;
+	const uint8_t *marks;
+	double now;
+} marked_walk;
+
+/* A lease of a marked task, as the scan reports it (scan_one). */
+static int marked_lease(void *ud, const ctask_lease *l)
+{
+	marked_walk *w = ud;
+	const ctask_task *t = ctask_graph_find(w->ss.g, &l->hash);
+	if (!t || !w->marks[t->id])
+		return 0;
+	ctask_record r = {.hash = l->hash,
+			  .state = CTASK_REC_RUNNING,
+			  .live = l->expires > w->now};
+	return scan_one(&w->ss, &r);
+}
+
+int ctask_exec_states_of(ctask_graph *g, ctask_store *s, const uint8_t *marks)
+{
+	size_t n = ctask_graph_size(g), m = 0;
+	for (size_t i = 0; i < n; i++)
+		m += marks[i] != 0;
+	/* A lookup costs about what 16 rows of a scan do. */
+	if (m > n / 16)
+		return states(g, s, false, NULL);
+	marked_walk w = {{g, 0}, marks, ctask_now()};
+	for (size_t i = 0; i < n && s; i++) {
+		ctask_record r;
+		if (!marks[i])
+			continue;
+		int rc = ctask_store_get(s, &ctask_graph_task(g, i)->hash, &r,
+					 NULL);
+		if (rc == CTASK_ENOTFOUND)
+			continue;
+		if (rc < 0)
+			return rc;
+		r.data = NULL; /* not read: no small result to keep */
+		scan_one(&w.ss, &r);
+	}
+	return s ? ctask_store_leases(s, marked_lease, &w) : 0;
+}
+
 size_t *ctask_exec_count(const ctask_graph *g)
 {
 	size_t *c = ctask_xcalloc(ctask_graph_nnames(g) * CTASK_S_COUNT + 1,

@@ -26,6 +26,11 @@ int ctask_exec_states(ctask_graph *g, ctask_store *s, size_t *orphans);
  * (ctask_task.small) for an execute, so that a task with many small inputs
  * need not read them back (ctask_store_scan_small). */
 int ctask_exec_states_small(ctask_graph *g, ctask_store *s, size_t *orphans);
+/* Sets the states of the marked tasks only (done, failed, running under a
+ * live lease; else as they were), as ctask_exec_states would: a lookup
+ * each, or one scan for all tasks when many are marked. For a command that
+ * needs a few tasks' states of a large graph (invalidate NAME). */
+int ctask_exec_states_of(ctask_graph *g, ctask_store *s, const uint8_t *marks);
 
 /* Counts tasks per function name and state: counts[name_id * CTASK_S_COUNT
  * + state]. The caller frees the returned array. */
