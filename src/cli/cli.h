@@ -80,6 +80,10 @@ int cli_open_graph(cli_session *ss, cli_common *c);
  * are marked. Returns 0 or an exit code, with a
  * line printed. */
 int cli_states_of(cli_session *ss, const uint8_t *marks);
+/* Sets every task's state from one scan of the store (keeping small results
+ * when the session's command asked for them: cli_common.small). Returns 0
+ * or an exit code, with a line printed. */
+int cli_set_states(cli_session *ss);
 void cli_close(cli_session *ss);
 /* Builds the graph again (after tasks before a barrier were run) and sets
  * task states. Prints one line on error and returns the exit code. */
@@ -92,6 +96,9 @@ int cli_create_store(cli_session *ss);
 /* Says (on stdout) that the graph stops at a barrier, if it does. */
 void cli_barrier_note(const cli_session *ss);
 
+/* Prints the library's last error (ctask_error_last) as cli_error does and
+ * returns the exit code for err, a negative CTASK_E* code. */
+int cli_lib_error(const char *cmd, int err);
 /* Prints "ctask CMD: message" on stderr and returns code. */
 int cli_error(const char *cmd, int code, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));

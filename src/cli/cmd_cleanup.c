@@ -86,8 +86,7 @@ static int run(int argc, char **argv)
 	if (err == 0 && !dry_run && o.n)
 		err = ctask_store_delete(ss.store, o.n, o.hs, NULL, NULL);
 	if (err < 0) {
-		rc = cli_error("cleanup", cli_exit_code(err), "%s",
-			       ctask_error_last());
+		rc = cli_lib_error("cleanup", err);
 	} else {
 		char b[32];
 		printf("ctask: %s %zu result%s (%s)\n",

@@ -338,8 +338,7 @@ static int run(int argc, char **argv)
 	fflush(stderr);
 	summary(&ss, &ea.o, &total, err);
 	if (err < 0)
-		rc = cli_error("execute", cli_exit_code(err), "%s",
-			       ctask_error_last());
+		rc = cli_lib_error("execute", err);
 	else if (err > 0)
 		rc = err; /* rebuilding the graph failed; already reported */
 	else

@@ -60,8 +60,7 @@ static int show_task(cli_session *ss, const ctask_task *t, size_t index)
 	if (err < 0) {
 		printf("}\n");
 		fflush(stdout);
-		rc = cli_error("show", cli_exit_code(err), "%s",
-			       ctask_error_last());
+		rc = cli_lib_error("show", err);
 		goto done;
 	}
 	char when[32];

@@ -51,10 +51,9 @@ static int rerun_stale(cli_session *ss, uint8_t *marks, const size_t *per,
 	free(removed);
 	if (nh < 0)
 		return (int)-nh;
-	int err = ctask_exec_states_small(ss->g, ss->store, NULL);
-	if (err < 0)
-		return cli_error(ss->c->cmd, cli_exit_code(err), "%s",
-				 ctask_error_last());
+	int rc = cli_set_states(ss);
+	if (rc != 0)
+		return rc;
 	printf("ctask: --rerun-stale: removed %zu stale result%s (", nstale,
 	       nstale == 1 ? "" : "s");
 	cli_print_counts(stdout, g, per);

@@ -14,6 +14,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+int cli_lib_error(const char *cmd, int err)
+{
+	return cli_error(cmd, cli_exit_code(err), "%s", ctask_error_last());
+}
+
 int cli_error(const char *cmd, int code, const char *fmt, ...)
 {
 	va_list ap;
@@ -173,8 +178,7 @@ static int open_store(cli_session *ss, bool create)
 	if (rc == CTASK_ENOTFOUND && !create)
 		return 0;
 	if (rc < 0)
-		return cli_error(ss->c->cmd, cli_exit_code(rc), "%s",
-				 ctask_error_last());
+		return cli_lib_error(ss->c->cmd, rc);
 	return 0;
 }
 
@@ -217,13 +221,12 @@ static int build_graph(cli_session *ss)
 	return 0;
 }
 
-static int set_states(cli_session *ss)
+int cli_set_states(cli_session *ss)
 {
 	int err = ss->c->small ? ctask_exec_states_small(ss->g, ss->store, NULL)
 			       : ctask_exec_states(ss->g, ss->store, NULL);
 	if (err < 0)
-		return cli_error(ss->c->cmd, cli_exit_code(err), "%s",
-				 ctask_error_last());
+		return cli_lib_error(ss->c->cmd, err);
 	return 0;
 }
 
@@ -239,7 +242,7 @@ int cli_rebuild(cli_session *ss)
 		return rc;
 	}
 	ctask_graph_free(old);
-	return set_states(ss);
+	return cli_set_states(ss);
 }
 
 /* Keeps a freshly compiled plugin in the store for the next run. */
@@ -250,8 +253,7 @@ static int cache_plugin(cli_session *ss)
 	int rc = ctask_plugin_cache(ss->plugin, (char *)dir.p);
 	ctask_buf_free(&dir);
 	if (rc < 0)
-		return cli_error(ss->c->cmd, cli_exit_code(rc), "%s",
-				 ctask_error_last());
+		return cli_lib_error(ss->c->cmd, rc);
 	return 0;
 }
 
@@ -268,8 +270,7 @@ static int load_graph(cli_session *ss)
 	int rc = ctask_plugin_open(ss->c->file, &po, &ss->plugin);
 	ctask_buf_free(&cache);
 	if (rc < 0)
-		return cli_error(ss->c->cmd, cli_exit_code(rc), "%s",
-				 ctask_error_last());
+		return cli_lib_error(ss->c->cmd, rc);
 	if (ss->store && (rc = cache_plugin(ss)) != 0)
 		return rc;
 	return build_graph(ss);
@@ -298,7 +299,7 @@ static int open_session(cli_session *ss, cli_common *c, bool create,
 	if (rc == 0 && create)
 		rc = cli_create_store(ss);
 	if (rc == 0 && states)
-		rc = set_states(ss);
+		rc = cli_set_states(ss);
 	if (rc != 0)
 		cli_close(ss);
 	return rc;
@@ -318,8 +319,7 @@ int cli_states_of(cli_session *ss, const uint8_t *marks)
 {
 	int err = ctask_exec_states_of(ss->g, ss->store, marks);
 	if (err < 0)
-		return cli_error(ss->c->cmd, cli_exit_code(err), "%s",
-				 ctask_error_last());
+		return cli_lib_error(ss->c->cmd, err);
 	return 0;
 }
 
@@ -413,7 +413,6 @@ long cli_remove_marked(cli_session *ss, const uint8_t *marks, bool dry_run,
 			  : ctask_store_delete(ss->store, nh, hs, NULL, NULL);
 	free(hs);
 	if (err < 0)
-		return -cli_error(ss->c->cmd, cli_exit_code(err), "%s",
-				  ctask_error_last());
+		return -cli_lib_error(ss->c->cmd, err);
 	return (long)nh;
 }
