@@ -14,7 +14,6 @@
 #include "sys.h" /* ctask_now: "now" for leases (see "Time" in store.h) */
 
 struct ctask_store_ops {
-	const char *name; /* "sqlite", for messages */
 	/* Opens the store at where (a directory for sqlite, a URL for
 	 * others); same contract as ctask_store_open. */
 	int (*open)(const char *where, int flags, ctask_store **out);

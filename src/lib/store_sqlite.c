@@ -120,7 +120,7 @@ enum {
 
 /* Lease rows, with their owners' expiry, name, host and pid (load_rows). */
 #define LEASE_ROWS                                                             \
-	"SELECT l.id, l.owner, l.leased, " LEASE_EXPIRES ", l.hashes,"         \
+	"SELECT l.id, l.leased, " LEASE_EXPIRES ", l.hashes,"                  \
 	" coalesce(x.owner, ''), coalesce(x.host, ''), x.pid"                  \
 	" FROM leases l LEFT JOIN executors x ON x.id = l.owner"
 
@@ -812,8 +812,6 @@ static int check_wal(sq_store *s)
 	return rc;
 }
 
-/* Brings a schema 1 store to 2 (checked again under the write lock: another
- * process may have just done it). */
 /* Sets *v to what the one-row, one-column query sql returns (with ?1, if
  * it has one, bound to now). Returns an SQLite result code. */
 static int query_int(sq_store *s, const char *sql, double now, sqlite3_int64 *v)
@@ -926,7 +924,7 @@ static void sq_close(ctask_store *base)
 
 /* One lease row, decoded: its hashes are hs[off .. off + n) of the set. */
 typedef struct {
-	sqlite3_int64 id, owner;
+	sqlite3_int64 id;
 	double leased, expires;
 	int pid;
 	size_t off, n;
@@ -951,11 +949,15 @@ static void lease_set_free(lease_set *ls)
 	memset(ls, 0, sizeof *ls);
 }
 
-static size_t keep_str(ctask_buf *b, sqlite3_stmt *q, int col)
+/* Copies column col's text into b (NUL-terminated); returns its offset, or
+ * SIZE_MAX for NULL. Offsets, not pointers: b may move as it grows. */
+static size_t keep_text(ctask_buf *b, sqlite3_stmt *q, int col)
 {
+	const unsigned char *t = sqlite3_column_text(q, col);
+	if (!t)
+		return SIZE_MAX;
 	size_t off = b->len;
-	ctask_buf_append(b, sqlite3_column_text(q, col),
-			 (size_t)sqlite3_column_bytes(q, col));
+	ctask_buf_append(b, t, (size_t)sqlite3_column_bytes(q, col));
 	ctask_buf_byte(b, 0);
 	return off;
 }
@@ -970,7 +972,7 @@ static int load_rows(sq_store *s, int which, sqlite3_int64 owner, lease_set *ls)
 	if (which != ST_LEASE_ROWS)
 		sqlite3_bind_int64(q, 1, owner);
 	while ((r = sqlite3_step(q)) == SQLITE_ROW) {
-		size_t bytes = (size_t)sqlite3_column_bytes(q, 4);
+		size_t bytes = (size_t)sqlite3_column_bytes(q, 3);
 		size_t n = bytes / sizeof(ctask_hash);
 		if (bytes % sizeof(ctask_hash) != 0) {
 			rc = ctask_error_set(CTASK_ECORRUPT,
@@ -989,18 +991,17 @@ static int load_rows(sq_store *s, int which, sqlite3_int64 owner, lease_set *ls)
 						ls->caph * sizeof *ls->hs);
 		}
 		if (n)
-			memcpy(ls->hs + ls->nh, sqlite3_column_blob(q, 4),
+			memcpy(ls->hs + ls->nh, sqlite3_column_blob(q, 3),
 			       bytes);
 		ls->v[ls->n++] = (lease_row){
 			.id = sqlite3_column_int64(q, 0),
-			.owner = sqlite3_column_int64(q, 1),
-			.leased = sqlite3_column_double(q, 2),
-			.expires = sqlite3_column_double(q, 3),
-			.pid = sqlite3_column_int(q, 7),
+			.leased = sqlite3_column_double(q, 1),
+			.expires = sqlite3_column_double(q, 2),
+			.pid = sqlite3_column_int(q, 6),
 			.off = ls->nh,
 			.n = n,
-			.owner_s = keep_str(&ls->strs, q, 5),
-			.host_s = keep_str(&ls->strs, q, 6),
+			.owner_s = keep_text(&ls->strs, q, 4), /* coalesced: */
+			.host_s = keep_text(&ls->strs, q, 5),  /* never NULL */
 		};
 		ls->nh += n;
 	}
@@ -1037,8 +1038,6 @@ static int rewrite_row(sq_store *s, const lease_row *row, const ctask_hash *hs,
 	return step_done(s, ST_LEASE_SET, "cannot release leases");
 }
 
-/* Releases owner's leases on the n hashes hs (sorted ascending): takes
- * them out of every row of owner's, inside the caller's transaction. */
 /* Takes the n hashes hs (sorted ascending) out of row (its hashes in ls
  * are edited in place), writing it back if that changed it. */
 static int strip_row(sq_store *s, lease_set *ls, const lease_row *row, size_t n,
@@ -1055,6 +1054,8 @@ static int strip_row(sq_store *s, lease_set *ls, const lease_row *row, size_t n,
 	return kept < row->n ? rewrite_row(s, row, v, kept) : 0;
 }
 
+/* Releases owner's leases on the n hashes hs (sorted ascending): takes
+ * them out of every row of owner's, inside the caller's transaction. */
 static int release_sorted(sq_store *s, sqlite3_int64 owner, size_t n,
 			  const ctask_hash *hs)
 {
@@ -1269,19 +1270,6 @@ done:
 	return rc;
 }
 
-/* Copies column i's text into s->strs (NUL-terminated); returns its offset
- * or SIZE_MAX for NULL. Offsets, not pointers: strs may move as it grows. */
-static size_t keep_text(sq_store *s, sqlite3_stmt *q, int i)
-{
-	const unsigned char *t = sqlite3_column_text(q, i);
-	if (!t)
-		return SIZE_MAX;
-	size_t off = s->strs.len;
-	ctask_buf_append(&s->strs, t, (size_t)sqlite3_column_bytes(q, i));
-	ctask_buf_byte(&s->strs, 0);
-	return off;
-}
-
 static const char *kept(const sq_store *s, size_t off)
 {
 	return off == SIZE_MAX ? NULL : (const char *)s->strs.p + off;
@@ -1332,8 +1320,10 @@ static int sq_get(ctask_store *base, const ctask_hash *hash, ctask_record *rec,
 		goto done;
 	}
 	s->strs.len = 0;
-	size_t name = keep_text(s, q, 0), msg = keep_text(s, q, 6),
-	       host = keep_text(s, q, 9), commit = keep_text(s, q, 11);
+	size_t name = keep_text(&s->strs, q, 0),
+	       msg = keep_text(&s->strs, q, 6),
+	       host = keep_text(&s->strs, q, 9),
+	       commit = keep_text(&s->strs, q, 11);
 	rec->state = sqlite3_column_int(q, 1);
 	rec->size = (uint64_t)sqlite3_column_int64(q, 2);
 	uint64_t sum = (uint64_t)sqlite3_column_int64(q, 3);
@@ -1470,20 +1460,11 @@ static void bind_row(sqlite3_stmt *q, int base, const ctask_record *r,
 				    size, SQLITE_STATIC);
 	else
 		sqlite3_bind_null(q, base + 6);
-	if (obj[0])
-		sqlite3_bind_text(q, base + 7, obj, -1, SQLITE_STATIC);
-	else
-		sqlite3_bind_null(q, base + 7);
-	if (!done && r->message)
-		sqlite3_bind_text(q, base + 8, r->message, -1, SQLITE_STATIC);
-	else
-		sqlite3_bind_null(q, base + 8);
+	bind_str(q, base + 7, obj[0] ? obj : NULL);
+	bind_str(q, base + 8, done ? NULL : r->message);
 	sqlite3_bind_double(q, base + 9, r->started);
 	sqlite3_bind_double(q, base + 10, r->duration);
-	if (r->host)
-		sqlite3_bind_text(q, base + 11, r->host, -1, SQLITE_STATIC);
-	else
-		sqlite3_bind_null(q, base + 11);
+	bind_str(q, base + 11, r->host);
 	sqlite3_bind_double(q, base + 12, now);
 	if (r->fingerprint)
 		bind_hash(q, base + 13, r->fingerprint);
@@ -1646,16 +1627,11 @@ static int put_row(sq_store *s, const ctask_record *r, const char *obj,
 	/* A failure never replaces a result: an executor that lost its lease
 	 * (paused past the TTL) must not undo another's work. */
 	if (r->state == CTASK_REC_FAILED) {
-		sqlite3_stmt *q = s->st[ST_STATE_OF];
-		bind_hash(q, 1, &r->hash);
-		int step = sqlite3_step(q);
-		bool done = step == SQLITE_ROW &&
-			    sqlite3_column_int(q, 0) == CTASK_REC_DONE;
-		sqlite3_reset(q);
-		if (step != SQLITE_ROW && step != SQLITE_DONE)
-			return sq_fail(s, step, "cannot read a result");
-		if (done)
-			return 0;
+		int state;
+		double recorded;
+		if ((rc = state_of(s, &r->hash, &state, &recorded)) ||
+		    state == CTASK_REC_DONE)
+			return rc;
 	}
 	if ((rc = note_object(s, &r->hash, old)))
 		return rc;
@@ -2220,7 +2196,6 @@ static int sq_get_sorted(ctask_store *base, size_t n, const ctask_hash *hs,
 }
 
 const struct ctask_store_ops ctask_store__sqlite_ops = {
-	.name = "sqlite",
 	.open = sq_open,
 	.close = sq_close,
 	.scan = sq_scan,
