@@ -52,7 +52,6 @@ typedef struct pool pool;
 
 typedef struct {
 	pool *p;
-	int index;
 	pid_t pid; /* 0: no process */
 	uv_pipe_t pipe;
 	bool pipe_open;
@@ -715,7 +714,7 @@ ctask_runner *ctask_runner_pool(const ctask_graph *g, uv_loop_t *loop,
 	p->name_mean =
 		ctask_xcalloc(ctask_graph_nnames(g) + 1, sizeof *p->name_mean);
 	for (int i = 0; i < p->o.jobs; i++) {
-		p->w[i] = (worker){.p = p, .index = i, .slot = &p->shm[i]};
+		p->w[i] = (worker){.p = p, .slot = &p->shm[i]};
 		p->w[i].killed_task = NO_TASK;
 		spawn(&p->w[i]);
 	}

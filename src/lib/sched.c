@@ -219,12 +219,17 @@ static size_t init_want(sched *sc)
 	sc->st->ran_by_name = ctask_xcalloc(nn, sizeof(size_t));
 	sc->st->failed_by_name = ctask_xcalloc(nn, sizeof(size_t));
 	sc->st->left_by_name = ctask_xcalloc(nn, sizeof(size_t));
-	for (size_t i = 0; i < sc->n; i++)
-		if (sc->want[i]) {
-			sc->st->wanted++;
-			todo += ctask_graph_task(sc->g, i)->state !=
-				CTASK_S_DONE;
+	sc->todo = ctask_xcalloc(nn, sizeof *sc->todo);
+	for (size_t i = 0; i < sc->n; i++) {
+		const ctask_task *t = ctask_graph_task(sc->g, i);
+		if (!sc->want[i])
+			continue;
+		sc->st->wanted++;
+		if (t->state != CTASK_S_DONE) {
+			sc->todo[t->name_id]++;
+			todo++;
 		}
+	}
 	sc->st->done_before = sc->st->wanted - todo;
 	return todo;
 }
@@ -292,12 +297,6 @@ static void init_tasks(sched *sc)
 	}
 	size_t nn = ctask_graph_nnames(sc->g) + 1;
 	sc->mean = ctask_xcalloc(nn, sizeof *sc->mean);
-	sc->todo = ctask_xcalloc(nn, sizeof *sc->todo);
-	for (size_t i = 0; i < sc->n; i++) {
-		const ctask_task *t = ctask_graph_task(sc->g, i);
-		if (sc->want[i] && t->state != CTASK_S_DONE)
-			sc->todo[t->name_id]++;
-	}
 	sc->nmean = ctask_xcalloc(nn, sizeof *sc->nmean);
 	sc->cap_in = 64;
 	sc->offs = ctask_xmalloc((sc->cap_in + 1) * sizeof *sc->offs);
@@ -397,6 +396,15 @@ static void add_to_batch(sched *sc, ctask_outcome *oc)
 /* ---- Task state changes -------------------------------------------------- */
 
 /* t is done (here or elsewhere): release the tasks waiting for it. */
+/* t failed (here, or elsewhere during this run): its dependents wait. */
+static void mark_failed(sched *sc, ctask_task *t)
+{
+	t->state = CTASK_S_FAILED;
+	sc->st->failed++;
+	sc->st->failed_by_name[t->name_id]++;
+	sc->todo[t->name_id] -= sc->want[t->id];
+}
+
 static void mark_done(sched *sc, ctask_task *t)
 {
 	if (t->state == CTASK_S_DONE)
@@ -495,10 +503,7 @@ static void on_finished(void *ud, ctask_outcome *oc)
 		return;
 	}
 	logf_(sc, "ctask: %s (%.12s) failed: %s\n", name, hex, oc->message);
-	sc->st->failed++;
-	sc->st->failed_by_name[t->name_id]++;
-	t->state = CTASK_S_FAILED;
-	sc->todo[t->name_id]--;
+	mark_failed(sc, t);
 	add_to_batch(sc, oc);
 	if (!sc->o->keep_going)
 		sc->stop = true;
@@ -626,22 +631,19 @@ static int first_pass(sched *sc, ctask_task *t, size_t k, ctask_task *raw)
 		return 0;
 	}
 	if (src->state != CTASK_S_DONE)
-		return 1; /* its chain was cut: wait for it */
-	if (sc->kept_n[src->id] != 0) {
-		int rc = put_input(sc, k, raw, kept_data(sc, src->id),
-				   sc->kept_n[src->id] - 1);
+		return 1;	   /* its chain was cut: wait for it */
+	const uint8_t *mem = NULL; /* its result in memory, if it is */
+	size_t len = 0;
+	if (sc->kept_n[src->id] != 0)
+		mem = kept_data(sc, src->id), len = sc->kept_n[src->id] - 1;
+	else if (src->small_n != 0 && sc->small_ok) /* seen by the scan */
+		mem = src->small, len = src->small_n - 1u;
+	if (mem) {
+		int rc = put_input(sc, k, raw, mem, len);
 		if (rc == 2)
 			fail_part(sc, t, raw, src, ctask_error_last());
 		if (rc == 0 && --sc->uses[src->id] == 0)
 			drop_kept(sc, src->id);
-		return rc;
-	}
-	if (src->small_n != 0 && sc->small_ok) { /* seen by the scan */
-		int rc = put_input(sc, k, raw, src->small, src->small_n - 1u);
-		if (rc == 2)
-			fail_part(sc, t, raw, src, ctask_error_last());
-		if (rc == 0)
-			sc->uses[src->id]--;
 		return rc;
 	}
 	if (sc->ndefer == sc->capdefer) {
@@ -819,10 +821,7 @@ static bool leased(sched *sc, ctask_task *t, int outcome)
 		mark_done(sc, t);
 		return false;
 	default: /* failed elsewhere during this run: its dependents wait */
-		t->state = CTASK_S_FAILED;
-		sc->st->failed++;
-		sc->st->failed_by_name[t->name_id]++;
-		sc->todo[t->name_id] -= sc->want[t->id];
+		mark_failed(sc, t);
 		return false;
 	}
 }
