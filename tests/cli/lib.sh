@@ -14,6 +14,7 @@
 #   assert_contains HAYSTACK NEEDLE [what]
 #   assert_not_contains HAYSTACK NEEDLE [what]
 #   assert_lines N TEXT [what]   TEXT has exactly N lines
+#   ran_of OUT             N from the "ctask: ran N tasks" line in OUT
 #   store_snapshot DIR     a stable fingerprint of a store (db dump + files)
 #   json_get JSON EXPR     evaluates EXPR (Python, `j` is the parsed JSON)
 #   pyjson EXPR            same, JSON read from stdin
@@ -112,6 +113,12 @@ assert_lines()
 	if [ "$n" != "$1" ]; then
 		fail "${3:-output}: expected $1 line(s), got $n: '$2'"
 	fi
+}
+
+# ran_of OUT: N from the "ctask: ran N tasks" summary line in OUT.
+ran_of()
+{
+	printf '%s\n' "$1" | sed -n 's/^ctask: ran \([0-9]*\) task.*/\1/p'
 }
 
 # A stable fingerprint of a store directory: the database as SQL, the list

@@ -14,11 +14,6 @@ cp "$DATA/par_block.c" block.c
 HOST=$(hostname)
 
 # "N" from a summary "ctask: ran N tasks ...".
-ran_of()
-{
-	printf '%s\n' "$1" | sed -n 's/^ctask: ran \([0-9]*\) task.*/\1/p'
-}
-
 # Checks the append log of many.c: every body ran exactly once.
 check_many_log()
 {

@@ -5,6 +5,7 @@
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 setup_scratch
+. "$(dirname "$0")/parlib.sh"
 cp "$DATA/many.c" many.c
 S=many.ctaskdata
 
@@ -13,7 +14,7 @@ expect_exit 0 execute many.c -j 2 -q
 assert_contains "$out" "ran 70001 tasks"
 assert_eq 70001 "$(sqlite3 "$S/ctask.db" 'SELECT count(*) FROM results WHERE state = 1')" \
 	"done results"
-assert_eq 0 "$(sqlite3 "$S/ctask.db" 'SELECT count(*) FROM leases')" "leases left"
+assert_eq 0 "$(leases_left "$S/ctask.db")" "leases left"
 expect_exit 0 show many.c total
 assert_contains "$out" "4899930000" # 2 * (0 + 1 + ... + 69999)
 
@@ -22,7 +23,6 @@ expect_exit 0 execute many.c -j 2
 assert_contains "$out" "nothing to do: all 70001 tasks are done"
 
 check "two executors at once on a new store: every task once between them"
-. "$(dirname "$0")/parlib.sh"
 rm -rf "$S"
 # Both start at once: they compile the task file and create the store
 # together, then share the tasks.
@@ -35,8 +35,7 @@ ra=$rc oa=$out
 wait_bg many-b "$pb" 120
 rb=$rc ob=$out
 assert_eq "0 0" "$ra $rb" "exit statuses of A and B"
-ran() { sed -n 's/^ctask: ran \([0-9]*\) task.*/\1/p' <<<"$1"; }
-na=$(ran "$oa") nb=$(ran "$ob")
+na=$(ran_of "$oa") nb=$(ran_of "$ob")
 na=${na:-0} nb=${nb:-0}
 assert_eq 70001 "$((na + nb))" "tasks run by A ($na) and B ($nb)"
 assert_eq 70001 "$(sqlite3 "$S/ctask.db" 'SELECT count(*) FROM results WHERE state = 1')" \
