@@ -13,6 +13,7 @@
 
 #include "arena.h"
 #include "error.h"
+#include "sys.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -669,19 +670,11 @@ done:
 static int read_disk(void *ud, const char *path, ctask_buf *out)
 {
 	(void)ud;
-	FILE *f = fopen(path, "rb");
-	if (!f)
-		return ctask_error_set(errno == ENOENT ? CTASK_ENOTFOUND
-						       : CTASK_EIO,
-				       "%s: %s", path, strerror(errno));
-	char chunk[65536];
-	size_t n;
-	while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
-		ctask_buf_append(out, chunk, n);
-	int rc = ferror(f) ? ctask_error_set(CTASK_EIO, "%s: read error", path)
-			   : 0;
-	fclose(f);
-	return rc;
+	int e = ctask_read_file(path, out);
+	if (e == 0)
+		return 0;
+	return ctask_error_set(e == -ENOENT ? CTASK_ENOTFOUND : CTASK_EIO,
+			       "%s: %s", path, strerror(-e));
 }
 
 int ctask_fp_parse_file(const char *path, ctask_fp_source **out)

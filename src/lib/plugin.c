@@ -48,26 +48,6 @@ static bool ends_with(const char *s, const char *suffix)
 	return n >= m && strcmp(s + n - m, suffix) == 0;
 }
 
-/* Reads a whole file into b. Returns 0 or -errno. */
-static int read_file(const char *path, ctask_buf *b)
-{
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	for (;;) {
-		uint8_t *p = ctask_buf_reserve(b, 65536);
-		ssize_t n = read(fd, p, 65536);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			int err = n < 0 ? -errno : 0;
-			close(fd);
-			return err;
-		}
-		b->len += (size_t)n;
-	}
-}
-
 /* Where ctask.h lives: $CTASK_INCLUDE_DIR, else ../include next to the
  * running command (an installed or in-tree build), else the source tree this
  * ctask was built from. Returns a malloc'd path. */
@@ -132,12 +112,12 @@ static int plugin_key(const char *src, const build_cfg *c, ctask_hash *out)
 	size_t hl = strlen(c->incdir) + 16;
 	h = ctask_xmalloc(hl);
 	snprintf(h, hl, "%s/ctask.h", c->incdir);
-	(void)read_file(h, &hdr); /* a missing header fails the compile */
+	(void)ctask_read_file(h, &hdr); /* a missing header fails the compile */
 	free(h);
 	ctask_buf_uvarint(&b, hdr.len);
 	ctask_buf_append(&b, hdr.p, hdr.len);
 	ctask_buf_free(&hdr);
-	int rc = read_file(src, &b);
+	int rc = ctask_read_file(src, &b);
 	if (rc == 0)
 		ctask_hash_bytes(b.p, b.len, out);
 	ctask_buf_free(&b);
@@ -343,7 +323,7 @@ int ctask_plugin_open(const char *path, const ctask_plugin_opts *o,
 static int copy_into(const char *from, const char *dir, const char *name)
 {
 	ctask_buf data = {0}, tmp = {0}, dst = {0};
-	int rc = read_file(from, &data);
+	int rc = ctask_read_file(from, &data);
 	int fd = -1;
 	if (rc < 0)
 		goto done;

@@ -1,6 +1,7 @@
 #include "sys.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
@@ -60,4 +61,23 @@ const char *ctask_hostname(void)
 	if (!host[0] && gethostname(host, sizeof host - 1) != 0)
 		strcpy(host, "unknown");
 	return host;
+}
+
+int ctask_read_file(const char *path, ctask_buf *b)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	for (;;) {
+		uint8_t *p = ctask_buf_reserve(b, 65536);
+		ssize_t n = read(fd, p, 65536);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			int err = n < 0 ? -errno : 0;
+			close(fd);
+			return err;
+		}
+		b->len += (size_t)n;
+	}
 }
