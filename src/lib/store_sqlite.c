@@ -1301,7 +1301,8 @@ static int sq_get(ctask_store *base, const ctask_hash *hash, ctask_record *rec,
 	sq_store *s = (sq_store *)base;
 	sqlite3_stmt *q = s->st[ST_GET];
 	char hhex[CTASK_HASH_HEX], obj[CTASK_HASH_HEX] = "";
-	ctask_buf task = {0}; /* owned here: "HASHHEX (name)" for messages */
+	ctask_buf task = {0}; /* owned here: "HASHHEX (name)", made for the
+				 messages that need it */
 	int rc = 0, r;
 
 	memset(rec, 0, sizeof *rec);
@@ -1340,10 +1341,10 @@ static int sq_get(ctask_store *base, const ctask_hash *hash, ctask_record *rec,
 		memcpy(s->fp.b, sqlite3_column_blob(q, 10), sizeof s->fp.b);
 		rec->fingerprint = &s->fp;
 	}
-	ctask_buf_printf(&task, "%s (%s)", hhex, rec->name ? rec->name : "?");
-
 	const char *o = (const char *)sqlite3_column_text(q, 5);
 	if (o) {
+		ctask_buf_printf(&task, "%s (%s)", hhex,
+				 rec->name ? rec->name : "?");
 		if (!is_hex32(o, (size_t)sqlite3_column_bytes(q, 5))) {
 			rc = ctask_error_set(
 				CTASK_ECORRUPT,
