@@ -15,6 +15,8 @@
 #   assert_not_contains HAYSTACK NEEDLE [what]
 #   assert_lines N TEXT [what]   TEXT has exactly N lines
 #   ran_of OUT             N from the "ctask: ran N tasks" line in OUT
+#   nres STORE             rows in STORE's results table
+#   value ARGS...          the "value" of `ctask show ARGS...` (exit 0)
 #   store_snapshot DIR     a stable fingerprint of a store (db dump + files)
 #   json_get JSON EXPR     evaluates EXPR (Python, `j` is the parsed JSON)
 #   pyjson EXPR            same, JSON read from stdin
@@ -113,6 +115,19 @@ assert_lines()
 	if [ "$n" != "$1" ]; then
 		fail "${3:-output}: expected $1 line(s), got $n: '$2'"
 	fi
+}
+
+# nres STORE: the number of rows in the store's results table.
+nres()
+{
+	sqlite3 "$1/ctask.db" 'SELECT count(*) FROM results'
+}
+
+# value ARGS...: the "value" of `ctask show ARGS...` (which must exit 0).
+value()
+{
+	expect_exit 0 show "$@"
+	json_get "$out" 'j["value"]'
 }
 
 # ran_of OUT: N from the "ctask: ran N tasks" summary line in OUT.

@@ -9,19 +9,6 @@ setup_scratch
 cp "$DATA/barrier_chain.c" "$DATA/barrier_value.c" "$DATA/barrier_cleanup.c" \
 	"$DATA/barrier_misc.c" .
 
-# nres STORE: the number of rows in the store's results table.
-nres()
-{
-	sqlite3 "$1/ctask.db" 'SELECT count(*) FROM results'
-}
-
-# value ARGS...: the "value" of `ctask show ARGS...` (which must exit 0).
-value()
-{
-	expect_exit 0 show "$@"
-	json_get "$out" 'j["value"]'
-}
-
 # ---- 2048 tasks, a barrier, 2048 more (jug's test_barrier) -----------------
 
 check "before execution, status shows only the 2048 tasks before the barrier"

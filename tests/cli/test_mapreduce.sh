@@ -8,19 +8,6 @@ set -euo pipefail
 setup_scratch
 cp "$DATA/mapreduce.c" "$DATA/map_order.c" "$DATA/items.c" "$DATA/consts.c" .
 
-# nres STORE: the number of rows in the store's results table.
-nres()
-{
-	sqlite3 "$1/ctask.db" 'SELECT count(*) FROM results'
-}
-
-# value ARGS...: the "value" of `ctask show ARGS...` (which must exit 0).
-value()
-{
-	expect_exit 0 show "$@"
-	json_get "$out" 'j["value"]'
-}
-
 # ntasks ARGS...: the number of tasks `ctask status ARGS...` counts.
 ntasks()
 {
