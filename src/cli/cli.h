@@ -96,6 +96,9 @@ int cli_create_store(cli_session *ss);
 /* Says (on stdout) that the graph stops at a barrier, if it does. */
 void cli_barrier_note(const cli_session *ss);
 
+/* The names of the task states (CTASK_S_*), as status and show print them. */
+extern const char *const cli_state_names[CTASK_S_COUNT];
+
 /* Prints the library's last error (ctask_error_last) as cli_error does and
  * returns the exit code for err, a negative CTASK_E* code. */
 int cli_lib_error(const char *cmd, int err);

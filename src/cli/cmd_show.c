@@ -27,9 +27,6 @@ static const char help[] =
 	"\nExit status: 0, 1 when a task has no result yet, 2 usage, 3 task "
 	"file,\n4 store, 5 I/O error (e.g. a corrupt result).\n";
 
-static const char *const states[] = {"waiting", "ready", "running", "done",
-				     "failed"};
-
 static void iso_time(double t, char buf[32])
 {
 	time_t s = (time_t)t;
@@ -48,7 +45,7 @@ static int show_task(cli_session *ss, const ctask_task *t, size_t index)
 	printf("{\"name\": ");
 	ctask_json_string(stdout, name, strlen(name));
 	printf(", \"index\": %zu, \"hash\": \"%s\", \"state\": \"%s\"", index,
-	       hex, states[t->state]);
+	       hex, cli_state_names[t->state]);
 	if (t->state != CTASK_S_DONE && t->state != CTASK_S_FAILED) {
 		printf("}\n");
 		return EXIT_TASKS;

@@ -29,9 +29,6 @@ static const char help[] =
 	"\nExit status: 0 (whatever the state of the tasks; see `ctask "
 	"check`),\n2 usage, 3 task file, 4 store, 5 I/O error.\n";
 
-static const char *const state_names[CTASK_S_COUNT] = {
-	"waiting", "ready", "running", "done", "failed"};
-
 enum { OPT_SHORT = 2100, OPT_JSON, OPT_WORKERS };
 
 #define MAX_RUNNING_LINES 20
@@ -150,7 +147,7 @@ static void print_table(const ctask_graph *g, const size_t *c,
 			w = (int)strlen(ctask_graph_name(g, i));
 	printf("%-*s", w, "function");
 	for (int s = 0; s < CTASK_S_COUNT; s++)
-		printf(" %9s", state_names[s]);
+		printf(" %9s", cli_state_names[s]);
 	printf(" %9s\n", "stale");
 	for (size_t i = 0; i < ctask_graph_nnames(g); i++) {
 		printf("%-*s", w, ctask_graph_name(g, i));
@@ -167,7 +164,8 @@ static void print_table(const ctask_graph *g, const size_t *c,
 static void print_counts_json(const size_t *c)
 {
 	for (int s = 0; s < CTASK_S_COUNT; s++)
-		printf("%s\"%s\": %zu", s ? ", " : "", state_names[s], c[s]);
+		printf("%s\"%s\": %zu", s ? ", " : "", cli_state_names[s],
+		       c[s]);
 }
 
 /* The table as JSON. Stale results are done ones, so "stale" stands beside

@@ -14,6 +14,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+const char *const cli_state_names[CTASK_S_COUNT] = {
+	"waiting", "ready", "running", "done", "failed"};
+
 int cli_lib_error(const char *cmd, int err)
 {
 	return cli_error(cmd, cli_exit_code(err), "%s", ctask_error_last());
