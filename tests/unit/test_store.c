@@ -20,6 +20,7 @@
 
 static char root[64]; /* the mkdtemp directory of this test */
 static char sdir[96]; /* root/s: the store directory */
+static char db[128];  /* sdir/ctask.db */
 
 /* A fresh temporary directory; the store goes to root/s (not created). */
 static void fresh(void)
@@ -27,6 +28,7 @@ static void fresh(void)
 	strcpy(root, "/tmp/ctask-test-store-XXXXXX");
 	ASSERT(mkdtemp(root) != NULL);
 	snprintf(sdir, sizeof sdir, "%s/s", root);
+	snprintf(db, sizeof db, "%s/ctask.db", sdir);
 }
 
 static void cleanup(void)
@@ -163,10 +165,8 @@ TEST(create_reopen)
 	ctask_store_close(s);
 	ctask_store_close(NULL);
 
-	char db[128];
 	sqlite3 *h;
 	sqlite3_stmt *q;
-	snprintf(db, sizeof db, "%s/ctask.db", sdir);
 	ASSERT_EQ(sqlite3_open(db, &h), SQLITE_OK);
 	ASSERT_EQ(sqlite3_prepare_v2(h,
 				     "SELECT (SELECT value FROM meta WHERE key="
@@ -456,8 +456,6 @@ TEST(corrupt_inline)
 	uint8_t *d = bytes(64, 9);
 	put1(s, done_rec(1, d, 64));
 	ctask_store_close(s);
-	char db[128];
-	snprintf(db, sizeof db, "%s/ctask.db", sdir);
 	sql(db, "UPDATE results SET inline = zeroblob(64)");
 	s = open_new();
 	ctask_record r;
@@ -527,8 +525,6 @@ TEST(no_meta_format)
 {
 	fresh();
 	ctask_store_close(open_new());
-	char db[128];
-	snprintf(db, sizeof db, "%s/ctask.db", sdir);
 	sql(db, "UPDATE meta SET value = 'other' WHERE key = 'format'");
 	refused(CTASK_ESTORE, "is not a ctask store");
 	cleanup();
@@ -538,8 +534,6 @@ TEST(schema_version_3)
 {
 	fresh();
 	ctask_store_close(open_new());
-	char db[128];
-	snprintf(db, sizeof db, "%s/ctask.db", sdir);
 	sql(db, "UPDATE meta SET value = '3' WHERE key = 'schema_version'");
 	refused(CTASK_ESTORE, "has store schema version 3; this ctask reads"
 			      " version 2");
@@ -1029,10 +1023,8 @@ TEST(attempts_recorded)
 	ctask_store_close(s);
 
 	/* the row names the executor that recorded it */
-	char db[128];
 	sqlite3 *h;
 	sqlite3_stmt *q;
-	snprintf(db, sizeof db, "%s/ctask.db", sdir);
 	ASSERT_EQ(sqlite3_open(db, &h), SQLITE_OK);
 	ASSERT_EQ(sqlite3_prepare_v2(h,
 				     "SELECT attempt, name, message, host,"
@@ -1496,8 +1488,6 @@ TEST(get_sorted)
 	ASSERT_EQ(found, 29 + 1 + 1);
 	ASSERT_EQ(missing, 3 + 1);
 
-	char db[256];
-	snprintf(db, sizeof db, "%s/ctask.db", sdir);
 	sql(db, "UPDATE results SET checksum = checksum + 1 WHERE size = 8");
 	struct got g2 = {0};
 	ASSERT_EQ(ctask_store_get_sorted(s, 1, &recs[3].hash, got_cb, &g2), 0);
@@ -1516,8 +1506,6 @@ TEST(schema_1_migrated)
 	uint8_t *d = bytes(10, 7);
 	put1(s, done_rec(1, d, 10));
 	ctask_store_close(s);
-	char db[128];
-	snprintf(db, sizeof db, "%s/ctask.db", sdir);
 	sql(db, "DROP TABLE leases; CREATE TABLE leases (hash BLOB PRIMARY KEY,"
 		" owner INTEGER NOT NULL, leased REAL) WITHOUT ROWID;"
 		" INSERT INTO leases VALUES (x'00', 1, 0);"
@@ -1646,8 +1634,6 @@ TEST(schema_1_in_use_not_migrated)
 {
 	fresh();
 	ctask_store_close(open_new());
-	char db[128];
-	snprintf(db, sizeof db, "%s/ctask.db", sdir);
 	sql(db, "DROP TABLE leases; CREATE TABLE leases (hash BLOB PRIMARY KEY,"
 		" owner INTEGER NOT NULL, leased REAL) WITHOUT ROWID;"
 		" INSERT INTO executors (id, owner, host, pid, started,"
@@ -1821,8 +1807,6 @@ TEST(scan_small_results)
 	ASSERT_EQ(small.n[2], 0);
 	ctask_store_close(s);
 
-	char db[128];
-	snprintf(db, sizeof db, "%s/ctask.db", sdir);
 	sql(db, "UPDATE results SET inline = x'00' || substr(inline, 2)"
 		" WHERE size = 12");
 	memset(&small, 0, sizeof small);
