@@ -212,3 +212,16 @@ int ctask_store_attempts(ctask_store *s, const ctask_hash *h, int *count)
 	*count = 0;
 	return s->ops->attempts(s, h, count);
 }
+
+/* ---- notes -------------------------------------------------------------- */
+
+int ctask_store_note_get(ctask_store *s, const char *key, ctask_buf *value)
+{
+	return s->ops->note_get(s, key, value);
+}
+
+int ctask_store_note_set(ctask_store *s, const char *key, const void *p,
+			 size_t n)
+{
+	return s->ops->note_set(s, key, p, n);
+}

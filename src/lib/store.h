@@ -35,7 +35,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#define CTASK_STORE_SCHEMA 2
+#define CTASK_STORE_SCHEMA 3
 #define CTASK_INLINE_MAX 16384 /* larger results go to objects/ */
 #define CTASK_SCAN_SMALL 12    /* results the scan gives the bytes of */
 
@@ -69,6 +69,14 @@ typedef struct {
 	const ctask_hash *fingerprint;
 	const char *commit;
 	int dirty;
+	/* The task file whose graph made the result (its stem, "primes" for
+	 * primes.c or primes.so), so that cleanup of one task file leaves
+	 * another's results alone; NULL: unknown (stored before schema 3). */
+	const char *task_file;
+	/* What the task wrote to stdout and stderr, as captured (NULL: none
+	 * was captured); get NUL-terminates it (not counted in output_len). */
+	const uint8_t *output;
+	size_t output_len;
 	/* RUNNING records (scan only): until when the lease lives (its
 	 * owner's expiry, or when the owner ended; 0 if the owner is
 	 * unknown), and whether it is alive at the time of the scan (expires
@@ -287,5 +295,16 @@ int ctask_store_attempt(ctask_store *s, const ctask_hash *h, const char *name,
 
 /* Sets *count to the number of recorded failed attempts of h (for show). */
 int ctask_store_attempts(ctask_store *s, const ctask_hash *h, int *count);
+
+/* ---- notes --------------------------------------------------------------- */
+
+/* A note is a small blob the store keeps under a key for its callers (the
+ * command line records there what an execute was given). note_get places
+ * the value of key in *value (replacing its contents), or returns
+ * CTASK_ENOTFOUND; note_set writes it (replacing an older value) in one
+ * statement. */
+int ctask_store_note_get(ctask_store *s, const char *key, ctask_buf *value);
+int ctask_store_note_set(ctask_store *s, const char *key, const void *p,
+			 size_t n);
 
 #endif

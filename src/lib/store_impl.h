@@ -54,6 +54,9 @@ struct ctask_store_ops {
 		       int attempt, const char *message, double started,
 		       double duration);
 	int (*attempts)(ctask_store *s, const ctask_hash *h, int *count);
+	int (*note_get)(ctask_store *s, const char *key, ctask_buf *value);
+	int (*note_set)(ctask_store *s, const char *key, const void *p,
+			size_t n);
 };
 
 /* The common head of every backend's handle. */

@@ -124,16 +124,15 @@ enum {
 	" coalesce(x.owner, ''), coalesce(x.host, ''), x.pid"                  \
 	" FROM leases l LEFT JOIN executors x ON x.id = l.owner"
 
-/* The columns of put's rows, ?1..?15 (PUT_COLS of them). */
+/* The columns of put's rows, ?1..?17 (PUT_COLS of them). */
 #define PUT_INTO                                                               \
 	" INTO results (hash, name, state, size, checksum, inline, object,"    \
 	" message, started, duration, host, recorded, fingerprint,"            \
-	" git_commit, git_dirty) VALUES "
+	" git_commit, git_dirty, task_file, output) VALUES "
 #define PUT_ROW                                                                \
 	PUT_INTO "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, "   \
-		 "?14,"                                                        \
-		 " ?15)"
-#define PUT_COLS 15
+		 "?14, ?15, ?16, ?17)"
+#define PUT_COLS 17
 /* Rows put by one statement (ST_PUT_MANY): at 10^6 puts a statement per
  * 16 rows measured 30% faster than one per row. */
 #define PUT_MANY 16
@@ -141,8 +140,8 @@ enum {
 static const char *const stmt_sql[ST_COUNT] = {
 	[ST_GET] =
 		"SELECT name, state, size, checksum, inline, object, message,"
-		" started, duration, host, fingerprint, git_commit, git_dirty"
-		" FROM results WHERE hash = ?1",
+		" started, duration, host, fingerprint, git_commit, git_dirty,"
+		" task_file, output FROM results WHERE hash = ?1",
 	[ST_FROM] = "SELECT hash, state, size, checksum, inline, object"
 		    " FROM results WHERE hash >= ?1 ORDER BY hash",
 	/* The common case: no row yet, so none can name an object. */
@@ -213,6 +212,13 @@ static const char *const stmt_sql[ST_COUNT] = {
 	" owner INTEGER NOT NULL, leased REAL NOT NULL, hashes BLOB NOT "      \
 	"NULL);"
 
+/* Schema 3's columns of executors: what proves that an owner runs on this
+ * host (the boot id, /proc/sys/kernel/random/boot_id, and the pid
+ * namespace, the target of /proc/self/ns/pid) and which process it is (its
+ * start time in clock ticks since boot, /proc/PID/stat field 22, so that a
+ * reused pid is not taken for it). NULL when unknown. */
+#define EXECUTORS_3 ", boot_id TEXT, pid_ns TEXT, proc_start INTEGER"
+
 /* Everything in one transaction, and idempotent (IF NOT EXISTS, OR IGNORE)
  * so that two processes creating the same store at once both succeed.
  * leases.owner is the id of the owner's executors row; leased, when it
@@ -224,24 +230,25 @@ static const char schema_sql[] =
 	" name TEXT NOT NULL, state INTEGER NOT NULL, size INTEGER NOT NULL,"
 	" checksum INTEGER NOT NULL, inline BLOB, object TEXT, message TEXT,"
 	" started REAL, duration REAL, host TEXT, recorded REAL,"
-	" fingerprint BLOB, git_commit TEXT, git_dirty INTEGER)"
+	" fingerprint BLOB, git_commit TEXT, git_dirty INTEGER,"
+	" task_file TEXT, output BLOB)"
 	" WITHOUT ROWID;"
 	"CREATE INDEX IF NOT EXISTS results_object ON results (object)"
 	" WHERE object IS NOT NULL;" LEASES_TABLE
 	"CREATE TABLE IF NOT EXISTS executors (id INTEGER PRIMARY KEY,"
 	" owner TEXT NOT NULL UNIQUE, host TEXT, pid INTEGER, started REAL,"
 	" heartbeat REAL, expires REAL, finished REAL, done INTEGER,"
-	" failed INTEGER);"
+	" failed INTEGER" EXECUTORS_3 ");"
 	"CREATE TABLE IF NOT EXISTS attempts (hash BLOB, attempt INTEGER,"
 	" name TEXT, message TEXT, started REAL, duration REAL, host TEXT,"
 	" owner TEXT, PRIMARY KEY (hash, attempt)) WITHOUT ROWID;"
 	"INSERT OR IGNORE INTO meta VALUES ('format', 'ctask-store'),"
-	" ('schema_version', '2');"
+	" ('schema_version', '3');"
 	"PRAGMA application_id = 1668576107;" /* APP_ID */
-	"PRAGMA user_version = 2;"	      /* CTASK_STORE_SCHEMA */
+	"PRAGMA user_version = 3;"	      /* CTASK_STORE_SCHEMA */
 	"COMMIT;";
 
-_Static_assert(CTASK_STORE_SCHEMA == 2, "update schema_sql and migrate");
+_Static_assert(CTASK_STORE_SCHEMA == 3, "update schema_sql and migrate");
 
 /* Schema 1 had a row per leased task; migrate() replaces its leases table
  * (leases only live while their executors run, so none are worth keeping). */
@@ -249,6 +256,20 @@ static const char migrate_1_sql[] =
 	"DROP TABLE IF EXISTS leases;" LEASES_TABLE
 	"UPDATE meta SET value = '2' WHERE key = 'schema_version';"
 	"PRAGMA user_version = 2;";
+/* Schema 3 adds, to results, the task file whose graph made the result
+ * (task_file) and the task's captured output (output); to executors, the
+ * identity of the owner's host and process (EXECUTORS_3). Older rows have
+ * NULL there: unknown. ALTER TABLE ADD COLUMN changes no row, so it is
+ * quick at any size, and an older executor still running on the store
+ * (its statements name their columns) goes on unharmed. */
+static const char *const columns_3[][3] = {
+	{"results", "task_file", "TEXT"},	{"results", "output", "BLOB"},
+	{"executors", "boot_id", "TEXT"},	{"executors", "pid_ns", "TEXT"},
+	{"executors", "proc_start", "INTEGER"},
+};
+static const char migrate_2_sql[] =
+	"UPDATE meta SET value = '3' WHERE key = 'schema_version';"
+	"PRAGMA user_version = 3;";
 /* Schema 1's leases whose owner still runs (?1: now). */
 static const char live_1_sql[] =
 	"SELECT count(*) FROM leases l JOIN executors x ON x.id = l.owner"
@@ -259,6 +280,7 @@ typedef struct {
 	sqlite3 *db;		    /* owned; closed by sq_close */
 	sqlite3_stmt *st[ST_COUNT]; /* owned; finalized by sq_close */
 	ctask_buf strs;		    /* owned; the strings of the last get */
+	ctask_buf output;	    /* owned; the output of the last get */
 	ctask_hash fp;		    /* the fingerprint of the last get */
 	unsigned walking;  /* bit 1 << ST_x: x is stepping for a callback */
 	double busy_since; /* when the current wait for the lock began */
@@ -584,7 +606,7 @@ static int check_header(sq_store *s, int flags, int *fresh)
 			"%s is not a ctask store (ctask.db is not a"
 			" ctask database)",
 			dir);
-	else if (be32(h + 60) != CTASK_STORE_SCHEMA && be32(h + 60) != 1)
+	else if (be32(h + 60) < 1 || be32(h + 60) > CTASK_STORE_SCHEMA)
 		rc = ctask_error_set(CTASK_ESTORE,
 				     "%s has store schema version %" PRIu32
 				     "; this ctask reads version %d",
@@ -708,7 +730,8 @@ static int check_meta(sq_store *s)
 			" ctask database)",
 			dir);
 	else if (!version ||
-		 (strcmp(version, "1") != 0 && strcmp(version, "2") != 0))
+		 (strcmp(version, "1") != 0 && strcmp(version, "2") != 0 &&
+		  strcmp(version, "3") != 0))
 		rc = ctask_error_set(
 			CTASK_ESTORE,
 			"%s has store schema version %s; this ctask"
@@ -828,9 +851,40 @@ static int query_int(sq_store *s, const char *sql, double now, sqlite3_int64 *v)
 	return rc;
 }
 
-/* Brings a schema 1 store to 2 (checked again under the write lock: another
- * process may have just done it), unless an older ctask still runs on it:
- * dropping its leases would let its tasks run twice. */
+/* Adds schema 3's columns (columns_3) that the store lacks (a schema 1
+ * store made by tests from a newer one may have them). Returns an SQLite
+ * result code. */
+static int add_columns_3(sq_store *s)
+{
+	int rc = SQLITE_OK;
+	ctask_buf sql = {0}; /* owned here */
+	size_t n = sizeof columns_3 / sizeof columns_3[0];
+	for (size_t i = 0; rc == SQLITE_OK && i < n; i++) {
+		sqlite3_int64 has = 0;
+		sql.len = 0;
+		ctask_buf_printf(&sql,
+				 "SELECT count(*) FROM pragma_table_info('%s')"
+				 " WHERE name = '%s'",
+				 columns_3[i][0], columns_3[i][1]);
+		ctask_buf_byte(&sql, 0);
+		rc = query_int(s, (char *)sql.p, 0, &has);
+		if (rc != SQLITE_OK || has)
+			continue;
+		sql.len = 0;
+		ctask_buf_printf(&sql, "ALTER TABLE %s ADD COLUMN %s %s",
+				 columns_3[i][0], columns_3[i][1],
+				 columns_3[i][2]);
+		ctask_buf_byte(&sql, 0);
+		rc = sqlite3_exec(s->db, (char *)sql.p, NULL, NULL, NULL);
+	}
+	ctask_buf_free(&sql);
+	return rc;
+}
+
+/* Brings a schema 1 or 2 store to 3 (checked again under the write lock:
+ * another process may have just done it). Not a schema 1 store that an
+ * older ctask still runs on: dropping its leases would let its tasks run
+ * twice. */
 static int migrate(sq_store *s)
 {
 	sqlite3_int64 version = 0, live = 0;
@@ -850,11 +904,15 @@ static int migrate(sq_store *s)
 	}
 	if (rc == SQLITE_OK && version == 1)
 		rc = sqlite3_exec(s->db, migrate_1_sql, NULL, NULL, NULL);
+	if (rc == SQLITE_OK && version <= 2)
+		rc = add_columns_3(s);
+	if (rc == SQLITE_OK && version <= 2)
+		rc = sqlite3_exec(s->db, migrate_2_sql, NULL, NULL, NULL);
 	if (rc == SQLITE_OK)
 		rc = sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL);
 	if (rc == SQLITE_OK)
 		return 0;
-	rc = sq_fail(s, rc, "cannot migrate the store to schema 2");
+	rc = sq_fail(s, rc, "cannot migrate the store to schema 3");
 	sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
 	return rc;
 }
@@ -916,6 +974,7 @@ static void sq_close(ctask_store *base)
 	/* The last connection to close checkpoints and removes the WAL. */
 	sqlite3_close_v2(s->db);
 	ctask_buf_free(&s->strs);
+	ctask_buf_free(&s->output);
 	free(s->base.path);
 	free(s);
 }
@@ -1324,7 +1383,8 @@ static int sq_get(ctask_store *base, const ctask_hash *hash, ctask_record *rec,
 	size_t name = keep_text(&s->strs, q, 0),
 	       msg = keep_text(&s->strs, q, 6),
 	       host = keep_text(&s->strs, q, 9),
-	       commit = keep_text(&s->strs, q, 11);
+	       commit = keep_text(&s->strs, q, 11),
+	       file = keep_text(&s->strs, q, 13);
 	rec->state = sqlite3_column_int(q, 1);
 	rec->size = (uint64_t)sqlite3_column_int64(q, 2);
 	uint64_t sum = (uint64_t)sqlite3_column_int64(q, 3);
@@ -1334,6 +1394,15 @@ static int sq_get(ctask_store *base, const ctask_hash *hash, ctask_record *rec,
 	rec->message = kept(s, msg);
 	rec->host = kept(s, host);
 	rec->commit = kept(s, commit);
+	rec->task_file = kept(s, file);
+	if (sqlite3_column_type(q, 14) != SQLITE_NULL) {
+		s->output.len = 0;
+		ctask_buf_append(&s->output, sqlite3_column_blob(q, 14),
+				 (size_t)sqlite3_column_bytes(q, 14));
+		ctask_buf_byte(&s->output, 0); /* so text can be printed */
+		rec->output = s->output.p;
+		rec->output_len = s->output.len - 1;
+	}
 	rec->dirty = sqlite3_column_type(q, 12) == SQLITE_NULL
 			     ? -1
 			     : sqlite3_column_int(q, 12) != 0;
@@ -1476,6 +1545,12 @@ static void bind_row(sqlite3_stmt *q, int base, const ctask_record *r,
 		sqlite3_bind_int(q, base + 15, r->dirty != 0);
 	else
 		sqlite3_bind_null(q, base + 15);
+	bind_str(q, base + 16, r->task_file);
+	if (r->output)
+		sqlite3_bind_blob64(q, base + 17, r->output, r->output_len,
+				    SQLITE_STATIC);
+	else
+		sqlite3_bind_null(q, base + 17);
 }
 
 /* Writes r's row with statement which: ST_PUT_NEW (then sqlite3_changes
@@ -2123,6 +2198,56 @@ static int sq_attempts(ctask_store *base, const ctask_hash *h, int *count)
 	return rc;
 }
 
+/* ---- notes ----------------------------------------------------------------
+ */
+
+/* Notes live in meta under "note:KEY", apart from the store's own keys. */
+static int sq_note_get(ctask_store *base, const char *key, ctask_buf *value)
+{
+	sq_store *s = (sq_store *)base;
+	sqlite3_stmt *q = NULL; /* owned here */
+	int rc = sqlite3_prepare_v2(s->db,
+				    "SELECT value FROM meta WHERE key ="
+				    " 'note:' || ?1",
+				    -1, &q, NULL);
+	if (rc == SQLITE_OK) {
+		bind_str(q, 1, key);
+		rc = sqlite3_step(q);
+	}
+	if (rc == SQLITE_ROW) {
+		value->len = 0;
+		ctask_buf_append(value, sqlite3_column_blob(q, 0),
+				 (size_t)sqlite3_column_bytes(q, 0));
+		rc = 0;
+	} else if (rc == SQLITE_DONE) {
+		rc = ctask_error_set(CTASK_ENOTFOUND, "store %s has no note %s",
+				     s->base.path, key);
+	} else {
+		rc = sq_fail(s, rc, "cannot read a note");
+	}
+	sqlite3_finalize(q);
+	return rc;
+}
+
+static int sq_note_set(ctask_store *base, const char *key, const void *p,
+		       size_t n)
+{
+	sq_store *s = (sq_store *)base;
+	sqlite3_stmt *q = NULL; /* owned here */
+	int rc = sqlite3_prepare_v2(s->db,
+				    "INSERT OR REPLACE INTO meta VALUES"
+				    " ('note:' || ?1, ?2)",
+				    -1, &q, NULL);
+	if (rc == SQLITE_OK) {
+		bind_str(q, 1, key);
+		sqlite3_bind_blob64(q, 2, n ? p : "", n, SQLITE_STATIC);
+		rc = sqlite3_step(q);
+	}
+	rc = rc == SQLITE_DONE ? 0 : sq_fail(s, rc, "cannot write a note");
+	sqlite3_finalize(q);
+	return rc;
+}
+
 /* ---- ordered bulk reads ------------------------------------------------ */
 
 /* Delivers the row under q (whose hash is h = hs[i]) to cb, verified. */
@@ -2215,4 +2340,6 @@ const struct ctask_store_ops ctask_store__sqlite_ops = {
 	.executors = sq_executors,
 	.attempt = sq_attempt,
 	.attempts = sq_attempts,
+	.note_get = sq_note_get,
+	.note_set = sq_note_set,
 };

@@ -161,22 +161,22 @@ before=$(dir_snapshot junkdb)
 expect_error 4 "not a ctask store" execute primes.c --store junkdb
 assert_eq "$before" "$(dir_snapshot junkdb)" "junkdb after execute"
 
-check "a store of schema version 3: exit 4, names the version, unchanged"
-cp -a "$S" v3
-sqlite3 v3/ctask.db "UPDATE meta SET value = '3' WHERE key = 'schema_version'"
-before=$(store_snapshot v3)
-expect_exit 4 execute primes.c --store v3
+check "a store of schema version 4: exit 4, names the version, unchanged"
+cp -a "$S" v4
+sqlite3 v4/ctask.db "UPDATE meta SET value = '4' WHERE key = 'schema_version'"
+before=$(store_snapshot v4)
+expect_exit 4 execute primes.c --store v4
 assert_lines 1 "$err"
-assert_contains "$err" "version 3"
-assert_contains "$err" "v3"
+assert_contains "$err" "version 4"
+assert_contains "$err" "v4"
 for cmd in status check cleanup; do
-	expect_exit 4 $cmd primes.c --store v3
-	assert_contains "$err" "version 3"
+	expect_exit 4 $cmd primes.c --store v4
+	assert_contains "$err" "version 4"
 done
-expect_exit 4 invalidate primes.c count_primes --store v3
-expect_exit 4 show primes.c sum_primes --store v3
-assert_eq "$before" "$(store_snapshot v3)" "v3 store"
-assert_eq 3 "$(sqlite3 v3/ctask.db "SELECT value FROM meta WHERE key = 'schema_version'")"
+expect_exit 4 invalidate primes.c count_primes --store v4
+expect_exit 4 show primes.c sum_primes --store v4
+assert_eq "$before" "$(store_snapshot v4)" "v4 store"
+assert_eq 4 "$(sqlite3 v4/ctask.db "SELECT value FROM meta WHERE key = 'schema_version'")"
 
 check "a store that is not writable (as user nobody): exit 4, unchanged"
 if [ "$(id -u)" != 0 ]; then

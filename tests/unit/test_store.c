@@ -182,9 +182,9 @@ TEST(create_reopen)
 		  SQLITE_OK);
 	ASSERT_EQ(sqlite3_step(q), SQLITE_ROW);
 	ASSERT_STR((const char *)sqlite3_column_text(q, 0), "ctask-store");
-	ASSERT_STR((const char *)sqlite3_column_text(q, 1), "2");
+	ASSERT_STR((const char *)sqlite3_column_text(q, 1), "3");
 	ASSERT_EQ(sqlite3_column_int64(q, 2), 0x6374736b);
-	ASSERT_EQ(sqlite3_column_int(q, 3), 2);
+	ASSERT_EQ(sqlite3_column_int(q, 3), 3);
 	ASSERT_STR((const char *)sqlite3_column_text(q, 4), "wal");
 	sqlite3_finalize(q);
 	sqlite3_close(h);
@@ -530,16 +530,16 @@ TEST(no_meta_format)
 	cleanup();
 }
 
-TEST(schema_version_3)
+TEST(schema_version_4)
 {
 	fresh();
 	ctask_store_close(open_new());
-	sql(db, "UPDATE meta SET value = '3' WHERE key = 'schema_version'");
-	refused(CTASK_ESTORE, "has store schema version 3; this ctask reads"
-			      " version 2");
+	sql(db, "UPDATE meta SET value = '4' WHERE key = 'schema_version'");
+	refused(CTASK_ESTORE, "has store schema version 4; this ctask reads"
+			      " version 3");
 	/* and by the header, as a later ctask would also set user_version */
-	sql(db, "PRAGMA user_version = 4");
-	refused(CTASK_ESTORE, "schema version 4");
+	sql(db, "PRAGMA user_version = 5");
+	refused(CTASK_ESTORE, "schema version 5");
 	sql(db, "SELECT 1"); /* still a readable database, unmodified */
 	cleanup();
 }
@@ -1536,8 +1536,8 @@ TEST(schema_1_migrated)
 				     -1, &q, NULL),
 		  SQLITE_OK);
 	ASSERT_EQ(sqlite3_step(q), SQLITE_ROW);
-	ASSERT_STR((const char *)sqlite3_column_text(q, 0), "2");
-	ASSERT_EQ(sqlite3_column_int(q, 1), 2);
+	ASSERT_STR((const char *)sqlite3_column_text(q, 0), "3");
+	ASSERT_EQ(sqlite3_column_int(q, 1), 3);
 	ASSERT_EQ(sqlite3_column_int(q, 2), 1); /* e1's, not schema 1's */
 	sqlite3_finalize(q);
 	sqlite3_close(c);
@@ -1818,10 +1818,80 @@ TEST(scan_small_results)
 	cleanup();
 }
 
+/* A schema 2 store (no task_file, output or executor identity columns)
+ * opens as schema 3: its results stay, with task file and output unknown,
+ * and new results keep both. */
+TEST(schema_2_migrated)
+{
+	fresh();
+	ctask_store *s = open_new();
+	uint8_t *d = bytes(10, 7);
+	put1(s, done_rec(1, d, 10));
+	ctask_store_close(s);
+	sql(db, "ALTER TABLE results DROP COLUMN task_file;"
+		" ALTER TABLE results DROP COLUMN output;"
+		" ALTER TABLE executors DROP COLUMN boot_id;"
+		" ALTER TABLE executors DROP COLUMN pid_ns;"
+		" ALTER TABLE executors DROP COLUMN proc_start;"
+		" UPDATE meta SET value = '2' WHERE key = 'schema_version';"
+		" PRAGMA user_version = 2;");
+
+	s = open_new();
+	ctask_record rec;
+	ctask_buf b = {0};
+	ctask_hash h;
+	task_hash(1, &h);
+	ASSERT_EQ(ctask_store_get(s, &h, &rec, &b), 0);
+	ASSERT_MEM(b.p, d, 10);
+	ASSERT(rec.task_file == NULL);
+	ASSERT(rec.output == NULL);
+	ctask_record r = done_rec(2, d, 10);
+	r.task_file = "primes";
+	r.output = (const uint8_t *)"hello\0world\n";
+	r.output_len = 12;
+	put1(s, r);
+	task_hash(2, &h);
+	ASSERT_EQ(ctask_store_get(s, &h, &rec, &b), 0);
+	ASSERT_STR(rec.task_file, "primes");
+	ASSERT_EQ(rec.output_len, 12);
+	ASSERT_MEM(rec.output, "hello\0world\n", 12);
+	ctask_store_close(s);
+	sql(db, "SELECT task_file, output, boot_id, pid_ns, proc_start FROM"
+		" results, executors WHERE 0");
+	ctask_buf_free(&b);
+	free(d);
+	cleanup();
+}
+
+/* Notes keep a blob per key, replaced by a later set, across opens; a
+ * missing key is CTASK_ENOTFOUND. */
+TEST(notes)
+{
+	fresh();
+	ctask_store *s = open_new();
+	ctask_buf b = {0};
+	ASSERT_EQ(ctask_store_note_get(s, "args:primes", &b), CTASK_ENOTFOUND);
+	ASSERT_EQ(ctask_store_note_set(s, "args:primes", "a\0b", 3), 0);
+	ASSERT_EQ(ctask_store_note_set(s, "args:primes", "x\0yz", 4), 0);
+	ASSERT_EQ(ctask_store_note_set(s, "args:other", "", 0), 0);
+	ctask_store_close(s);
+	s = open_new();
+	ASSERT_EQ(ctask_store_note_get(s, "args:primes", &b), 0);
+	ASSERT_EQ(b.len, 4);
+	ASSERT_MEM(b.p, "x\0yz", 4);
+	ASSERT_EQ(ctask_store_note_get(s, "args:other", &b), 0);
+	ASSERT_EQ(b.len, 0);
+	ASSERT_EQ(ctask_store_note_get(s, "format", &b), CTASK_ENOTFOUND);
+	ctask_store_close(s);
+	ctask_buf_free(&b);
+	cleanup();
+}
+
 TEST_MAIN(T(create_reopen), T(put_get), T(scan_all), T(failed_roundtrip),
 	  T(replace_failed_by_done), T(delete_objects), T(corrupt_object),
 	  T(missing_object), T(corrupt_inline), T(not_a_store),
-	  T(no_meta_format), T(schema_version_3), T(schema_1_migrated),
+	  T(no_meta_format), T(schema_version_4), T(schema_1_migrated),
+	  T(schema_2_migrated), T(notes),
 	  T(lease_after_scan_sees_other_writers),
 	  T(takeover_takes_only_what_it_asks), T(put_releases_across_rows),
 	  T(schema_1_in_use_not_migrated), T(put_many_rows), T(done_lookup),
