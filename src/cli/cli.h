@@ -65,6 +65,13 @@ typedef struct {
 	ctask_plugin_handle *plugin; /* owned */
 	ctask_graph *g;		     /* owned */
 	ctask_graph_oracle oracle;   /* answers barriers from the store */
+	char *stem; /* the task file's stem, "primes" for primes.c: what its
+		       results record as their task file (malloc'd) */
+	/* What the last execute was given (cli_use_recorded), when c's
+	 * cflags, ldflags and targv point into them: the note's bytes and
+	 * the argument vector (both owned by the session). */
+	ctask_buf recorded;
+	char **recorded_argv;
 } cli_session;
 
 /* Opens the store (creating it if create), loads the task file, builds the
@@ -92,6 +99,12 @@ int cli_rebuild(cli_session *ss);
  * cli_open without create), and caches the compiled plugin in it. On error
  * prints a line, closes the session and returns the exit code. */
 int cli_create_store(cli_session *ss);
+
+/* Records in the store what this execute was given (--cflags, --ldflags,
+ * or their environment variables, and the arguments after `--`), for the
+ * other commands to use when they are given none (README, "Commands").
+ * Returns 0 or an exit code, with a line printed. */
+int cli_record_args(cli_session *ss);
 
 /* Says (on stdout) that the graph stops at a barrier, if it does. */
 void cli_barrier_note(const cli_session *ss);

@@ -8,6 +8,7 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 static const char help[] =
 	"usage: ctask cleanup [FILE] [OPTIONS]\n\n"
@@ -17,15 +18,25 @@ static const char help[] =
 	"that "
 	"cannot be\npassed yet, nothing is removed: results of tasks beyond it "
 	"cannot be told\nfrom orphans.\n\n"
+	"Only results that FILE's graph made are removed: another task file's\n"
+	"results in the same store stay, and so do results stored before "
+	"ctask\n"
+	"recorded their task file (see --all-files). Without --cflags,\n"
+	"--ldflags and -- ARGS, the graph is built with what the last execute\n"
+	"of FILE was given.\n\n"
 	"Options:\n"
-	"  -n, --dry-run    only report what would be removed\n" CLI_COMMON_HELP
+	"  -n, --dry-run    only report what would be removed\n"
+	"  --all-files      also remove the orphans of other task files, and\n"
+	"                   those whose task file is unknown\n" CLI_COMMON_HELP
 	"\nExit status: 0, 2 usage, 3 task file, 4 store, 5 I/O error.\n";
 
 typedef struct {
 	const ctask_graph *g;
-	ctask_hash *hs; /* malloc'd */
+	ctask_hash *hs;	 /* malloc'd */
+	uint64_t *sizes; /* malloc'd, hs's sizes */
 	size_t n, cap;
 	uint64_t bytes;
+	size_t others, unknown; /* kept: another task file's, or unknown */
 } orphans;
 
 static int collect(void *ud, const ctask_record *r)
@@ -37,31 +48,86 @@ static int collect(void *ud, const ctask_record *r)
 	if (o->n == o->cap) {
 		o->cap = o->cap ? 2 * o->cap : 256;
 		o->hs = ctask_xrealloc(o->hs, o->cap * sizeof *o->hs);
+		o->sizes = ctask_xrealloc(o->sizes, o->cap * sizeof *o->sizes);
 	}
+	o->sizes[o->n] = r->size;
 	o->hs[o->n++] = r->hash;
-	o->bytes += r->size;
 	return 0;
 }
 
+/* Keeps, of the orphans, those whose task file is stem (all with
+ * all_files), and counts the others. One lookup per orphan: the scan
+ * reads only what states are made of, and orphans are few. */
+static int keep_own(ctask_store *s, orphans *o, const char *stem,
+		    bool all_files)
+{
+	size_t kept = 0;
+	for (size_t i = 0; i < o->n; i++) {
+		ctask_record rec;
+		int err = ctask_store_get(s, &o->hs[i], &rec, NULL);
+		if (err == CTASK_ENOTFOUND) /* removed meanwhile */
+			continue;
+		if (err < 0)
+			return err;
+		if (!all_files && !rec.task_file) {
+			o->unknown++;
+			continue;
+		}
+		if (!all_files && strcmp(rec.task_file, stem) != 0) {
+			o->others++;
+			continue;
+		}
+		o->bytes += o->sizes[i];
+		o->hs[kept++] = o->hs[i];
+	}
+	o->n = kept;
+	return 0;
+}
+
+/* Says which orphans cleanup left alone, and why. */
+static void say_kept(const orphans *o)
+{
+	if (o->others)
+		printf("ctask: kept %zu result%s that other task files' "
+		       "graphs made (--all-files removes them)\n",
+		       o->others, o->others == 1 ? "" : "s");
+	if (o->unknown)
+		printf("ctask: kept %zu result%s stored before ctask recorded "
+		       "which task file made a result (--all-files removes "
+		       "them)\n",
+		       o->unknown, o->unknown == 1 ? "" : "s");
+}
+
+enum { OPT_ALL_FILES = 1 };
+
+typedef struct {
+	bool dry_run, all_files;
+} cleanup_args;
+
 static int on_opt(void *ud, int opt, const char *arg)
 {
+	cleanup_args *a = ud;
 	(void)arg;
-	if (opt != 'n')
+	if (opt == 'n')
+		a->dry_run = true;
+	else if (opt == OPT_ALL_FILES)
+		a->all_files = true;
+	else
 		return EXIT_USAGE;
-	*(bool *)ud = true;
 	return 0;
 }
 
 static int run(int argc, char **argv)
 {
-	bool dry_run = false;
+	cleanup_args a = {0};
 	static const struct option opts[] = {
 		{"dry-run", no_argument, NULL, 'n'},
+		{"all-files", no_argument, NULL, OPT_ALL_FILES},
 		{0},
 	};
 	cli_common c;
-	int rc = cli_parse(&cmd_cleanup, argc, argv, opts, "n", on_opt,
-			   &dry_run, &c);
+	int rc = cli_parse(&cmd_cleanup, argc, argv, opts, "n", on_opt, &a, &c);
+	bool dry_run = a.dry_run;
 	if (rc != 0)
 		return rc < 0 ? EXIT_OK : rc;
 	if (c.nargs > 0)
@@ -83,6 +149,8 @@ static int run(int argc, char **argv)
 	}
 	orphans o = {.g = ss.g};
 	int err = ss.store ? ctask_store_scan(ss.store, collect, &o) : 0;
+	if (err == 0 && o.n)
+		err = keep_own(ss.store, &o, ss.stem, a.all_files);
 	if (err == 0 && !dry_run && o.n)
 		err = ctask_store_delete(ss.store, o.n, o.hs, NULL, NULL);
 	if (err < 0) {
@@ -92,8 +160,10 @@ static int run(int argc, char **argv)
 		printf("ctask: %s %zu result%s (%s)\n",
 		       dry_run ? "would remove" : "removed", o.n,
 		       o.n == 1 ? "" : "s", cli_bytes(o.bytes, b));
+		say_kept(&o);
 	}
 	free(o.hs);
+	free(o.sizes);
 	cli_close(&ss);
 	return rc;
 }

@@ -324,9 +324,11 @@ static int run(int argc, char **argv)
 	uint8_t *want = NULL;
 	/* Bad targets are refused before a store is created. */
 	if ((rc = targets_mask(&ss, &ea, &want)) != 0 ||
-	    (rc = cli_create_store(&ss)) != 0)
+	    (rc = cli_create_store(&ss)) != 0 ||
+	    (rc = cli_record_args(&ss)) != 0)
 		goto done;
 	set_defaults(&ea, &ss);
+	ea.o.task_file = ss.stem;
 	/* Stale results, and the provenance of this run's results (code.c). */
 	ctask_git_state git;
 	if ((rc = cli_code_before_run(&ss, want, ea.rerun_stale, &git,

@@ -138,6 +138,9 @@ typedef struct {
 	void (*worker_fini)(void);
 	const char *git_commit; /* provenance of this run's results; NULL: */
 	int git_dirty;		/* no repository; -1: unknown */
+	const char *task_file;	/* what the results record as the task file
+				   whose graph made them (its stem); NULL:
+				   unknown */
 } ctask_exec_opts;
 
 enum {

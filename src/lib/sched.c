@@ -361,6 +361,7 @@ static int commit(sched *sc)
 				sc->g, oc->task->name_id),
 			.commit = sc->o->git_commit,
 			.dirty = sc->o->git_commit ? sc->o->git_dirty : -1,
+			.task_file = sc->o->task_file,
 		};
 	}
 	int rc = ctask_store_put(sc->s, sc->nbatch, recs);
