@@ -120,6 +120,20 @@ void cli_print_counts(FILE *f, const ctask_graph *g, const size_t *counts);
 long cli_remove_marked(cli_session *ss, const uint8_t *marks, bool dry_run,
 		       size_t *per);
 
+/* ---- Naming tasks (select.c) ------------------------------------------- */
+
+#define CLI_HASH_PREFIX_MIN 4 /* hex digits a hash prefix needs */
+
+/* The tasks spec names, in graph order: NAME (all of its tasks), NAME#I
+ * (the I-th, from 0, in the order the graph made them), a task hash, or a
+ * prefix of one that only one task's hash has (at least
+ * CLI_HASH_PREFIX_MIN digits). A function name wins over a prefix. opt is
+ * the option the spec came with, for messages ("--target"), or NULL. Sets
+ * *out (malloc'd, the caller frees it) and *n >= 1; returns 0, or
+ * EXIT_USAGE after printing a line. */
+int cli_select(const cli_session *ss, const char *opt, const char *spec,
+	       const ctask_task ***out, size_t *n);
+
 /* The name_id whose name is name, or -1. */
 long cli_find_name(const ctask_graph *g, const char *name);
 /* "count_primes, sum_primes" (malloc'd), for messages. */

@@ -19,6 +19,7 @@
 #include "arena.h"
 #include "error.h"
 
+#include <inttypes.h>
 #include <signal.h>
 #include <sys/random.h>
 #include <stdarg.h>
@@ -484,17 +485,17 @@ static void on_finished(void *ud, ctask_outcome *oc)
 		return;
 	}
 	const char *name = ctask_task_name(sc->g, t);
-	char hex[CTASK_HASH_HEX];
-	ctask_hash_hex(&t->hash, hex);
+	uint32_t index = ctask_task_index(t); /* NAME#I, as show takes it */
 	int attempt = ++sc->tries[t->id];
 	fail_store(sc,
 		   ctask_store_attempt(sc->s, &t->hash, name, attempt,
 				       oc->message, oc->started, oc->duration));
 	if (attempt <= sc->o->retries && !sc->stop) {
 		logf_(sc,
-		      "ctask: %s (%.12s) failed: %s; trying again (%d of "
+		      "ctask: %s#%" PRIu32 " failed: %s; trying again (%d of "
 		      "%d)\n",
-		      name, hex, oc->message, attempt + 1, sc->o->retries + 1);
+		      name, index, oc->message, attempt + 1,
+		      sc->o->retries + 1);
 		sc->st->retried++;
 		t->state = CTASK_S_READY;
 		push_ready(sc, t->id);
@@ -502,7 +503,8 @@ static void on_finished(void *ud, ctask_outcome *oc)
 		ctask_buf_free(&oc->result);
 		return;
 	}
-	logf_(sc, "ctask: %s (%.12s) failed: %s\n", name, hex, oc->message);
+	logf_(sc, "ctask: %s#%" PRIu32 " failed: %s\n", name, index,
+	      oc->message);
 	mark_failed(sc, t);
 	add_to_batch(sc, oc);
 	if (!sc->o->keep_going)

@@ -39,9 +39,9 @@ assert_contains "$out" "crash_exit 1"
 assert_contains "$out" "3 tasks not run because an input failed"
 # One line per failure, naming the function.
 assert_eq 3 "$(printf '%s\n' "$err" | grep -c ' failed: ')" "failure lines on stderr"
-assert_contains "$err" "ctask: crash_abort ("
-assert_contains "$err" "ctask: crash_segv ("
-assert_contains "$err" "ctask: crash_exit ("
+assert_contains "$err" "ctask: crash_abort#0 failed: "
+assert_contains "$err" "ctask: crash_segv#0 failed: "
+assert_contains "$err" "ctask: crash_exit#0 failed: "
 for f in crash_abort crash_segv crash_exit; do
 	assert_eq "0 1 0 0 0" "$(counts crash.c $f)" "$f counts"
 done
@@ -69,7 +69,7 @@ rm -rf crash.ctaskdata
 expect_exit 1 execute crash.c -j 1 -q
 assert_contains "$out" "1 failed (crash_abort 1)"
 assert_eq 1 "$(printf '%s\n' "$err" | grep -c ' failed: ')" "failure lines on stderr"
-assert_contains "$err" "crash_abort ("
+assert_contains "$err" "ctask: crash_abort#0 failed: "
 assert_contains "$err" "signal 6"
 expect_exit 0 status crash.c --json
 assert_eq 0 "$(json_get "$out" 'j["total"]["running"]')" "running after the run"
@@ -78,10 +78,10 @@ check "--retries 2: a task failing twice succeeds on the third attempt, exit 0"
 expect_exit 0 execute retry.c -j 1 --retries 2
 assert_contains "$out" "ran 2 tasks"
 assert_contains "$out" "4 failed attempts retried"
-assert_contains "$err" "flaky_fail ("
+assert_contains "$err" "ctask: flaky_fail#0 failed: "
 assert_contains "$err" "flaky attempt 1; trying again (2 of 3)"
 assert_contains "$err" "flaky attempt 2; trying again (3 of 3)"
-assert_contains "$err" "flaky_crash ("
+assert_contains "$err" "ctask: flaky_crash#0 failed: "
 assert_contains "$err" "signal 6"
 assert_eq 3 "$(cat attempts-fail)" "attempts of flaky_fail"
 assert_eq 3 "$(cat attempts-crash)" "attempts of flaky_crash"
@@ -116,7 +116,7 @@ export CTASK_TEST_SLEEPY=1
 start_bg timeout execute retry.c -j 2 -k --task-timeout 1 -q
 wait_bg timeout "$bg_pid" 20
 assert_eq 1 "$rc" "exit status"
-assert_contains "$err" "sleepy ("
+assert_contains "$err" "ctask: sleepy#0 failed: "
 assert_contains "$err" "timed out"
 assert_contains "$out" "ran 1 task "
 assert_contains "$out" "1 failed (sleepy 1)"
