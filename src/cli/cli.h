@@ -96,6 +96,10 @@ int cli_create_store(cli_session *ss);
 /* Says (on stdout) that the graph stops at a barrier, if it does. */
 void cli_barrier_note(const cli_session *ss);
 
+/* The label of the total row of status and invalidate: no function (a C
+ * identifier, or map:FN and the like) is named so. */
+#define CLI_TOTAL "(total)"
+
 /* The names of the task states (CTASK_S_*), as status and show print them. */
 extern const char *const cli_state_names[CTASK_S_COUNT];
 

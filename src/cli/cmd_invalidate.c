@@ -184,7 +184,7 @@ static int run(int argc, char **argv)
 		if (per[i])
 			printf("%s: %s %zu result%s\n", ctask_graph_name(g, i),
 			       verb, per[i], per[i] == 1 ? "" : "s");
-	printf("total: %s %ld result%s\n", verb, nh, nh == 1 ? "" : "s");
+	printf(CLI_TOTAL ": %s %ld result%s\n", verb, nh, nh == 1 ? "" : "s");
 	cli_barrier_note(&ss);
 done:
 	free(marks);

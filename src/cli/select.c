@@ -54,7 +54,8 @@ typedef struct {
 } spec_ctx;
 
 #define SPEC_FMT "%s%s%s"
-#define SPEC_ARGS(sc) (sc)->opt ? (sc)->opt : "", (sc)->opt ? " " : "", (sc)->spec
+#define SPEC_ARGS(sc)                                                          \
+	(sc)->opt ? (sc)->opt : "", (sc)->opt ? " " : "", (sc)->spec
 
 /* A hash, or a prefix of at least CLI_HASH_PREFIX_MIN digits. */
 static int by_hash(const spec_ctx *sc, const ctask_task **out, size_t *n)

@@ -68,7 +68,7 @@ two_executors 1 2 2
 
 check "again on the existing store (after invalidate), -j 3 beside -j 1"
 expect_exit 0 invalidate many.c work
-assert_contains "$out" "total: removed 301 results"
+assert_contains "$out" "(total): removed 301 results"
 two_executors 2 3 1
 
 # ---- kill -9 in the middle of a task --------------------------------------

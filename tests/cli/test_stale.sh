@@ -141,7 +141,7 @@ check "invalidate --stale removes exactly the stale results and their dependents
 expect_exit 0 invalidate tasks.c --stale
 assert_eq "base: removed 3 results
 sum_all: removed 1 result
-total: removed 4 results" "$out" "invalidate --stale"
+(total): removed 4 results" "$out" "invalidate --stale"
 expect_exit 0 execute tasks.c -q
 assert_contains "$out" "ran 4 tasks"
 assert_contains "$out" "(base 3, sum_all 1); 2 already done"
@@ -155,7 +155,7 @@ check "editing a helper makes its caller stale; execute --rerun-stale reruns"
 edit "return x * 2;" "return x + x;"
 assert_eq "base=3 other=0 sum_all=0" "$(stale_counts)" "after a helper edit"
 expect_exit 0 invalidate tasks.c --stale -n
-assert_contains "$out" "total: would remove 4 results"
+assert_contains "$out" "(total): would remove 4 results"
 expect_exit 0 execute tasks.c -q --rerun-stale
 assert_contains "$out" "removed 3 stale results (base 3) and 1 result downstream"
 assert_contains "$out" "ran 4 tasks"
@@ -163,7 +163,7 @@ assert_contains "$out" "(base 3, sum_all 1); 2 already done"
 assert_not_contains "$err" "warning"
 assert_eq "base=0 other=0 sum_all=0" "$(stale_counts)" "after --rerun-stale"
 expect_exit 0 invalidate tasks.c --stale
-assert_eq "total: removed 0 results" "$out" "nothing stale left"
+assert_eq "(total): removed 0 results" "$out" "nothing stale left"
 
 check "a macro the function uses counts"
 edit "#define OFFSET 1" "#define OFFSET 2"
@@ -177,10 +177,10 @@ edit "return ctask_int(cx, ctask_arg_int(a, 0) + OFFSET);" \
 	"return ctask_int(cx, OFFSET + ctask_arg_int(a, 0));"
 git commit -qam "other: operands swapped"
 expect_exit 0 invalidate tasks.c --changed-since HEAD -n
-assert_eq "total: would remove 0 results" "$out" "--changed-since HEAD"
+assert_eq "(total): would remove 0 results" "$out" "--changed-since HEAD"
 expect_exit 0 invalidate tasks.c --changed-since HEAD~1
 assert_eq "other: removed 2 results
-total: removed 2 results" "$out" "--changed-since HEAD~1"
+(total): removed 2 results" "$out" "--changed-since HEAD~1"
 expect_exit 0 execute tasks.c -q
 assert_contains "$out" "ran 2 tasks"
 assert_contains "$out" "(other 2); 4 already done"
@@ -218,7 +218,7 @@ edit_norepo "return x + x;" "return 2 * x;"
 expect_exit 0 status norepo/tasks.c --json
 assert_eq 3 "$(json_get "$out" 'j["stale"]')" "stale outside a repository"
 expect_exit 0 invalidate norepo/tasks.c --stale
-assert_contains "$out" "total: removed 4 results"
+assert_contains "$out" "(total): removed 4 results"
 expect_exit 2 invalidate norepo/tasks.c --changed-since HEAD
 assert_contains "$err" "not in a git repository"
 
