@@ -180,8 +180,14 @@ static int open_store(cli_session *ss, bool create)
 				  create ? CTASK_STORE_CREATE : 0, &ss->store);
 	if (rc == CTASK_ENOTFOUND && !create)
 		return 0;
+	/* Whatever stops a store from opening is a store problem (exit 4),
+	 * not a missing task file, unless the data is bad (exit 5). */
 	if (rc < 0)
-		return cli_lib_error(ss->c->cmd, rc);
+		return cli_error(ss->c->cmd,
+				 rc == CTASK_EIO || rc == CTASK_ECORRUPT
+					 ? cli_exit_code(rc)
+					 : EXIT_STORE,
+				 "%s", ctask_error_last());
 	return 0;
 }
 
