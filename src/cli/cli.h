@@ -57,6 +57,14 @@ int cli_parse(const cli_command *cmd, int argc, char **argv,
 	      const struct option *extra, const char *extra_short,
 	      cli_opt_fn fn, void *ud, cli_common *c);
 
+/* Checks the positional arguments of a command that takes up to max_names
+ * NAMEs (-1: any number) after FILE: one in FILE's place that is a
+ * directory or a file on disk without .c or .so, where no NAME can be,
+ * says it is not a task file (EXIT_TASKFILE); beyond max_names == 0, an
+ * unexpected argument (EXIT_USAGE). Returns 0 or the exit code, with a
+ * line printed. */
+int cli_check_args(const cli_common *c, int max_names);
+
 /* A loaded task file with its graph, and its store if there is one. */
 typedef struct {
 	cli_common *c;
@@ -175,6 +183,9 @@ extern const cli_command cmd_execute, cmd_status, cmd_invalidate, cmd_cleanup,
 	"  -v, --verbose    show the compiler command\n"                       \
 	"  -h, --help       show this help\n"                                  \
 	"\nFILE defaults to ctaskfile.c (or ctaskfile.so) in the current "     \
-	"directory.\n"
+	"directory.\n"                                                         \
+	"ARGS, after --, go to the task file's graph function "                \
+	"(ctask_argv); they\n"                                                 \
+	"may change the graph, so give every command the same ARGS.\n"
 
 #endif

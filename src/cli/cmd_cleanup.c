@@ -10,7 +10,7 @@
 #include <stdlib.h>
 
 static const char help[] =
-	"usage: ctask cleanup [FILE] [OPTIONS]\n\n"
+	"usage: ctask cleanup [FILE] [OPTIONS] [-- ARGS]\n\n"
 	"Removes the results (and their object files) that belong to no task "
 	"of\nFILE's current graph, e.g. after a parameter changed. Leases and "
 	"work in\nprogress are never touched. If the graph stops at a barrier "
@@ -64,9 +64,8 @@ static int run(int argc, char **argv)
 			   &dry_run, &c);
 	if (rc != 0)
 		return rc < 0 ? EXIT_OK : rc;
-	if (c.nargs > 0)
-		return cli_error("cleanup", EXIT_USAGE,
-				 "unexpected argument '%s'", c.args[0]);
+	if ((rc = cli_check_args(&c, 0)) != 0)
+		return rc;
 	cli_session ss;
 	if ((rc = cli_open(&ss, &c, false)) != 0)
 		return rc;

@@ -13,7 +13,7 @@
 #include <unistd.h>
 
 static const char help[] =
-	"usage: ctask execute [FILE] [OPTIONS]\n\n"
+	"usage: ctask execute [FILE] [OPTIONS] [-- ARGS]\n\n"
 	"Runs every task of FILE whose result is not in the store, inputs "
 	"first,\nin parallel worker processes. A task that failed before is "
 	"retried. A .c\nFILE is compiled first (and cached in the store until "
@@ -303,9 +303,8 @@ static int run(int argc, char **argv)
 			   &c);
 	if (rc != 0)
 		return rc < 0 ? EXIT_OK : rc;
-	if (c.nargs > 0)
-		return cli_error("execute", EXIT_USAGE,
-				 "unexpected argument '%s'", c.args[0]);
+	if ((rc = cli_check_args(&c, 0)) != 0)
+		return rc;
 	c.small = true;	     /* see ctask_exec_states_small */
 	ctask_git_warm_up(); /* provenance, if anything runs: see code.c */
 	cli_session ss;

@@ -14,7 +14,7 @@
 #include <unistd.h>
 
 static const char help[] =
-	"usage: ctask graph [FILE] [OPTIONS]\n\n"
+	"usage: ctask graph [FILE] [OPTIONS] [-- ARGS]\n\n"
 	"Prints the task graph as Graphviz DOT: one node per function with its "
 	"task\ncounts by state, and an edge from each function to the "
 	"functions whose\ntasks take its results, labelled with the number of "
@@ -139,9 +139,8 @@ static int run(int argc, char **argv)
 	int rc = cli_parse(&cmd_graph, argc, argv, opts, "o:", on_opt, &ga, &c);
 	if (rc != 0)
 		return rc < 0 ? EXIT_OK : rc;
-	if (c.nargs > 0)
-		return cli_error("graph", EXIT_USAGE,
-				 "unexpected argument '%s'", c.args[0]);
+	if ((rc = cli_check_args(&c, 0)) != 0)
+		return rc;
 	cli_session ss;
 	if ((rc = cli_open(&ss, &c, false)) != 0)
 		return rc;

@@ -14,7 +14,7 @@
 #include <time.h>
 
 static const char help[] =
-	"usage: ctask show [FILE] NAME[#I] | HASH [OPTIONS]\n\n"
+	"usage: ctask show [FILE] NAME[#I] | HASH [OPTIONS] [-- ARGS]\n\n"
 	"Prints the result of a task as JSON, with its hash, state, size, "
 	"duration\nand when and where it was computed; for a failed task, its "
 	"message. NAME#I\nis the I-th task (from 0, in the order the graph "
@@ -101,6 +101,8 @@ static int run(int argc, char **argv)
 	int rc = cli_parse(&cmd_show, argc, argv, NULL, "", NULL, NULL, &c);
 	if (rc != 0)
 		return rc < 0 ? EXIT_OK : rc;
+	if ((rc = cli_check_args(&c, 1)) != 0)
+		return rc;
 	if (c.nargs != 1)
 		return cli_error(
 			"show", EXIT_USAGE,

@@ -14,7 +14,7 @@
 #include <time.h>
 
 static const char help[] =
-	"usage: ctask status [FILE] [OPTIONS]\n\n"
+	"usage: ctask status [FILE] [OPTIONS] [-- ARGS]\n\n"
 	"Prints one row per function: how many of its tasks are waiting (an "
 	"input\nis not done), ready, running, done and failed, and a total "
 	"row labelled\n(total). The stale column counts done results computed "
@@ -203,9 +203,8 @@ static int run(int argc, char **argv)
 		cli_parse(&cmd_status, argc, argv, opts, "", on_opt, &mode, &c);
 	if (rc != 0)
 		return rc < 0 ? EXIT_OK : rc;
-	if (c.nargs > 0)
-		return cli_error("status", EXIT_USAGE,
-				 "unexpected argument '%s'", c.args[0]);
+	if ((rc = cli_check_args(&c, 0)) != 0)
+		return rc;
 	cli_session ss;
 	if ((rc = cli_open(&ss, &c, false)) != 0)
 		return rc;

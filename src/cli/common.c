@@ -157,6 +157,32 @@ static const char *default_file(void)
 	return NULL;
 }
 
+int cli_check_args(const cli_common *c, int max_names)
+{
+	if (c->nargs == 0)
+		return 0;
+	const char *a = c->args[0];
+	struct stat st;
+	bool on_disk = !c->file && stat(a, &st) == 0;
+	/* Taken for a FILE: in FILE's place, on disk, and not a NAME (a name
+	 * has no '/', and without a task file there is nothing to name). */
+	bool as_file = on_disk &&
+		       (max_names == 0 || strchr(a, '/') || !default_file() ||
+			(max_names > 0 && c->nargs > max_names));
+	if (as_file && S_ISDIR(st.st_mode))
+		return cli_error(c->cmd, EXIT_TASKFILE,
+				 "%s: is a directory, not a task file (.c or "
+				 ".so)",
+				 a);
+	if (as_file)
+		return cli_error(c->cmd, EXIT_TASKFILE,
+				 "%s: not a task file (.c or .so)", a);
+	if (max_names == 0)
+		return cli_error(c->cmd, EXIT_USAGE, "unexpected argument '%s'",
+				 a);
+	return 0;
+}
+
 /* FILE's directory + stem + ".ctaskdata" (malloc'd). */
 static char *default_store(const char *file)
 {
