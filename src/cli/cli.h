@@ -161,8 +161,9 @@ const char *cli_bytes(uint64_t n, char buf[32]);
 int cli_mark_changed_since(cli_session *ss, const char *rev, uint8_t *marks);
 /* Before execute runs (want: its targets, or NULL): warns once about the
  * stale results the run needs, or with rerun removes them and everything
- * downstream; then sets o's provenance from git (o->git_commit points into
- * *git, which must outlive the run). Returns 0 or an exit code. */
+ * downstream (saying nothing of it when o->quiet); then sets o's provenance
+ * from git (o->git_commit points into *git, which must outlive the run).
+ * Returns 0 or an exit code. */
 int cli_code_before_run(cli_session *ss, const uint8_t *want, bool rerun,
 			ctask_git_state *git, ctask_exec_opts *o);
 /* Prints show's provenance members (", \"fingerprint\": ..."). */

@@ -35,7 +35,8 @@ static const char help[] =
 	"(default 30)\n"
 	"  --grace S          after SIGINT/SIGTERM, seconds running tasks get "
 	"to\n                     finish before they are killed (default 5)\n"
-	"  -q, --quiet        no progress line\n"
+	"  -q, --quiet        errors only (failed tasks): no progress, "
+	"warnings or\n                     summary\n"
 	"  --rerun-stale      recompute the stale results (computed with code "
 	"that\n                     has changed since) and everything "
 	"downstream; without\n                     it they are reused, with a "
@@ -206,6 +207,7 @@ static void set_defaults(exec_args *ea, cli_session *ss)
 		o->lease_ttl = CTASK_LEASE_TTL_DEFAULT;
 	if (o->grace < 0)
 		o->grace = CTASK_GRACE_DEFAULT;
+	o->quiet = ea->quiet; /* errors only: failures, not warnings */
 	o->progress = ea->quiet		      ? CTASK_PROGRESS_NONE
 		      : isatty(STDERR_FILENO) ? CTASK_PROGRESS_LINE
 					      : CTASK_PROGRESS_LINES;
@@ -327,7 +329,8 @@ static int run(int argc, char **argv)
 	ctask_git_settle(); /* no thread may run while workers are forked */
 	int err = run_rounds(&ss, &ea, &want, &total);
 	fflush(stderr);
-	summary(&ss, &ea.o, &total, err);
+	if (!ea.quiet)
+		summary(&ss, &ea.o, &total, err);
 	if (err < 0)
 		rc = cli_lib_error("execute", err);
 	else if (err > 0)

@@ -28,7 +28,7 @@ check "mapreduce of doubling over 0..9 with add is 90 (map chunk 1, reduce 2)"
 expect_exit 0 status mapreduce.c --json
 assert_eq '["mapreduce:add:dbl", "reduce:add", "got_sum"]' \
 	"$(json_get "$out" '[f["name"] for f in j["functions"]]')" "function names"
-expect_exit 0 execute mapreduce.c -q
+expect_exit 0 execute mapreduce.c
 assert_contains "$out" "mapreduce:add:dbl 10"
 assert_eq 90 "$(value mapreduce.c got_sum)" "got_sum"
 # The last reduce task is the root of the tree.
