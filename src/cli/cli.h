@@ -57,6 +57,14 @@ int cli_parse(const cli_command *cmd, int argc, char **argv,
 	      const struct option *extra, const char *extra_short,
 	      cli_opt_fn fn, void *ud, cli_common *c);
 
+/* Checks the positional arguments of a command that takes up to max_names
+ * NAMEs (-1: any number) after FILE: one in FILE's place that is a
+ * directory or a file on disk without .c or .so, where no NAME can be,
+ * says it is not a task file (EXIT_TASKFILE); beyond max_names == 0, an
+ * unexpected argument (EXIT_USAGE). Returns 0 or the exit code, with a
+ * line printed. */
+int cli_check_args(const cli_common *c, int max_names);
+
 /* A loaded task file with its graph, and its store if there is one. */
 typedef struct {
 	cli_common *c;
@@ -109,6 +117,10 @@ int cli_record_args(cli_session *ss);
 /* Says (on stdout) that the graph stops at a barrier, if it does. */
 void cli_barrier_note(const cli_session *ss);
 
+/* The label of the total row of status and invalidate: no function (a C
+ * identifier, or map:FN and the like) is named so. */
+#define CLI_TOTAL "(total)"
+
 /* The names of the task states (CTASK_S_*), as status and show print them. */
 extern const char *const cli_state_names[CTASK_S_COUNT];
 
@@ -133,6 +145,20 @@ void cli_print_counts(FILE *f, const ctask_graph *g, const size_t *counts);
 long cli_remove_marked(cli_session *ss, const uint8_t *marks, bool dry_run,
 		       size_t *per);
 
+/* ---- Naming tasks (select.c) ------------------------------------------- */
+
+#define CLI_HASH_PREFIX_MIN 4 /* hex digits a hash prefix needs */
+
+/* The tasks spec names, in graph order: NAME (all of its tasks), NAME#I
+ * (the I-th, from 0, in the order the graph made them), a task hash, or a
+ * prefix of one that only one task's hash has (at least
+ * CLI_HASH_PREFIX_MIN digits). A function name wins over a prefix. opt is
+ * the option the spec came with, for messages ("--target"), or NULL. Sets
+ * *out (malloc'd, the caller frees it) and *n >= 1; returns 0, or
+ * EXIT_USAGE after printing a line. */
+int cli_select(const cli_session *ss, const char *opt, const char *spec,
+	       const ctask_task ***out, size_t *n);
+
 /* The name_id whose name is name, or -1. */
 long cli_find_name(const ctask_graph *g, const char *name);
 /* "count_primes, sum_primes" (malloc'd), for messages. */
@@ -148,8 +174,9 @@ const char *cli_bytes(uint64_t n, char buf[32]);
 int cli_mark_changed_since(cli_session *ss, const char *rev, uint8_t *marks);
 /* Before execute runs (want: its targets, or NULL): warns once about the
  * stale results the run needs, or with rerun removes them and everything
- * downstream; then sets o's provenance from git (o->git_commit points into
- * *git, which must outlive the run). Returns 0 or an exit code. */
+ * downstream (saying nothing of it when o->quiet); then sets o's provenance
+ * from git (o->git_commit points into *git, which must outlive the run).
+ * Returns 0 or an exit code. */
 int cli_code_before_run(cli_session *ss, const uint8_t *want, bool rerun,
 			ctask_git_state *git, ctask_exec_opts *o);
 /* Prints show's provenance members (", \"fingerprint\": ..."). */
@@ -170,6 +197,9 @@ extern const cli_command cmd_execute, cmd_status, cmd_invalidate, cmd_cleanup,
 	"  -v, --verbose    show the compiler command\n"                       \
 	"  -h, --help       show this help\n"                                  \
 	"\nFILE defaults to ctaskfile.c (or ctaskfile.so) in the current "     \
-	"directory.\n"
+	"directory.\n"                                                         \
+	"ARGS, after --, go to the task file's graph function "                \
+	"(ctask_argv); they\n"                                                 \
+	"may change the graph, so give every command the same ARGS.\n"
 
 #endif

@@ -8,7 +8,7 @@
 #include <stdio.h>
 
 static const char help[] =
-	"usage: ctask check [FILE] [OPTIONS]\n\n"
+	"usage: ctask check [FILE] [OPTIONS] [-- ARGS]\n\n"
 	"Exits 0 if every task of FILE is done and 1 if not, and says how "
 	"many\nare not.\n" CLI_COMMON_HELP
 	"\nExit status: 0 all done, 1 not all done, 2 usage, 3 task file, "
@@ -20,9 +20,8 @@ static int run(int argc, char **argv)
 	int rc = cli_parse(&cmd_check, argc, argv, NULL, "", NULL, NULL, &c);
 	if (rc != 0)
 		return rc < 0 ? EXIT_OK : rc;
-	if (c.nargs > 0)
-		return cli_error("check", EXIT_USAGE,
-				 "unexpected argument '%s'", c.args[0]);
+	if ((rc = cli_check_args(&c, 0)) != 0)
+		return rc;
 	cli_session ss;
 	if ((rc = cli_open(&ss, &c, false)) != 0)
 		return rc;

@@ -11,7 +11,7 @@
 #include <string.h>
 
 static const char help[] =
-	"usage: ctask cleanup [FILE] [OPTIONS]\n\n"
+	"usage: ctask cleanup [FILE] [OPTIONS] [-- ARGS]\n\n"
 	"Removes the results (and their object files) that belong to no task "
 	"of\nFILE's current graph, e.g. after a parameter changed. Leases and "
 	"work in\nprogress are never touched. If the graph stops at a barrier "
@@ -130,9 +130,8 @@ static int run(int argc, char **argv)
 	bool dry_run = a.dry_run;
 	if (rc != 0)
 		return rc < 0 ? EXIT_OK : rc;
-	if (c.nargs > 0)
-		return cli_error("cleanup", EXIT_USAGE,
-				 "unexpected argument '%s'", c.args[0]);
+	if ((rc = cli_check_args(&c, 0)) != 0)
+		return rc;
 	cli_session ss;
 	if ((rc = cli_open(&ss, &c, false)) != 0)
 		return rc;

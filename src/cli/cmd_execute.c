@@ -13,7 +13,7 @@
 #include <unistd.h>
 
 static const char help[] =
-	"usage: ctask execute [FILE] [OPTIONS]\n\n"
+	"usage: ctask execute [FILE] [OPTIONS] [-- ARGS]\n\n"
 	"Runs every task of FILE whose result is not in the store, inputs "
 	"first,\nin parallel worker processes. A task that failed before is "
 	"retried. A .c\nFILE is compiled first (and cached in the store until "
@@ -22,8 +22,9 @@ static const char help[] =
 	"Options:\n"
 	"  -j, --jobs N       worker processes (default: the number of "
 	"cores)\n"
-	"  --target NAME      run only the tasks of function NAME and what "
-	"they need\n                     (may be repeated)\n"
+	"  --target NAME[#I]  run only the tasks of function NAME (or its "
+	"I-th task,\n                     or the task with a hash or hash "
+	"prefix) and what\n                     they need (may be repeated)\n"
 	"  -k, --keep-going   after a failure, go on with the tasks that do "
 	"not need it\n"
 	"  --retries N        try a failing task up to N more times "
@@ -34,7 +35,8 @@ static const char help[] =
 	"(default 30)\n"
 	"  --grace S          after SIGINT/SIGTERM, seconds running tasks get "
 	"to\n                     finish before they are killed (default 5)\n"
-	"  -q, --quiet        no progress line\n"
+	"  -q, --quiet        errors only (failed tasks): no progress, "
+	"warnings or\n                     summary\n"
 	"  --rerun-stale      recompute the stale results (computed with code "
 	"that\n                     has changed since) and everything "
 	"downstream; without\n                     it they are reused, with a "
@@ -115,36 +117,27 @@ static int on_opt(void *ud, int opt, const char *arg)
 	return EXIT_USAGE;
 }
 
-/* want[id] = 1 for the tasks of the target functions; NULL for all. */
+/* want[id] = 1 for the target tasks (cli_select: NAME, NAME#I, a hash or
+ * a prefix of one); NULL for all. */
 static int targets_mask(cli_session *ss, const exec_args *ea, uint8_t **out)
 {
 	*out = NULL;
-	if (ea->ntargets == 0)
+	/* A barrier passes only when everything before it is done, and a
+	 * target may lie beyond it: run all. */
+	if (ea->ntargets == 0 || !ctask_graph_complete(ss->g))
 		return 0;
-	size_t n = ctask_graph_size(ss->g);
-	uint8_t *want = ctask_xcalloc(n + 1, 1);
+	uint8_t *want = ctask_xcalloc(ctask_graph_size(ss->g) + 1, 1);
 	for (int i = 0; i < ea->ntargets; i++) {
-		long id = cli_find_name(ss->g, ea->targets[i]);
-		if (!ctask_graph_complete(ss->g)) {
-			/* A barrier passes only when everything before it is
-			 * done, and a target may lie beyond it: run all. */
-			free(want);
-			return 0;
-		}
-		if (id < 0) {
-			char *names = cli_name_list(ss->g);
-			int rc = cli_error(
-				"execute", EXIT_USAGE,
-				"--target %s: no function of that name "
-				"in %s (it has: %s)",
-				ea->targets[i], ss->c->file, names);
-			free(names);
+		const ctask_task **ts = NULL;
+		size_t n = 0;
+		int rc = cli_select(ss, "--target", ea->targets[i], &ts, &n);
+		if (rc != 0) {
 			free(want);
 			return rc;
 		}
-		for (size_t t = 0; t < n; t++)
-			if (ctask_graph_task(ss->g, t)->name_id == (uint32_t)id)
-				want[t] = 1;
+		for (size_t j = 0; j < n; j++)
+			want[ts[j]->id] = 1;
+		free(ts);
 	}
 	*out = want;
 	return 0;
@@ -214,6 +207,7 @@ static void set_defaults(exec_args *ea, cli_session *ss)
 		o->lease_ttl = CTASK_LEASE_TTL_DEFAULT;
 	if (o->grace < 0)
 		o->grace = CTASK_GRACE_DEFAULT;
+	o->quiet = ea->quiet; /* errors only: failures, not warnings */
 	o->progress = ea->quiet		      ? CTASK_PROGRESS_NONE
 		      : isatty(STDERR_FILENO) ? CTASK_PROGRESS_LINE
 					      : CTASK_PROGRESS_LINES;
@@ -311,9 +305,8 @@ static int run(int argc, char **argv)
 			   &c);
 	if (rc != 0)
 		return rc < 0 ? EXIT_OK : rc;
-	if (c.nargs > 0)
-		return cli_error("execute", EXIT_USAGE,
-				 "unexpected argument '%s'", c.args[0]);
+	if ((rc = cli_check_args(&c, 0)) != 0)
+		return rc;
 	c.small = true;	     /* see ctask_exec_states_small */
 	ctask_git_warm_up(); /* provenance, if anything runs: see code.c */
 	cli_session ss;
@@ -338,7 +331,8 @@ static int run(int argc, char **argv)
 	ctask_git_settle(); /* no thread may run while workers are forked */
 	int err = run_rounds(&ss, &ea, &want, &total);
 	fflush(stderr);
-	summary(&ss, &ea.o, &total, err);
+	if (!ea.quiet)
+		summary(&ss, &ea.o, &total, err);
 	if (err < 0)
 		rc = cli_lib_error("execute", err);
 	else if (err > 0)

@@ -14,7 +14,7 @@
 #include <unistd.h>
 
 static const char help[] =
-	"usage: ctask graph [FILE] [OPTIONS]\n\n"
+	"usage: ctask graph [FILE] [OPTIONS] [-- ARGS]\n\n"
 	"Prints the task graph as Graphviz DOT: one node per function with its "
 	"task\ncounts by state, and an edge from each function to the "
 	"functions whose\ntasks take its results, labelled with the number of "
@@ -22,8 +22,9 @@ static const char help[] =
 	"yellow while running.\n\n"
 	"Options:\n"
 	"  --svg, --png     render with Graphviz's dot (must be installed)\n"
-	"  -o, --output F   write to F instead of standard "
-	"output\n" CLI_COMMON_HELP
+	"  -o, --output F   write to F instead of standard output (--png "
+	"needs it, or\n                   a redirection, on a "
+	"terminal)\n" CLI_COMMON_HELP
 	"\nExit status: 0, 2 usage, 3 task file, 4 store, 5 I/O error or dot "
 	"missing.\n";
 
@@ -139,9 +140,15 @@ static int run(int argc, char **argv)
 	int rc = cli_parse(&cmd_graph, argc, argv, opts, "o:", on_opt, &ga, &c);
 	if (rc != 0)
 		return rc < 0 ? EXIT_OK : rc;
-	if (c.nargs > 0)
+	if ((rc = cli_check_args(&c, 0)) != 0)
+		return rc;
+	/* PNG is binary: on a terminal it is garbage, and may set modes. */
+	if (ga.format && strcmp(ga.format, "png") == 0 && !ga.output &&
+	    isatty(STDOUT_FILENO))
 		return cli_error("graph", EXIT_USAGE,
-				 "unexpected argument '%s'", c.args[0]);
+				 "--png: will not write binary data to a "
+				 "terminal; use -o FILE (or redirect the "
+				 "output)");
 	cli_session ss;
 	if ((rc = cli_open(&ss, &c, false)) != 0)
 		return rc;

@@ -15,7 +15,7 @@
 #include <string.h>
 
 static const char help[] =
-	"usage: ctask invalidate [FILE] NAME... [OPTIONS]\n"
+	"usage: ctask invalidate [FILE] NAME... [OPTIONS] [-- ARGS]\n"
 	"       ctask invalidate [FILE] [NAME...] --stale | --changed-since "
 	"REV\n\n"
 	"Removes the stored results of the tasks of function NAME, and of "
@@ -157,6 +157,8 @@ static int run(int argc, char **argv)
 			   &c);
 	if (rc != 0)
 		return rc < 0 ? EXIT_OK : rc;
+	if ((rc = cli_check_args(&c, -1)) != 0)
+		return rc;
 	if (c.nargs == 0 && !ia.stale && !ia.since)
 		return cli_error("invalidate", EXIT_USAGE,
 				 "no function NAME given (see ctask help "
@@ -184,7 +186,7 @@ static int run(int argc, char **argv)
 		if (per[i])
 			printf("%s: %s %zu result%s\n", ctask_graph_name(g, i),
 			       verb, per[i], per[i] == 1 ? "" : "s");
-	printf("total: %s %ld result%s\n", verb, nh, nh == 1 ? "" : "s");
+	printf(CLI_TOTAL ": %s %ld result%s\n", verb, nh, nh == 1 ? "" : "s");
 	cli_barrier_note(&ss);
 done:
 	free(marks);

@@ -7,19 +7,22 @@
 #include "error.h"
 #include "value.h"
 
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 static const char help[] =
-	"usage: ctask show [FILE] NAME[#I] | HASH [OPTIONS]\n\n"
+	"usage: ctask show [FILE] NAME[#I] | HASH [OPTIONS] [-- ARGS]\n\n"
 	"Prints the result of a task as JSON, with its hash, state, size, "
 	"duration\nand when and where it was computed; for a failed task, its "
 	"message. NAME#I\nis the I-th task (from 0, in the order the graph "
 	"made them) of function\nNAME; NAME alone means every task of NAME "
-	"(a JSON array if there are\nseveral). Arrays are shown as dtype and "
-	"shape, with the data when small.\nProvenance: the code fingerprint "
+	"(a JSON array if there are\nseveral). HASH is a task's hash, or the "
+	"start of one (at least 4 digits)\nthat no other task's hash has. "
+	"Arrays are shown as dtype and shape, with\nthe data when "
+	"small.\nProvenance: the code fingerprint "
 	"the result was computed with and today's\n(\"stale\" when they "
 	"differ), and the git commit of the task file's\nrepository and "
 	"whether it had uncommitted changes (\"git\": null outside a\n"
@@ -37,15 +40,15 @@ static void iso_time(double t, char buf[32])
 
 /* Prints one task as a JSON object. Returns 0, EXIT_TASKS if it has no
  * result, or an exit code for a store error. */
-static int show_task(cli_session *ss, const ctask_task *t, size_t index)
+static int show_task(cli_session *ss, const ctask_task *t)
 {
 	char hex[CTASK_HASH_HEX];
 	ctask_hash_hex(&t->hash, hex);
 	const char *name = ctask_task_name(ss->g, t);
 	printf("{\"name\": ");
 	ctask_json_string(stdout, name, strlen(name));
-	printf(", \"index\": %zu, \"hash\": \"%s\", \"state\": \"%s\"", index,
-	       hex, cli_state_names[t->state]);
+	printf(", \"index\": %" PRIu32 ", \"hash\": \"%s\", \"state\": \"%s\"",
+	       ctask_task_index(t), hex, cli_state_names[t->state]);
 	if (t->state != CTASK_S_DONE && t->state != CTASK_S_FAILED) {
 		printf("}\n");
 		return EXIT_TASKS;
@@ -92,71 +95,14 @@ done:
 	return rc;
 }
 
-/* Resolves "NAME", "NAME#I" or a hash into tasks (and their indexes). */
-static int select_tasks(cli_session *ss, const char *spec,
-			const ctask_task ***out, size_t **idx, size_t *n)
-{
-	const ctask_graph *g = ss->g;
-	size_t nt = ctask_graph_size(g);
-	*out = ctask_xmalloc((nt + 1) * sizeof **out);
-	*idx = ctask_xmalloc((nt + 1) * sizeof **idx);
-	*n = 0;
-	ctask_hash h;
-	if (ctask_hash_parse(spec, &h) == 0) {
-		const ctask_task *t = ctask_graph_find(g, &h);
-		if (!t)
-			return cli_error("show", EXIT_USAGE,
-					 "%s: no task of %s has this hash",
-					 spec, ss->c->file);
-		(*out)[0] = t, (*idx)[0] = 0, *n = 1;
-		return 0;
-	}
-	char *name = ctask_xstrdup(spec), *hash_sign = strchr(name, '#');
-	long want = -1;
-	if (hash_sign) {
-		*hash_sign = '\0';
-		char *end;
-		want = strtol(hash_sign + 1, &end, 10);
-		if (*end || end == hash_sign + 1 || want < 0) {
-			free(name);
-			return cli_error("show", EXIT_USAGE,
-					 "%s: expected NAME#INDEX, e.g. sum#0",
-					 spec);
-		}
-	}
-	long id = cli_find_name(g, name);
-	size_t count = 0;
-	for (size_t t = 0; id >= 0 && t < nt; t++) {
-		const ctask_task *task = ctask_graph_task(g, t);
-		if (task->name_id != (uint32_t)id)
-			continue;
-		if (want < 0 || (size_t)want == count)
-			(*out)[*n] = task, (*idx)[(*n)++] = count;
-		count++;
-	}
-	int rc = 0;
-	if (id < 0) {
-		char *names = cli_name_list(g);
-		rc = cli_error(
-			"show", EXIT_USAGE,
-			"%s: no function of that name in %s (it has: %s)", name,
-			ss->c->file, names);
-		free(names);
-	} else if (*n == 0) {
-		rc = cli_error("show", EXIT_USAGE,
-			       "%s: %s has only %zu task%s (#0 to #%zu)", spec,
-			       name, count, count == 1 ? "" : "s", count - 1);
-	}
-	free(name);
-	return rc;
-}
-
 static int run(int argc, char **argv)
 {
 	cli_common c;
 	int rc = cli_parse(&cmd_show, argc, argv, NULL, "", NULL, NULL, &c);
 	if (rc != 0)
 		return rc < 0 ? EXIT_OK : rc;
+	if ((rc = cli_check_args(&c, 1)) != 0)
+		return rc;
 	if (c.nargs != 1)
 		return cli_error(
 			"show", EXIT_USAGE,
@@ -166,21 +112,20 @@ static int run(int argc, char **argv)
 	if ((rc = cli_open(&ss, &c, false)) != 0)
 		return rc;
 	const ctask_task **ts = NULL;
-	size_t *idx = NULL, n = 0;
-	rc = select_tasks(&ss, c.args[0], &ts, &idx, &n);
+	size_t n = 0;
+	rc = cli_select(&ss, NULL, c.args[0], &ts, &n); /* select.c */
 	if (n > 1)
 		printf("[\n");
 	for (size_t i = 0; rc <= EXIT_TASKS && i < n; i++) {
 		if (i)
 			printf(",\n");
-		int r = show_task(&ss, ts[i], idx[i]);
+		int r = show_task(&ss, ts[i]);
 		if (r > rc)
 			rc = r;
 	}
 	if (n > 1)
 		printf("]\n");
 	free(ts);
-	free(idx);
 	cli_close(&ss);
 	return rc;
 }

@@ -14,12 +14,12 @@
 #include <time.h>
 
 static const char help[] =
-	"usage: ctask status [FILE] [OPTIONS]\n\n"
+	"usage: ctask status [FILE] [OPTIONS] [-- ARGS]\n\n"
 	"Prints one row per function: how many of its tasks are waiting (an "
 	"input\nis not done), ready, running, done and failed, and a total "
-	"row. The\nstale column counts done results computed with other code "
-	"(the function\nor what it uses changed since): see execute "
-	"--rerun-stale and\ninvalidate --stale.\n\n"
+	"row labelled\n(total). The stale column counts done results computed "
+	"with other code\n(the function or what it uses changed since): see "
+	"execute --rerun-stale\nand invalidate --stale.\n\n"
 	"Options:\n"
 	"  --short          one line with the totals\n"
 	"  --json           the table as JSON, for scripts\n"
@@ -155,7 +155,7 @@ static void print_table(const ctask_graph *g, const size_t *c,
 			printf(" %9zu", c[i * CTASK_S_COUNT + s]);
 		printf(" %9zu\n", stale[i]);
 	}
-	printf("%-*s", w, "total");
+	printf("%-*s", w, CLI_TOTAL); /* no function has this name */
 	for (int s = 0; s < CTASK_S_COUNT; s++)
 		printf(" %9zu", total[s]);
 	printf(" %9zu\n", nstale);
@@ -203,9 +203,8 @@ static int run(int argc, char **argv)
 		cli_parse(&cmd_status, argc, argv, opts, "", on_opt, &mode, &c);
 	if (rc != 0)
 		return rc < 0 ? EXIT_OK : rc;
-	if (c.nargs > 0)
-		return cli_error("status", EXIT_USAGE,
-				 "unexpected argument '%s'", c.args[0]);
+	if ((rc = cli_check_args(&c, 0)) != 0)
+		return rc;
 	cli_session ss;
 	if ((rc = cli_open(&ss, &c, false)) != 0)
 		return rc;

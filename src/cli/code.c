@@ -41,7 +41,7 @@ int cli_mark_changed_since(cli_session *ss, const char *rev, uint8_t *marks)
 /* Removes the results of the marked tasks and of everything downstream,
  * says so, and sets the task states again. */
 static int rerun_stale(cli_session *ss, uint8_t *marks, const size_t *per,
-		       size_t nstale)
+		       size_t nstale, bool quiet)
 {
 	const ctask_graph *g = ss->g;
 	size_t *removed =
@@ -52,7 +52,7 @@ static int rerun_stale(cli_session *ss, uint8_t *marks, const size_t *per,
 	if (nh < 0)
 		return (int)-nh;
 	int rc = cli_set_states(ss);
-	if (rc != 0)
+	if (rc != 0 || quiet)
 		return rc;
 	printf("ctask: --rerun-stale: removed %zu stale result%s (", nstale,
 	       nstale == 1 ? "" : "s");
@@ -87,8 +87,8 @@ int cli_code_before_run(cli_session *ss, const uint8_t *want, bool rerun,
 			per[ctask_graph_task(g, t)->name_id]++, total++;
 	}
 	if (total && rerun) {
-		rc = rerun_stale(ss, marks, per, total);
-	} else if (total) {
+		rc = rerun_stale(ss, marks, per, total, o->quiet);
+	} else if (total && !o->quiet) { /* a warning: not with -q */
 		fprintf(stderr, "ctask: warning: stale results (code changed "
 				"since they were computed): ");
 		cli_print_counts(stderr, g, per);

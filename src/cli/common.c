@@ -157,6 +157,32 @@ static const char *default_file(void)
 	return NULL;
 }
 
+int cli_check_args(const cli_common *c, int max_names)
+{
+	if (c->nargs == 0)
+		return 0;
+	const char *a = c->args[0];
+	struct stat st;
+	bool on_disk = !c->file && stat(a, &st) == 0;
+	/* Taken for a FILE: in FILE's place, on disk, and not a NAME (a name
+	 * has no '/', and without a task file there is nothing to name). */
+	bool as_file = on_disk &&
+		       (max_names == 0 || strchr(a, '/') || !default_file() ||
+			(max_names > 0 && c->nargs > max_names));
+	if (as_file && S_ISDIR(st.st_mode))
+		return cli_error(c->cmd, EXIT_TASKFILE,
+				 "%s: is a directory, not a task file (.c or "
+				 ".so)",
+				 a);
+	if (as_file)
+		return cli_error(c->cmd, EXIT_TASKFILE,
+				 "%s: not a task file (.c or .so)", a);
+	if (max_names == 0)
+		return cli_error(c->cmd, EXIT_USAGE, "unexpected argument '%s'",
+				 a);
+	return 0;
+}
+
 /* FILE's stem: "primes" for dir/primes.c (malloc'd). */
 static char *file_stem(const char *file)
 {
@@ -290,8 +316,14 @@ static int open_store(cli_session *ss, bool create)
 				  create ? CTASK_STORE_CREATE : 0, &ss->store);
 	if (rc == CTASK_ENOTFOUND && !create)
 		return 0;
+	/* Whatever stops a store from opening is a store problem (exit 4),
+	 * not a missing task file, unless the data is bad (exit 5). */
 	if (rc < 0)
-		return cli_lib_error(ss->c->cmd, rc);
+		return cli_error(ss->c->cmd,
+				 rc == CTASK_EIO || rc == CTASK_ECORRUPT
+					 ? cli_exit_code(rc)
+					 : EXIT_STORE,
+				 "%s", ctask_error_last());
 	return 0;
 }
 

@@ -16,7 +16,7 @@ static const cli_command *const commands[] = {
 
 static void usage(FILE *f)
 {
-	fputs("usage: ctask COMMAND [FILE] [OPTIONS]\n\n"
+	fputs("usage: ctask COMMAND [FILE] [OPTIONS] [-- ARGS]\n\n"
 	      "ctask runs the tasks of a C task file, caches their results "
 	      "and\nreruns only what changed. Commands:\n",
 	      f);
@@ -24,7 +24,9 @@ static void usage(FILE *f)
 		fprintf(f, "  %-11s %s\n", commands[i]->name,
 			commands[i]->summary);
 	fputs("  help        show the help of a command\n\n"
-	      "Run `ctask help COMMAND` for a command's options.\n",
+	      "FILE is a task file (.c or .so; default ctaskfile.c). ARGS, "
+	      "after --, go to\nits graph function (ctask_argv). Run `ctask "
+	      "help COMMAND` for a command's\noptions.\n",
 	      f);
 }
 
@@ -39,6 +41,10 @@ static const cli_command *find(const char *name)
 static int help(int argc, char **argv)
 {
 	if (argc < 2) {
+		usage(stdout);
+		return EXIT_OK;
+	}
+	if (strcmp(argv[1], "help") == 0) { /* help's own help: the usage */
 		usage(stdout);
 		return EXIT_OK;
 	}

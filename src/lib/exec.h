@@ -128,6 +128,7 @@ typedef struct {
 	const uint8_t *want; /* per task id: wanted targets; NULL = all */
 	bool keep_going; /* after a failure, run what does not depend on it */
 	FILE *log;	 /* failures, warnings, progress; NULL = stderr */
+	bool quiet;	 /* log failures only: no warnings, no notices */
 	int jobs;	 /* worker processes; 0: run in this process */
 	int retries;	 /* extra attempts for a failing task */
 	double task_timeout; /* seconds; 0: none (needs jobs > 0) */

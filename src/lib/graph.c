@@ -27,6 +27,7 @@ struct ctask_graph {
 	const char **names; /* malloc'd vector of distinct function names */
 	ctask_fn *name_fns;
 	uint64_t *name_versions; /* malloc'd, per name */
+	uint32_t *name_tasks;	 /* malloc'd, per name: its tasks so far */
 	ctask_hash *fps;	 /* malloc'd, per name, when set */
 	uint8_t *has_fp;	 /* malloc'd, per name */
 	uint32_t last_name;	 /* name_id of the last call */
@@ -176,9 +177,12 @@ static uint32_t name_id(ctask_graph *g, ctask_fn fn, const char *name)
 				     (g->nnames + 1) * sizeof *g->name_fns);
 	g->name_versions = ctask_xrealloc(
 		g->name_versions, (g->nnames + 1) * sizeof *g->name_versions);
+	g->name_tasks = ctask_xrealloc(g->name_tasks,
+				       (g->nnames + 1) * sizeof *g->name_tasks);
 	g->names[g->nnames] = ctask_arena_strdup(g->arena, name);
 	g->name_fns[g->nnames] = fn;
 	g->name_versions[g->nnames] = ctask_version_of(name);
+	g->name_tasks[g->nnames] = 0;
 	g->last_name = (uint32_t)g->nnames;
 	return (uint32_t)g->nnames++;
 }
@@ -327,6 +331,7 @@ ctask_task *ctask_graph_call(ctask_graph *g, ctask_fn fn, const char *name,
 	t->state = CTASK_S_WAITING;
 	t->small_n = 0;
 	t->kind = CTASK_K_RUN;
+	t->item = g->name_tasks[nid]++; /* NAME#I: see ctask_task_index */
 	t->fn = fn;
 	t->inner[0] = inner0;
 	t->inner[1] = inner1;
@@ -407,6 +412,7 @@ void ctask_graph_free(ctask_graph *g)
 	free(g->names);
 	free(g->name_fns);
 	free(g->name_versions);
+	free(g->name_tasks);
 	free(g->fps);
 	free(g->has_fp);
 	ctask_buf_free(&g->scratch);

@@ -61,7 +61,9 @@ struct ctask_task {
 	 * (a done result of up to CTASK_SMALL bytes, checksum verified), so a
 	 * task that needs it need not read it back; 0: not seen. */
 	uint8_t small_n;
-	uint32_t item; /* CTASK_K_ITEM: the index */
+	/* CTASK_K_ITEM: the index of the part; CTASK_K_RUN: the index of the
+	 * task among its function's tasks, in creation order (NAME#I). */
+	uint32_t item;
 	uint8_t small[CTASK_SMALL];
 	ctask_fn fn;
 	ctask_fn inner[2]; /* map/reduce tasks: the user's functions */
@@ -133,6 +135,13 @@ const ctask_hash *ctask_graph_fingerprint(const ctask_graph *g, size_t name_id);
 uint64_t ctask_version_of(const char *name);
 /* Forgets the declared versions (when a plugin is unloaded). */
 void ctask_versions_clear(void);
+
+/* I in NAME#I: a RUN task's index among the tasks of its function, from 0
+ * in the order the graph made them. */
+static inline uint32_t ctask_task_index(const ctask_task *t)
+{
+	return t->item;
+}
 
 /* The task that runs to make a view's result: itself for a RUN task, the
  * task an ITEM is part of, NULL for constants. */

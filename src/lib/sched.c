@@ -19,7 +19,9 @@
 #include "arena.h"
 #include "error.h"
 
+#include <inttypes.h>
 #include <signal.h>
+#include <sys/ioctl.h>
 #include <sys/random.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -112,17 +114,36 @@ typedef struct {
 
 static void logf_(sched *sc, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+static void notef_(sched *sc, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
 
 static void clear_progress(sched *sc);
 
+static void vlogf_(sched *sc, const char *fmt, va_list ap)
+{
+	clear_progress(sc);
+	vfprintf(sc->log, fmt, ap);
+	fflush(sc->log);
+}
+
+/* An error (a failed task): always logged. */
 static void logf_(sched *sc, const char *fmt, ...)
 {
 	va_list ap;
-	clear_progress(sc);
 	va_start(ap, fmt);
-	vfprintf(sc->log, fmt, ap);
+	vlogf_(sc, fmt, ap);
 	va_end(ap);
-	fflush(sc->log);
+}
+
+/* A warning or a notice: not logged when quiet. */
+static void notef_(sched *sc, const char *fmt, ...)
+{
+	va_list ap;
+	if (sc->o->quiet)
+		return;
+	va_start(ap, fmt);
+	vlogf_(sc, fmt, ap);
+	va_end(ap);
 }
 
 static void push_ready(sched *sc, uint32_t id)
@@ -485,17 +506,17 @@ static void on_finished(void *ud, ctask_outcome *oc)
 		return;
 	}
 	const char *name = ctask_task_name(sc->g, t);
-	char hex[CTASK_HASH_HEX];
-	ctask_hash_hex(&t->hash, hex);
+	uint32_t index = ctask_task_index(t); /* NAME#I, as show takes it */
 	int attempt = ++sc->tries[t->id];
 	fail_store(sc,
 		   ctask_store_attempt(sc->s, &t->hash, name, attempt,
 				       oc->message, oc->started, oc->duration));
 	if (attempt <= sc->o->retries && !sc->stop) {
 		logf_(sc,
-		      "ctask: %s (%.12s) failed: %s; trying again (%d of "
+		      "ctask: %s#%" PRIu32 " failed: %s; trying again (%d of "
 		      "%d)\n",
-		      name, hex, oc->message, attempt + 1, sc->o->retries + 1);
+		      name, index, oc->message, attempt + 1,
+		      sc->o->retries + 1);
 		sc->st->retried++;
 		t->state = CTASK_S_READY;
 		push_ready(sc, t->id);
@@ -503,7 +524,8 @@ static void on_finished(void *ud, ctask_outcome *oc)
 		ctask_buf_free(&oc->result);
 		return;
 	}
-	logf_(sc, "ctask: %s (%.12s) failed: %s\n", name, hex, oc->message);
+	logf_(sc, "ctask: %s#%" PRIu32 " failed: %s\n", name, index,
+	      oc->message);
 	mark_failed(sc, t);
 	add_to_batch(sc, oc);
 	if (!sc->o->keep_going)
@@ -684,8 +706,8 @@ static int got_input(void *ud, size_t i, int rc, const uint8_t *data, size_t n)
 	if (rc == 0 && b->part_msg.len == 0) /* a part cannot be had */
 		ctask_buf_printf(&b->part_msg, "%s", ctask_error_last());
 	if (rc == CTASK_ECORRUPT) /* keep the checksum message */
-		logf_(b->sc, "ctask: warning: %s; recomputing it\n",
-		      ctask_error_last());
+		notef_(b->sc, "ctask: warning: %s; recomputing it\n",
+		       ctask_error_last());
 	b->bad[b->nbad] = i;
 	b->why[b->nbad++] = rc == 0 ? 2 : rc;
 	return 0;
@@ -987,18 +1009,35 @@ static void poll_held(sched *sc)
 
 /* Seconds of work left, from the mean duration of each function's tasks
  * in this run (tasks of a function not seen yet count as the overall mean),
- * spread over the workers. */
+ * spread over the workers; -1 (unknown) until a task has finished. */
 static double eta(const sched *sc)
 {
 	double all = 0, total = 0;
 	size_t nall = 0, nn = ctask_graph_nnames(sc->g);
 	for (size_t i = 0; i < nn; i++)
 		all += sc->mean[i] * (double)sc->nmean[i], nall += sc->nmean[i];
-	double overall = nall ? all / (double)nall : 0;
+	if (nall == 0)
+		return -1;
+	double overall = all / (double)nall;
 	for (size_t i = 0; i < nn; i++)
 		total += (double)sc->todo[i] *
 			 (sc->nmean[i] ? sc->mean[i] : overall);
 	return total / (sc->o->jobs > 0 ? sc->o->jobs : 1);
+}
+
+/* Columns the live line may use: the terminal's width (TIOCGWINSZ, asked
+ * each time: the window may change), else $COLUMNS, else 80; minus one, as
+ * writing the last column wraps on some terminals. */
+static int line_width(FILE *f)
+{
+	struct winsize ws;
+	int w = 0;
+	if (ioctl(fileno(f), TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0)
+		w = ws.ws_col;
+	const char *env = getenv("COLUMNS");
+	if (w == 0 && env)
+		w = atoi(env);
+	return (w > 0 ? w : 80) - 1;
 }
 
 static void clear_progress(sched *sc)
@@ -1023,14 +1062,23 @@ static void show_progress(sched *sc, bool force)
 	double el = now - sc->t0;
 	double rate = el > 0 ? (double)st->ran / el : 0;
 	double left = eta(sc);
+	bool live = sc->o->progress == CTASK_PROGRESS_LINE;
+	char line[256], when[48] = "";
+	if (left >= 0)
+		snprintf(when, sizeof when, ", ETA %.0f s", left);
+	int n = snprintf(line, sizeof line,
+			 "ctask: %zu/%zu done, %zu running, %zu failed, %.1f "
+			 "tasks/s%s",
+			 done, st->wanted, running, st->failed, rate, when);
+	if (n >= (int)sizeof line)
+		n = (int)sizeof line - 1;
+	int width = live ? line_width(sc->log) : n;
+	if (n > width) /* a wrapped line would not be erased by \r */
+		n = width;
 	clear_progress(sc);
-	fprintf(sc->log,
-		"ctask: %zu/%zu done, %zu running, %zu failed, %.1f tasks/s, "
-		"ETA %.0f s%s",
-		done, st->wanted, running, st->failed, rate, left,
-		sc->o->progress == CTASK_PROGRESS_LINE ? "" : "\n");
+	fprintf(sc->log, "%.*s%s", n, line, live ? "" : "\n");
 	fflush(sc->log);
-	sc->progress_shown = sc->o->progress == CTASK_PROGRESS_LINE;
+	sc->progress_shown = live;
 }
 
 /* ---- Timers and signals -------------------------------------------------- */
@@ -1052,8 +1100,8 @@ static void on_heartbeat(uv_timer_t *h)
 	int rc = ctask_store_heartbeat(sc->s, &sc->ex, sc->o->lease_ttl,
 				       sc->st->ran);
 	if (rc < 0) /* a busy store: the next beat may get through */
-		logf_(sc, "ctask: warning: heartbeat: %s\n",
-		      ctask_error_last());
+		notef_(sc, "ctask: warning: heartbeat: %s\n",
+		       ctask_error_last());
 }
 
 static void on_grace(uv_timer_t *h)
@@ -1074,8 +1122,8 @@ static void on_signal(uv_signal_t *h, int signum)
 	}
 	sc->st->signal = signum;
 	sc->stop = true;
-	logf_(sc, "ctask: %s: stopping; running tasks have %g s to finish\n",
-	      signum == SIGINT ? "SIGINT" : "SIGTERM", sc->o->grace);
+	notef_(sc, "ctask: %s: stopping; running tasks have %g s to finish\n",
+	       signum == SIGINT ? "SIGINT" : "SIGTERM", sc->o->grace);
 	sc->r->stop(sc->r, false);
 	uv_timer_start(&sc->grace, on_grace, (uint64_t)(sc->o->grace * 1000),
 		       0);

@@ -618,6 +618,82 @@ done:
 	return rc;
 }
 
+/* Cuts path (in place) to its parent directory: "a/b/" to "a", "x" to
+ * ".", "/x" to "/". Returns false if path is "." or "/" already. */
+static bool cut_to_parent(char *p)
+{
+	if (strcmp(p, ".") == 0 || strcmp(p, "/") == 0)
+		return false;
+	char *slash = strrchr(p, '/');
+	while (slash && slash > p && slash[1] == '\0') { /* "a/b/" */
+		*slash = '\0';
+		slash = strrchr(p, '/');
+	}
+	if (!slash)
+		strcpy(p, "."); /* room: p was not empty */
+	else
+		slash[slash == p] = '\0';
+	return true;
+}
+
+/* Why path cannot be reached or made, when stat or mkdir said ENOENT or
+ * ENOTDIR: an ancestor that is not a directory, or a parent that does not
+ * exist. Returns the CTASK_E* code with a message that starts with what
+ * (e.g. "cannot create store x"), or 0 if the parent is a directory.
+ * parent (if not NULL) receives the parent's path. */
+static int parent_problem(const char *what, const char *path, ctask_buf *parent)
+{
+	ctask_buf up = {
+		0}; /* owned here: path, cut back a component at a time */
+	ctask_buf_printf(&up, "%s", path);
+	char *p = (char *)up.p, *first = NULL; /* malloc'd */
+	int rc = 0;
+	struct stat st;
+	while (cut_to_parent(p)) {
+		if (!first)
+			first = ctask_xstrdup(p);
+		if (stat(p, &st) == 0)
+			break;
+	}
+	if (parent && first)
+		ctask_buf_printf(parent, "%s", first);
+	if (stat(p, &st) != 0)
+		; /* "." or "/" unreadable: say nothing more */
+	else if (!S_ISDIR(st.st_mode))
+		rc = ctask_error_set(CTASK_ESTORE, "%s: %s is not a directory",
+				     what, p);
+	else if (first && strcmp(first, p) != 0)
+		rc = ctask_error_set(CTASK_ESTORE, "%s: %s does not exist",
+				     what, first);
+	free(first);
+	ctask_buf_free(&up);
+	return rc;
+}
+
+/* Says why mkdir(dir) failed with err: what is really wrong. */
+static int create_failed(const char *dir, int err)
+{
+	ctask_buf what = {0}, parent = {0}; /* owned here */
+	ctask_buf_printf(&what, "cannot create store %s", dir);
+	const char *w = (const char *)what.p;
+	int rc = parent_problem(w, dir, &parent);
+	const char *up = parent.p ? (const char *)parent.p : ".";
+	if (rc != 0)
+		;
+	else if (err == EACCES || err == EPERM || err == EROFS)
+		rc = ctask_error_set(CTASK_EREADONLY,
+				     "%s: %s is not writable"
+				     " (%s)",
+				     w, up, strerror(err));
+	else
+		rc = ctask_error_set(CTASK_ESTORE,
+				     "%s: cannot make a directory in %s (%s)",
+				     w, up, strerror(err));
+	ctask_buf_free(&what);
+	ctask_buf_free(&parent);
+	return rc;
+}
+
 /* Decides what DIR is: missing or empty (then *fresh: create a store in it,
  * if CREATE), or an existing store (checked by check_header). */
 static int check_dir(sq_store *s, int flags, int *fresh)
@@ -626,9 +702,19 @@ static int check_dir(sq_store *s, int flags, int *fresh)
 	struct stat st;
 
 	if (stat(dir, &st) != 0) {
-		if (errno != ENOENT)
-			return ctask_error_set(CTASK_EIO, "store %s: %s", dir,
-					       strerror(errno));
+		int e = errno;
+		if (e == ENOTDIR) {
+			ctask_buf w = {0}; /* owned here */
+			ctask_buf_printf(&w, "store %s", dir);
+			int rc = parent_problem((char *)w.p, dir, NULL);
+			ctask_buf_free(&w);
+			if (rc != 0)
+				return rc;
+		}
+		if (e != ENOENT)
+			return ctask_error_set(
+				e == EIO ? CTASK_EIO : CTASK_ESTORE,
+				"store %s: %s", dir, strerror(e));
 		if (!(flags & CTASK_STORE_CREATE))
 			return ctask_error_set(CTASK_ENOTFOUND,
 					       "store %s does not exist", dir);
@@ -636,14 +722,10 @@ static int check_dir(sq_store *s, int flags, int *fresh)
 			*fresh = 1;
 			return 0;
 		}
-		if (errno == ENOENT)
-			return ctask_error_set(
-				CTASK_ENOTFOUND,
-				"cannot create store %s: its parent"
-				" directory does not exist",
-				dir);
 		/* EEXIST: another process created it just now; look again. */
-		if (errno != EEXIST || stat(dir, &st) != 0)
+		if (errno != EEXIST)
+			return create_failed(dir, errno);
+		if (stat(dir, &st) != 0)
 			return sys_fail(s, "create", dir);
 	}
 	if (!S_ISDIR(st.st_mode))

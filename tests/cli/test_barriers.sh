@@ -32,7 +32,7 @@ expect_exit 0 graph barrier_chain.c
 assert_contains "$out" "stops at a barrier"
 
 check "one execute runs both chains through the barrier"
-expect_exit 0 execute barrier_chain.c -q
+expect_exit 0 execute barrier_chain.c
 assert_contains "$out" "ran 4096 tasks"
 assert_contains "$out" "(inc 2048, after 2048); 0 already done"
 assert_eq 4096 "$(nres barrier_chain.ctaskdata)" "results stored"
@@ -57,7 +57,7 @@ expect_exit 0 execute barrier_chain.c
 assert_contains "$out" "nothing to do: all 4096 tasks are done"
 
 check "the second chain started from ctask_value_of: same results, one execute"
-expect_exit 0 execute barrier_chain.c -q --store byvalue -- value
+expect_exit 0 execute barrier_chain.c --store byvalue -- value
 assert_contains "$out" "ran 4096 tasks"
 assert_contains "$out" "(inc 2048, after 2048)"
 assert_eq 4096 "$(value barrier_chain.c --store byvalue 'after#2047' -- value)" \
@@ -72,13 +72,13 @@ expect_exit 0 invalidate barrier_chain.c --store byvalue inc -- value
 assert_contains "$out" "inc: removed 2048 results"
 expect_exit 0 status barrier_chain.c --short --store byvalue -- value
 assert_eq "2048 tasks: 0 done, 1 ready, 2047 waiting, 0 running, 0 failed" "$out"
-expect_exit 0 execute barrier_chain.c -q --store byvalue -- value
+expect_exit 0 execute barrier_chain.c --store byvalue -- value
 # The first chain recomputes the same 2048, so the second one is still done.
 assert_contains "$out" "ran 2048 tasks"
 assert_contains "$out" "(inc 2048); 2048 already done"
 
 check "--target of a function beyond the barrier runs through it"
-expect_exit 0 execute barrier_chain.c -q --store target --target after -- task 5
+expect_exit 0 execute barrier_chain.c --store target --target after -- task 5
 assert_contains "$out" "ran 10 tasks"
 assert_eq 10 "$(value barrier_chain.c --store target 'after#4' -- task 5)" \
 	"after#4 of two chains of 5"
@@ -107,19 +107,19 @@ assert_contains "$out" "nothing to do: all 2 tasks are done"
 check "ten barriers in a row, one execute"
 expect_exit 0 status barrier_value.c --short --store ten -- 10
 assert_eq "1 tasks: 0 done, 1 ready, 0 waiting, 0 running, 0 failed" "$out"
-expect_exit 0 execute barrier_value.c -q --store ten -- 10
+expect_exit 0 execute barrier_value.c --store ten -- 10
 assert_contains "$out" "ran 11 tasks"
 assert_eq 2048 "$(value barrier_value.c --store ten 'twice#10' -- 10)" \
 	"2^11 after 10 barriers"
 expect_exit 0 check barrier_value.c --store ten -- 10
 
 check "ctask_value_of a part of a result, and of a constant"
-expect_exit 0 execute barrier_misc.c -q
+expect_exit 0 execute barrier_misc.c
 assert_contains "$out" "ran 2 tasks"
 assert_eq 25 "$(value barrier_misc.c id)" "part 1 of [10, 20] + const 5"
 
 check "a task that fails before a barrier: execute exits 1 and stops there"
-expect_exit 1 execute barrier_misc.c -q --store failing -- fail
+expect_exit 1 execute barrier_misc.c --store failing -- fail
 assert_contains "$out" "1 failed (boom 1)"
 expect_exit 0 status barrier_misc.c --store failing -- fail
 assert_contains "$out" "stops at a barrier"
@@ -129,7 +129,7 @@ assert_eq "1 tasks: 0 done, 0 ready, 0 waiting, 0 running, 1 failed" "$out"
 # ---- cleanup with a barrier that cannot be passed --------------------------
 
 check "execute the whole graph with parameter 1"
-expect_exit 0 execute barrier_cleanup.c -q -- 1
+expect_exit 0 execute barrier_cleanup.c -- 1
 assert_contains "$out" "ran 7 tasks"
 assert_eq 365 "$(value barrier_cleanup.c total -- 1)" "10^2 + 11^2 + 12^2"
 assert_eq 7 "$(nres barrier_cleanup.ctaskdata)" "results"
@@ -153,7 +153,7 @@ assert_eq "$before" "$(store_snapshot barrier_cleanup.ctaskdata)" \
 expect_exit 0 check barrier_cleanup.c -- 1
 
 check "after a full execute of the new graph, cleanup removes the orphans"
-expect_exit 0 execute barrier_cleanup.c -q -- 2
+expect_exit 0 execute barrier_cleanup.c -- 2
 assert_contains "$out" "ran 7 tasks"
 assert_eq 14 "$(nres barrier_cleanup.ctaskdata)" "results"
 expect_exit 0 cleanup barrier_cleanup.c -n -- 2

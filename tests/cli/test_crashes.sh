@@ -29,7 +29,7 @@ message()
 }
 
 check "abort, segfault, exit(3) with -k: failed, the rest done, exit 1"
-expect_exit 1 execute crash.c -k -j 2 -q
+expect_exit 1 execute crash.c -k -j 2
 assert_contains "$out" "ran 21 tasks"
 assert_contains "$out" "(indep 20, total 1)"
 assert_contains "$out" "3 failed ("
@@ -39,9 +39,9 @@ assert_contains "$out" "crash_exit 1"
 assert_contains "$out" "3 tasks not run because an input failed"
 # One line per failure, naming the function.
 assert_eq 3 "$(printf '%s\n' "$err" | grep -c ' failed: ')" "failure lines on stderr"
-assert_contains "$err" "ctask: crash_abort ("
-assert_contains "$err" "ctask: crash_segv ("
-assert_contains "$err" "ctask: crash_exit ("
+assert_contains "$err" "ctask: crash_abort#0 failed: "
+assert_contains "$err" "ctask: crash_segv#0 failed: "
+assert_contains "$err" "ctask: crash_exit#0 failed: "
 for f in crash_abort crash_segv crash_exit; do
 	assert_eq "0 1 0 0 0" "$(counts crash.c $f)" "$f counts"
 done
@@ -66,10 +66,10 @@ assert_eq 3 "$(sqlite3 crash.ctaskdata/ctask.db \
 
 check "without -k on one worker: the first crash stops the run, exit 1"
 rm -rf crash.ctaskdata
-expect_exit 1 execute crash.c -j 1 -q
+expect_exit 1 execute crash.c -j 1
 assert_contains "$out" "1 failed (crash_abort 1)"
 assert_eq 1 "$(printf '%s\n' "$err" | grep -c ' failed: ')" "failure lines on stderr"
-assert_contains "$err" "crash_abort ("
+assert_contains "$err" "ctask: crash_abort#0 failed: "
 assert_contains "$err" "signal 6"
 expect_exit 0 status crash.c --json
 assert_eq 0 "$(json_get "$out" 'j["total"]["running"]')" "running after the run"
@@ -78,10 +78,10 @@ check "--retries 2: a task failing twice succeeds on the third attempt, exit 0"
 expect_exit 0 execute retry.c -j 1 --retries 2
 assert_contains "$out" "ran 2 tasks"
 assert_contains "$out" "4 failed attempts retried"
-assert_contains "$err" "flaky_fail ("
+assert_contains "$err" "ctask: flaky_fail#0 failed: "
 assert_contains "$err" "flaky attempt 1; trying again (2 of 3)"
 assert_contains "$err" "flaky attempt 2; trying again (3 of 3)"
-assert_contains "$err" "flaky_crash ("
+assert_contains "$err" "ctask: flaky_crash#0 failed: "
 assert_contains "$err" "signal 6"
 assert_eq 3 "$(cat attempts-fail)" "attempts of flaky_fail"
 assert_eq 3 "$(cat attempts-crash)" "attempts of flaky_crash"
@@ -102,21 +102,21 @@ expect_exit 0 check retry.c
 
 check "--retries 1 is not enough: failed after 2 attempts, exit 1; the next execute succeeds"
 rm -f attempts-fail attempts-crash
-expect_exit 1 execute retry.c -j 1 -k --retries 1 -q --store r1
+expect_exit 1 execute retry.c -j 1 -k --retries 1 --store r1
 assert_contains "$out" "2 failed (flaky_fail 1, flaky_crash 1)"
 assert_contains "$out" "2 failed attempts retried"
 assert_eq 2 "$(cat attempts-fail)" "attempts of flaky_fail"
 assert_eq "flaky attempt 2" "$(message retry.c flaky_fail --store r1)" "message"
 assert_eq 4 "$(sqlite3 r1/ctask.db "SELECT count(*) FROM attempts")" "failed attempts"
-expect_exit 0 execute retry.c -j 1 -q --store r1
+expect_exit 0 execute retry.c -j 1 --store r1
 assert_contains "$out" "ran 2 tasks"
 
 check "--task-timeout 1 on a task sleeping 30 s: failed, timed out, exit 1, promptly"
 export CTASK_TEST_SLEEPY=1
-start_bg timeout execute retry.c -j 2 -k --task-timeout 1 -q
+start_bg timeout execute retry.c -j 2 -k --task-timeout 1
 wait_bg timeout "$bg_pid" 20
 assert_eq 1 "$rc" "exit status"
-assert_contains "$err" "sleepy ("
+assert_contains "$err" "ctask: sleepy#0 failed: "
 assert_contains "$err" "timed out"
 assert_contains "$out" "ran 1 task "
 assert_contains "$out" "1 failed (sleepy 1)"

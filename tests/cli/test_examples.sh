@@ -13,10 +13,10 @@ expect_exit 0 show primes.c sum_primes
 assert_eq 78498 "$(json_get "$out" 'j["value"]')" "sum_primes"
 
 check "features: a second feature runs only the new tasks"
-expect_exit 0 execute features.c -q
+expect_exit 0 execute features.c
 assert_contains "$out" "ran 25 tasks"
 assert_contains "$out" "(load_image 12, texture 12, summarise 1)"
-expect_exit 0 execute features.c -q --cflags -DWITH_EDGES
+expect_exit 0 execute features.c --cflags -DWITH_EDGES
 assert_contains "$out" "ran 13 tasks"
 assert_contains "$out" "(edges 12, summarise 1); 24 already done"
 expect_exit 0 show features.c summarise --cflags -DWITH_EDGES

@@ -26,7 +26,7 @@ for i in $(seq 1 10); do
 	if [ -d crash.ctaskdata ]; then
 		expect_exit 0 invalidate crash.c indep
 	fi
-	run_ctask execute crash.c -k -j 2 -q
+	run_ctask execute crash.c -k -j 2
 	[ "$rc" != 141 ] || fail "run $i: the executor was killed by SIGPIPE (exit 141)"
 	assert_eq 1 "$rc" "run $i: exit status"
 	assert_contains "$out" "3 failed (" "run $i: summary"

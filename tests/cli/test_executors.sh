@@ -32,9 +32,9 @@ two_executors()
 {
 	local round=$1 pa pb ra oa rb ob
 	export CTASK_TEST_LOG=$T/many-$round.log
-	start_bg "many-$round-a" execute many.c -q -j "$2"
+	start_bg "many-$round-a" execute many.c -j "$2"
 	pa=$bg_pid
-	start_bg "many-$round-b" execute many.c -q -j "$3"
+	start_bg "many-$round-b" execute many.c -j "$3"
 	pb=$bg_pid
 	wait_bg "many-$round-a" "$pa" 60
 	ra=$rc oa=$out
@@ -68,7 +68,7 @@ two_executors 1 2 2
 
 check "again on the existing store (after invalidate), -j 3 beside -j 1"
 expect_exit 0 invalidate many.c work
-assert_contains "$out" "total: removed 301 results"
+assert_contains "$out" "(total): removed 301 results"
 two_executors 2 3 1
 
 # ---- kill -9 in the middle of a task --------------------------------------
@@ -125,7 +125,7 @@ assert_contains "$out" "held by $HOST:$pa, expired"
 # test_status_workers.sh.
 
 check "executor B takes the orphaned task over and finishes the graph"
-CTASK_TEST_SLEEP_MS=100 start_bg block-b execute block.c -q -j 2 --lease-ttl 1
+CTASK_TEST_SLEEP_MS=100 start_bg block-b execute block.c -j 2 --lease-ttl 1
 wait_bg block-b "$bg_pid" 30
 assert_eq 0 "$rc" "exit status of B"
 assert_contains "$out" "ran 2 tasks"
@@ -146,12 +146,12 @@ check "B started while the dead executor's lease is still live waits, then takes
 expect_exit 0 invalidate block.c block
 rm -f started-0 block.log
 # A long ttl for B: its own lease must not expire while it works.
-CTASK_TEST_SLEEP_MS=30000 start_bg block-a2 execute block.c -q -j 1 --lease-ttl 1
+CTASK_TEST_SLEEP_MS=30000 start_bg block-a2 execute block.c -j 1 --lease-ttl 1
 pa=$bg_pid
 wait_until 30 test -e started-0
 kill -9 "$pa"
 wait_bg block-a2 "$pa" 20
-CTASK_TEST_SLEEP_MS=100 start_bg block-b2 execute block.c -q -j 1 --lease-ttl 5
+CTASK_TEST_SLEEP_MS=100 start_bg block-b2 execute block.c -j 1 --lease-ttl 5
 wait_bg block-b2 "$bg_pid" 30
 assert_eq 0 "$rc" "exit status of B"
 assert_contains "$out" "ran 2 tasks"
@@ -183,10 +183,10 @@ unset CTASK_TEST_SLEEP_MS
 check "SIGTERM to an executor waiting for another's task: exit 143, the other finishes"
 expect_exit 0 invalidate block.c block
 rm -f started-* block.log
-CTASK_TEST_SLEEP_MS=2000 start_bg hold-a execute block.c -q -j 1 --lease-ttl 1
+CTASK_TEST_SLEEP_MS=2000 start_bg hold-a execute block.c -j 1 --lease-ttl 1
 pa=$bg_pid
 wait_until 30 test -e started-0
-start_bg hold-b execute block.c -q -j 1 --lease-ttl 1
+start_bg hold-b execute block.c -j 1 --lease-ttl 1
 pb=$bg_pid
 b_listed()
 {
@@ -210,12 +210,12 @@ finish" "$(cat block.log)" "block.log"
 check "an executor stopped (SIGSTOP) past its lease loses the task; after SIGCONT it ends cleanly"
 expect_exit 0 invalidate block.c block
 rm -f started-* block.log
-CTASK_TEST_SLEEP_MS=2000 start_bg stop-a execute block.c -q -j 1 --lease-ttl 1
+CTASK_TEST_SLEEP_MS=2000 start_bg stop-a execute block.c -j 1 --lease-ttl 1
 pa=$bg_pid
 wait_until 30 test -e started-0
 kill -STOP "$pa"
 # B takes block(0) over once A's lease expires, and runs the whole graph.
-CTASK_TEST_SLEEP_MS=100 start_bg stop-b execute block.c -q -j 1 --lease-ttl 1
+CTASK_TEST_SLEEP_MS=100 start_bg stop-b execute block.c -j 1 --lease-ttl 1
 wait_bg stop-b "$bg_pid" 30
 kill -CONT "$pa"
 assert_eq 0 "$rc" "exit status of B"

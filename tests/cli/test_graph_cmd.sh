@@ -50,7 +50,7 @@ assert_not_contains "$dot" "barrier"
 [ ! -e graph_small.ctaskdata ] || fail "graph created a store"
 
 check "graph after execution: everything done"
-expect_exit 0 execute graph_small.c -q
+expect_exit 0 execute graph_small.c
 assert_contains "$out" "ran 10 tasks"
 expect_exit 0 graph graph_small.c
 assert_eq "feat -> summarise 3
@@ -138,7 +138,7 @@ expect_exit 0 check argv_tasks.c -- c a
 check "options after -- belong to the task file, not to ctask"
 expect_exit 0 status argv_tasks.c --short -- x -- --store elsewhere -q
 assert_eq "5 tasks: 0 done, 5 ready, 0 waiting, 0 running, 0 failed" "$out"
-expect_exit 0 execute argv_tasks.c -q -- --store elsewhere
+expect_exit 0 execute argv_tasks.c -- --store elsewhere
 assert_contains "$out" "ran 2 tasks"
 [ ! -e elsewhere ] || fail "--store after -- was taken as ctask's option"
 expect_exit 0 show argv_tasks.c 'echo#0' -- --store elsewhere

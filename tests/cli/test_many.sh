@@ -10,7 +10,7 @@ cp "$DATA/many.c" many.c
 S=many.ctaskdata
 
 check "execute runs every task once"
-expect_exit 0 execute many.c -j 2 -q
+expect_exit 0 execute many.c -j 2
 assert_contains "$out" "ran 70001 tasks"
 assert_eq 70001 "$(sqlite3 "$S/ctask.db" 'SELECT count(*) FROM results WHERE state = 1')" \
 	"done results"
@@ -26,9 +26,9 @@ check "two executors at once on a new store: every task once between them"
 rm -rf "$S"
 # Both start at once: they compile the task file and create the store
 # together, then share the tasks.
-start_bg many-a execute many.c -q -j 1
+start_bg many-a execute many.c -j 1
 pa=$bg_pid
-start_bg many-b execute many.c -q -j 1
+start_bg many-b execute many.c -j 1
 pb=$bg_pid
 wait_bg many-a "$pa" 120
 ra=$rc oa=$out

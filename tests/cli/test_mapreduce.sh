@@ -28,7 +28,7 @@ check "mapreduce of doubling over 0..9 with add is 90 (map chunk 1, reduce 2)"
 expect_exit 0 status mapreduce.c --json
 assert_eq '["mapreduce:add:dbl", "reduce:add", "got_sum"]' \
 	"$(json_get "$out" '[f["name"] for f in j["functions"]]')" "function names"
-expect_exit 0 execute mapreduce.c -q
+expect_exit 0 execute mapreduce.c
 assert_contains "$out" "mapreduce:add:dbl 10"
 assert_eq 90 "$(value mapreduce.c got_sum)" "got_sum"
 # The last reduce task is the root of the tree.
@@ -97,7 +97,7 @@ expect_exit 0 invalidate map_order.c map:sq1 -- 4
 assert_eq "map:sq1: removed 4 results
 all: removed 1 result
 fifth: removed 1 result
-total: removed 6 results" "$out" "invalidate map:sq1"
+(total): removed 6 results" "$out" "invalidate map:sq1"
 expect_exit 0 execute map_order.c -- 4
 assert_contains "$out" "ran 6 tasks"
 assert_eq 26 "$(value map_order.c fifth -- 4)" "fifth after re-execute"
@@ -122,7 +122,7 @@ expect_exit 0 invalidate items.c pair
 assert_eq "pair: removed 1 result
 first: removed 1 result
 second: removed 1 result
-total: removed 3 results" "$out" "invalidate pair"
+(total): removed 3 results" "$out" "invalidate pair"
 assert_eq "pair:0 first:0 second:0 lone:1" "$(fn_counts items.c)" \
 	"done per function after invalidate"
 assert_eq 1 "$(nres items.ctaskdata)" "rows left"

@@ -43,34 +43,34 @@ same_stores()
 }
 
 check "primes.c: -j 1 and -j 4 store the same bytes"
-expect_exit 0 execute primes.c -j 1 -q --store p1
+expect_exit 0 execute primes.c -j 1 --store p1
 assert_contains "$out" "ran 11 tasks"
-expect_exit 0 execute primes.c -j 4 -q --store p4
+expect_exit 0 execute primes.c -j 4 --store p4
 assert_contains "$out" "ran 11 tasks"
 same_stores p1 p4 11
 expect_exit 0 show primes.c sum_primes --store p4
 assert_eq 78498 "$(json_get "$out" 'j["value"]')" "sum_primes with -j 4"
 
 check "features.c: -j 1 and -j 4 store the same bytes"
-expect_exit 0 execute features.c -j 1 -q --store f1
+expect_exit 0 execute features.c -j 1 --store f1
 assert_contains "$out" "ran 25 tasks"
-expect_exit 0 execute features.c -j 4 -q --store f4
+expect_exit 0 execute features.c -j 4 --store f4
 assert_contains "$out" "ran 25 tasks"
 same_stores f1 f4 25
 
 check "features.c, then -DWITH_EDGES in the same stores: still the same bytes"
-expect_exit 0 execute features.c -j 1 -q --store f1 --cflags -DWITH_EDGES
+expect_exit 0 execute features.c -j 1 --store f1 --cflags -DWITH_EDGES
 assert_contains "$out" "ran 13 tasks"
 assert_contains "$out" "(edges 12, summarise 1); 24 already done"
-expect_exit 0 execute features.c -j 4 -q --store f4 --cflags -DWITH_EDGES
+expect_exit 0 execute features.c -j 4 --store f4 --cflags -DWITH_EDGES
 assert_contains "$out" "ran 13 tasks"
 assert_contains "$out" "(edges 12, summarise 1); 24 already done"
 same_stores f1 f4 38
 
 check "features.c -DWITH_EDGES from scratch: -j 1 and -j 4 the same, and the same as step by step"
-expect_exit 0 execute features.c -j 1 -q --store e1 --cflags -DWITH_EDGES
+expect_exit 0 execute features.c -j 1 --store e1 --cflags -DWITH_EDGES
 assert_contains "$out" "ran 37 tasks"
-expect_exit 0 execute features.c -j 4 -q --store e4 --cflags -DWITH_EDGES
+expect_exit 0 execute features.c -j 4 --store e4 --cflags -DWITH_EDGES
 assert_contains "$out" "ran 37 tasks"
 same_stores e1 e4 37
 # The step-by-step stores hold these 37 and the orphaned first summarise.
@@ -82,7 +82,7 @@ same_stores e1 f4 37
 export CTASK_TEST_INITLOG=$T/init.log CTASK_TEST_LOG=$T/task.log
 
 check "worker init: once per worker (-j 2, 50 tasks), tasks see what it loaded"
-expect_exit 0 execute par_init.c -j 2 -q
+expect_exit 0 execute par_init.c -j 2
 assert_contains "$out" "ran 50 tasks"
 inits=$(grep '^init ' init.log | awk '{print $2}' | LC_ALL=C sort)
 ninit=$(printf '%s\n' "$inits" | grep -c .)
@@ -110,7 +110,7 @@ assert_eq "$inits" "$finis" "pids of fini lines (one per init)"
 check "a worker that replaces a crashed one runs init again (-j 1)"
 rm -f init.log task.log
 expect_exit 0 invalidate par_init.c lookup
-CTASK_TEST_CRASH=1 expect_exit 1 execute par_init.c -j 1 -k -q
+CTASK_TEST_CRASH=1 expect_exit 1 execute par_init.c -j 1 -k
 assert_contains "$out" "ran 50 tasks"
 assert_contains "$out" "1 failed (crasher 1)"
 assert_contains "$err" "crasher"

@@ -35,7 +35,7 @@ assert lines[0].split() == ["function"] + states + ["stale"], lines[0]
 rows = {l.split()[0]: [int(x) for x in l.split()[1:]] for l in lines[1:]}
 fromjson = {f["name"]: [f[s] for s in states + ["stale"]]
             for f in j["functions"]}
-fromjson["total"] = [j["total"][s] for s in states] + [j["stale"]]
+fromjson["(total)"] = [j["total"][s] for s in states] + [j["stale"]]
 assert rows == fromjson, (rows, fromjson)
 for s in states:
     assert j["total"][s] == sum(f[s] for f in j["functions"]), s
@@ -60,7 +60,7 @@ expect_exit 0 status primes.c
 assert_eq "function       waiting     ready   running      done    failed     stale
 count_primes         0        10         0         0         0         0
 sum_primes           1         0         0         0         0         0
-total                1        10         0         0         0         0" "$out" "status table"
+(total)              1        10         0         0         0         0" "$out" "status table"
 expect_exit 0 status primes.c --short
 assert_eq "11 tasks: 0 done, 10 ready, 1 waiting, 0 running, 0 failed" "$out" \
 	"status --short"
@@ -93,7 +93,7 @@ expect_exit 0 status primes.c --short
 assert_eq "11 tasks: 11 done, 0 ready, 0 waiting, 0 running, 0 failed" "$out"
 assert_eq "11 0 0 0" "$(status_totals)" "--json totals"
 expect_exit 0 status primes.c
-assert_contains "$out" "total                0         0         0        11         0"
+assert_contains "$out" "(total)              0         0         0        11         0"
 status_agree
 
 check "show sum_primes is 78498"
@@ -111,10 +111,10 @@ before=$(store_snapshot "$S")
 expect_exit 0 invalidate primes.c count_primes --dry-run
 assert_eq "count_primes: would remove 10 results
 sum_primes: would remove 1 result
-total: would remove 11 results" "$out" "invalidate --dry-run output"
+(total): would remove 11 results" "$out" "invalidate --dry-run output"
 expect_exit 0 invalidate primes.c -n sum_primes
 assert_eq "sum_primes: would remove 1 result
-total: would remove 1 result" "$out" "invalidate -n output"
+(total): would remove 1 result" "$out" "invalidate -n output"
 assert_eq "$before" "$(store_snapshot "$S")" "store after --dry-run"
 
 check "invalidate of an unknown name exits 2, names it, removes nothing"
@@ -136,7 +136,7 @@ check "invalidate count_primes removes it and everything downstream"
 expect_exit 0 invalidate primes.c count_primes
 assert_eq "count_primes: removed 10 results
 sum_primes: removed 1 result
-total: removed 11 results" "$out" "invalidate output"
+(total): removed 11 results" "$out" "invalidate output"
 assert_eq 0 "$(sqlite3 "$S/ctask.db" 'SELECT count(*) FROM results')" \
 	"results left in the store"
 expect_exit 1 check primes.c
@@ -153,7 +153,7 @@ assert_eq 78498 "$(json_get "$out" 'j["value"]')"
 check "invalidate sum_primes touches nothing upstream"
 expect_exit 0 invalidate primes.c sum_primes
 assert_eq "sum_primes: removed 1 result
-total: removed 1 result" "$out"
+(total): removed 1 result" "$out"
 expect_exit 0 execute primes.c
 assert_contains "$out" "ran 1 task "
 assert_contains "$out" "(sum_primes 1); 10 already done"
@@ -162,9 +162,9 @@ check "invalidate --regex 'count_.*' matches count_primes (and downstream)"
 expect_exit 0 invalidate primes.c --regex 'count_.*'
 assert_eq "count_primes: removed 10 results
 sum_primes: removed 1 result
-total: removed 11 results" "$out"
+(total): removed 11 results" "$out"
 expect_exit 0 invalidate primes.c --regex '.*_primes'
-assert_eq "total: removed 0 results" "$out" "invalidate with nothing stored"
+assert_eq "(total): removed 0 results" "$out" "invalidate with nothing stored"
 expect_exit 0 execute primes.c
 assert_contains "$out" "ran 11 tasks"
 

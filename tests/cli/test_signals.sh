@@ -32,7 +32,7 @@ interrupt()
 {
 	local sig=$1 code=$2 pid started done_n left
 	rm -rf markers/* block.log block.ctaskdata
-	CTASK_TEST_N=20 start_bg "$sig" execute block.c -q -j 2
+	CTASK_TEST_N=20 start_bg "$sig" execute block.c -j 2
 	pid=$bg_pid
 	wait_until 30 at_least 3 'markers/started-*'
 	kill -"$sig" "$pid"
@@ -63,7 +63,7 @@ interrupt()
 	assert_contains "$(cat "$T/$sig.out")" "interrupted; $left tasks not done (block $((left - 1)), finish 1)"
 
 	check "  then execute runs only what is left"
-	expect_exit 0 execute block.c -q -j 2
+	expect_exit 0 execute block.c -j 2
 	assert_contains "$out" "ran $left tasks"
 	assert_contains "$out" "$done_n already done"
 	local dups
@@ -85,7 +85,7 @@ export CTASK_TEST_N=1
 
 check "a second SIGINT kills the running task at once (--grace 60)"
 rm -rf markers/* block.log block.ctaskdata
-CTASK_TEST_SLEEP_MS=30000 start_bg int2 execute block.c -q -j 1 --grace 60
+CTASK_TEST_SLEEP_MS=30000 start_bg int2 execute block.c -j 1 --grace 60
 pid=$bg_pid
 wait_until 30 test -e markers/started-0
 workers=$(children "$pid")
@@ -113,7 +113,7 @@ assert_eq 0 "$(leases_left "$DB")" "leases left"
 
 check "a task still running when the grace period ends is killed (SIGTERM, --grace 1)"
 rm -rf markers/* block.log
-CTASK_TEST_SLEEP_MS=30000 start_bg term2 execute block.c -q -j 1 --grace 1
+CTASK_TEST_SLEEP_MS=30000 start_bg term2 execute block.c -j 1 --grace 1
 pid=$bg_pid
 wait_until 30 test -e markers/started-0
 workers=$(children "$pid")
@@ -130,7 +130,7 @@ assert_eq "2 tasks: 0 done, 1 ready, 1 waiting, 0 running, 0 failed" "$out" \
 assert_eq 0 "$(sqlite3 "$DB" 'SELECT count(*) FROM attempts')" "failed attempts"
 
 check "the next execute runs the interrupted task"
-CTASK_TEST_SLEEP_MS=10 expect_exit 0 execute block.c -q -j 1
+CTASK_TEST_SLEEP_MS=10 expect_exit 0 execute block.c -j 1
 assert_contains "$out" "ran 2 tasks"
 expect_exit 0 check block.c
 

@@ -82,7 +82,7 @@ EOF_PY
 }
 
 check "the first execute records the fingerprint, the commit and a clean tree"
-expect_exit 0 execute tasks.c -q
+expect_exit 0 execute tasks.c
 assert_contains "$out" "ran 6 tasks"
 expect_exit 0 show tasks.c 'base#0'
 head=$(git rev-parse HEAD)
@@ -110,7 +110,7 @@ base (ctask_ctx *cx,
       const ctask_args *a) {
     int64_t   v"
 assert_eq "base=0 other=0 sum_all=0" "$(stale_counts)" "after reformatting"
-expect_exit 0 execute tasks.c -q
+expect_exit 0 execute tasks.c
 assert_contains "$out" "nothing to do"
 assert_not_contains "$err" "stale" "execute's stderr"
 
@@ -131,7 +131,7 @@ expect_exit 0 show tasks.c 'other#0'
 assert_eq false "$(json_get "$out" 'j["stale"]')" "show other: stale"
 
 check "execute warns once, naming the function and its count, and reuses them"
-expect_exit 0 execute tasks.c -q
+expect_exit 0 execute tasks.c
 assert_contains "$out" "nothing to do"
 assert_eq "ctask: warning: stale results (code changed since they were computed): base 3; reusing them (see --rerun-stale)" \
 	"$err" "execute's warning"
@@ -141,8 +141,8 @@ check "invalidate --stale removes exactly the stale results and their dependents
 expect_exit 0 invalidate tasks.c --stale
 assert_eq "base: removed 3 results
 sum_all: removed 1 result
-total: removed 4 results" "$out" "invalidate --stale"
-expect_exit 0 execute tasks.c -q
+(total): removed 4 results" "$out" "invalidate --stale"
+expect_exit 0 execute tasks.c
 assert_contains "$out" "ran 4 tasks"
 assert_contains "$out" "(base 3, sum_all 1); 2 already done"
 assert_eq "base=0 other=0 sum_all=0" "$(stale_counts)" "after recomputing"
@@ -155,15 +155,15 @@ check "editing a helper makes its caller stale; execute --rerun-stale reruns"
 edit "return x * 2;" "return x + x;"
 assert_eq "base=3 other=0 sum_all=0" "$(stale_counts)" "after a helper edit"
 expect_exit 0 invalidate tasks.c --stale -n
-assert_contains "$out" "total: would remove 4 results"
-expect_exit 0 execute tasks.c -q --rerun-stale
+assert_contains "$out" "(total): would remove 4 results"
+expect_exit 0 execute tasks.c --rerun-stale
 assert_contains "$out" "removed 3 stale results (base 3) and 1 result downstream"
 assert_contains "$out" "ran 4 tasks"
 assert_contains "$out" "(base 3, sum_all 1); 2 already done"
 assert_not_contains "$err" "warning"
 assert_eq "base=0 other=0 sum_all=0" "$(stale_counts)" "after --rerun-stale"
 expect_exit 0 invalidate tasks.c --stale
-assert_eq "total: removed 0 results" "$out" "nothing stale left"
+assert_eq "(total): removed 0 results" "$out" "nothing stale left"
 
 check "a macro the function uses counts"
 edit "#define OFFSET 1" "#define OFFSET 2"
@@ -177,11 +177,11 @@ edit "return ctask_int(cx, ctask_arg_int(a, 0) + OFFSET);" \
 	"return ctask_int(cx, OFFSET + ctask_arg_int(a, 0));"
 git commit -qam "other: operands swapped"
 expect_exit 0 invalidate tasks.c --changed-since HEAD -n
-assert_eq "total: would remove 0 results" "$out" "--changed-since HEAD"
+assert_eq "(total): would remove 0 results" "$out" "--changed-since HEAD"
 expect_exit 0 invalidate tasks.c --changed-since HEAD~1
 assert_eq "other: removed 2 results
-total: removed 2 results" "$out" "--changed-since HEAD~1"
-expect_exit 0 execute tasks.c -q
+(total): removed 2 results" "$out" "--changed-since HEAD~1"
+expect_exit 0 execute tasks.c
 assert_contains "$out" "ran 2 tasks"
 assert_contains "$out" "(other 2); 4 already done"
 
@@ -197,17 +197,17 @@ assert_contains "$err" "no-such-rev"
 
 check "bumping CTASK_VERSION recomputes the function's tasks and downstream"
 printf '\nCTASK_VERSION(base, 1);\n' >>tasks.c
-expect_exit 0 execute tasks.c -q
+expect_exit 0 execute tasks.c
 assert_contains "$out" "ran 4 tasks"
 assert_contains "$out" "(base 3, sum_all 1); 2 already done"
-expect_exit 0 execute tasks.c -q
+expect_exit 0 execute tasks.c
 assert_contains "$out" "nothing to do"
 
 check "outside a git repository everything works; provenance says so"
 cd "$T"
 mkdir norepo
 cp repo/tasks.c norepo/
-expect_exit 0 execute norepo/tasks.c -q
+expect_exit 0 execute norepo/tasks.c
 assert_contains "$out" "ran 6 tasks"
 expect_exit 0 show norepo/tasks.c 'base#0'
 assert_eq null "$(json_get "$out" 'j["git"]')" "git"
@@ -218,7 +218,7 @@ edit_norepo "return x + x;" "return 2 * x;"
 expect_exit 0 status norepo/tasks.c --json
 assert_eq 3 "$(json_get "$out" 'j["stale"]')" "stale outside a repository"
 expect_exit 0 invalidate norepo/tasks.c --stale
-assert_contains "$out" "total: removed 4 results"
+assert_contains "$out" "(total): removed 4 results"
 expect_exit 2 invalidate norepo/tasks.c --changed-since HEAD
 assert_contains "$err" "not in a git repository"
 
@@ -235,7 +235,7 @@ assert_eq null "$(json_get "$out" 'j["fingerprint_now"]')" "fingerprint_now"
 assert_eq null "$(json_get "$out" 'j["stale"]')" "stale is unknown"
 expect_exit 0 status norepo/tasks.so --store so.ctaskdata --json
 assert_eq 0 "$(json_get "$out" 'j["stale"]')" "nothing is stale when unknown"
-expect_exit 0 execute norepo/tasks.so --store so.ctaskdata -q
+expect_exit 0 execute norepo/tasks.so --store so.ctaskdata
 assert_contains "$out" "nothing to do"
 expect_exit 2 invalidate norepo/tasks.so --store so.ctaskdata \
 	--changed-since HEAD

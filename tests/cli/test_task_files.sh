@@ -30,7 +30,7 @@ before=$(nres features.ctaskdata)
 expect_exit 0 cleanup features.c
 assert_contains "$out" "removed 1 result"
 assert_eq $((before - 1)) "$(nres features.ctaskdata)" "results after cleanup"
-expect_exit 0 execute features.c -q --cflags -DWITH_EDGES
+expect_exit 0 execute features.c --cflags -DWITH_EDGES
 assert_contains "$out" "nothing to do"
 
 check "given flags win over the recorded ones, and nothing is said"

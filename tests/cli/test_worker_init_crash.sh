@@ -17,7 +17,7 @@ export CTASK_TEST_INITLOG=$T/init.log CTASK_TEST_LOG=$T/task.log
 export CTASK_TEST_INIT_CRASH=1
 
 check "init crashes in every worker: exit 5, nothing failed"
-start_bg initcrash execute par_init.c -j 2 -q
+start_bg initcrash execute par_init.c -j 2
 wait_bg initcrash "$bg_pid" 30
 assert_eq 5 "$rc" "exit status"
 assert_contains "$err" "ctask execute: worker processes keep dying before they run a task"

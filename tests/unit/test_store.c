@@ -604,7 +604,7 @@ TEST(not_found)
 	ctask_store *s = (ctask_store *)1;
 	ASSERT_EQ(ctask_store_open(sdir, 0, &s), CTASK_ENOTFOUND);
 	ASSERT(s == NULL);
-	char want[160];
+	char want[400];
 	snprintf(want, sizeof want, "store %s does not exist", sdir);
 	ASSERT_STR(ctask_error_last(), want);
 	ASSERT(!exists("%s", sdir));
@@ -614,11 +614,13 @@ TEST(not_found)
 	ASSERT(!exists("%s/ctask.db", sdir));
 	ASSERT_EQ(ctask_store_open(sdir, CTASK_STORE_CREATE, &s), 0);
 	ctask_store_close(s);
-	/* the parent must exist */
+	/* the parent must exist: a store error (exit 4), naming the parent */
 	char deep[160];
 	snprintf(deep, sizeof deep, "%s/a/b", root);
-	ASSERT_EQ(ctask_store_open(deep, CTASK_STORE_CREATE, &s),
-		  CTASK_ENOTFOUND);
+	ASSERT_EQ(ctask_store_open(deep, CTASK_STORE_CREATE, &s), CTASK_ESTORE);
+	snprintf(want, sizeof want,
+		 "cannot create store %s: %s/a does not exist", deep, root);
+	ASSERT_STR(ctask_error_last(), want);
 	cleanup();
 }
 
