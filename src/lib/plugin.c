@@ -5,6 +5,7 @@
 #include "error.h"
 #include "graph.h"
 #include "hash.h"
+#include "plugin_deps.h"
 #include "sys.h"
 
 #include <dlfcn.h>
@@ -22,8 +23,11 @@ struct ctask_plugin_handle {
 	void *dl;		   /* dlopen handle */
 	const ctask_plugin *entry; /* inside dl */
 	char *so_path;		   /* malloc'd: the file loaded */
+	char *deps_path;	   /* malloc'd: its manifest (plugin_deps.h), or
+				      NULL for a .so given as the task file */
 	char *tmp_dir;		   /* malloc'd: temporary build dir, or NULL */
-	char *cache_name;	   /* malloc'd: file name in a cache dir */
+	char *cache_name;	   /* malloc'd: STEM-KEY, the name in a cache
+				      dir without .so or .deps */
 	char *source;		   /* malloc'd: the .c file, or NULL */
 };
 
@@ -124,9 +128,11 @@ static int plugin_key(const char *src, const build_cfg *c, ctask_hash *out)
 	return rc;
 }
 
-/* Runs the compiler; its messages go straight to our stderr. */
-static int run_compiler(const char *src, const char *out, const build_cfg *c,
-			bool verbose)
+/* Runs the compiler on abs (the task file's absolute path, so that
+ * __FILE__, the recorded source, is absolute), writing the plugin to out and
+ * the files it read to depfile; its messages go straight to our stderr. */
+static int run_compiler(const char *src, const char *abs, const char *out,
+			const char *depfile, const build_cfg *c, bool verbose)
 {
 	char *argv[256], *cf = NULL, *lf = NULL;
 	size_t argc = 0;
@@ -137,13 +143,15 @@ static int run_compiler(const char *src, const char *out, const build_cfg *c,
 	argv[argc++] = "-fPIC";
 	argv[argc++] = "-O2";
 	argv[argc++] = "-g";
+	/* The headers it reads (system headers aside), as Ninja asks. */
+	argv[argc++] = "-MMD";
+	argv[argc++] = "-MF";
+	argv[argc++] = (char *)depfile;
 	argv[argc++] = inc;
 	split_words(c->cflags, &cf, argv, &argc, 120);
-	/* The absolute path, so that __FILE__ (the recorded source) is. */
-	char *abs = realpath(src, NULL);
 	argv[argc++] = "-o";
 	argv[argc++] = (char *)out;
-	argv[argc++] = abs ? abs : (char *)src;
+	argv[argc++] = (char *)abs;
 	split_words(c->ldflags, &lf, argv, &argc, 250);
 	argv[argc] = NULL;
 	if (verbose) {
@@ -171,7 +179,6 @@ static int run_compiler(const char *src, const char *out, const build_cfg *c,
 				     WIFEXITED(st) ? WEXITSTATUS(st) : -1);
 	free(cf);
 	free(lf);
-	free(abs);
 	return rc;
 }
 
@@ -209,13 +216,84 @@ static const char *hex_of(const ctask_hash *h, char hex[CTASK_HASH_HEX])
 	return hex;
 }
 
-/* Compiles src unless cache_dir already has it; sets p->so_path. */
+/* Sets p->so_path and p->deps_path to the plugin in o's cache dir if it is
+ * there and current (every file it was built from is as it was); returns
+ * whether it is. If not, *old gets the path of the manifest there (malloc'd,
+ * the caller frees it; NULL without a cache dir), so that a rebuild notices
+ * the files it lists changing while the compiler runs. */
+static bool find_cached(ctask_plugin_handle *p, const ctask_plugin_opts *o,
+			char **old)
+{
+	*old = NULL;
+	if (!o || !o->cache_dir)
+		return false;
+	ctask_buf so = {0}, deps = {0};
+	ctask_buf_printf(&so, "%s/%s.so", o->cache_dir, p->cache_name);
+	ctask_buf_printf(&deps, "%s/%s.deps", o->cache_dir, p->cache_name);
+	if (access((char *)so.p, R_OK) == 0 &&
+	    ctask_deps_check((char *)deps.p, (char *)so.p, NULL) ==
+		    CTASK_DEPS_CURRENT) {
+		p->so_path = (char *)so.p;
+		p->deps_path = (char *)deps.p;
+		return true;
+	}
+	ctask_buf_free(&so);
+	*old = (char *)deps.p;
+	return false;
+}
+
+/* A path in p's temporary build directory (malloc'd). */
+static char *tmp_file(const ctask_plugin_handle *p, const char *ext)
+{
+	ctask_buf b = {0};
+	ctask_buf_printf(&b, "%s/%s%s", p->tmp_dir, p->cache_name, ext);
+	return (char *)b.p;
+}
+
+/* Compiles src into a new temporary directory, with its manifest; old is
+ * the manifest of an earlier build, or NULL. */
+static int build(ctask_plugin_handle *p, const char *src, const build_cfg *c,
+		 const char *old, bool verbose)
+{
+	const char *tmpdir = getenv("TMPDIR");
+	ctask_buf t = {0};
+	ctask_buf_printf(&t, "%s/ctask-build-XXXXXX",
+			 tmpdir && *tmpdir ? tmpdir : "/tmp");
+	if (!mkdtemp((char *)t.p)) {
+		int rc = ctask_error_set(CTASK_EIO, "cannot create %s: %s",
+					 (char *)t.p, strerror(errno));
+		ctask_buf_free(&t);
+		return rc;
+	}
+	p->tmp_dir = (char *)t.p;
+	p->so_path = tmp_file(p, ".so");
+	p->deps_path = tmp_file(p, ".deps");
+	char *depfile = tmp_file(p, ".d"), *abs = realpath(src, NULL);
+	ctask_buf hdr = {0};
+	ctask_buf_printf(&hdr, "%s/ctask.h", c->incdir);
+	const char *files[] = {abs ? abs : src, (char *)hdr.p};
+	ctask_deps_before *before = ctask_deps_before_build(old, files, 2);
+	int rc = run_compiler(src, files[0], p->so_path, depfile, c, verbose);
+	if (rc == 0)
+		rc = ctask_deps_write(p->deps_path, p->so_path, files[0],
+				      depfile, before);
+	ctask_deps_before_free(before);
+	unlink(depfile);
+	free(depfile);
+	free(abs);
+	ctask_buf_free(&hdr);
+	return rc;
+}
+
+/* Compiles src unless o's cache dir already has it, current; sets
+ * p->so_path and p->deps_path. */
 static int compile_or_find(ctask_plugin_handle *p, const char *src,
 			   const ctask_plugin_opts *o)
 {
 	build_cfg c;
 	cfg_init(&c, o);
 	ctask_hash key;
+	char *old = NULL;
 	int rc = plugin_key(src, &c, &key);
 	if (rc < 0) {
 		rc = ctask_error_set(CTASK_ENOTFOUND, "%s: cannot read: %s",
@@ -226,34 +304,13 @@ static int compile_or_find(ctask_plugin_handle *p, const char *src,
 	char *stem = basename(base);
 	stem[strlen(stem) - 2] = '\0'; /* drop ".c" */
 	ctask_buf name = {0};
-	ctask_buf_printf(&name, "%s-%s.so", stem, hex_of(&key, hex));
+	ctask_buf_printf(&name, "%s-%s", stem, hex_of(&key, hex));
 	free(base);
 	p->cache_name = (char *)name.p;
-	if (o && o->cache_dir) {
-		ctask_buf path = {0};
-		ctask_buf_printf(&path, "%s/%s", o->cache_dir, p->cache_name);
-		if (access((char *)path.p, R_OK) == 0) {
-			p->so_path = (char *)path.p;
-			goto done;
-		}
-		ctask_buf_free(&path);
-	}
-	const char *tmpdir = getenv("TMPDIR");
-	ctask_buf t = {0};
-	ctask_buf_printf(&t, "%s/ctask-build-XXXXXX",
-			 tmpdir && *tmpdir ? tmpdir : "/tmp");
-	if (!mkdtemp((char *)t.p)) {
-		rc = ctask_error_set(CTASK_EIO, "cannot create %s: %s",
-				     (char *)t.p, strerror(errno));
-		ctask_buf_free(&t);
-		goto done;
-	}
-	p->tmp_dir = (char *)t.p;
-	ctask_buf so = {0};
-	ctask_buf_printf(&so, "%s/%s", p->tmp_dir, p->cache_name);
-	p->so_path = (char *)so.p;
-	rc = run_compiler(src, p->so_path, &c, o && o->verbose);
+	if (!find_cached(p, o, &old))
+		rc = build(p, src, &c, old, o && o->verbose);
 done:
+	free(old);
 	free(c.incdir);
 	return rc;
 }
@@ -353,7 +410,16 @@ int ctask_plugin_cache(ctask_plugin_handle *p, const char *cache_dir)
 {
 	if (!p->tmp_dir)
 		return 0;
-	int rc = copy_into(p->so_path, cache_dir, p->cache_name);
+	ctask_buf so = {0}, deps = {0};
+	ctask_buf_printf(&so, "%s.so", p->cache_name);
+	ctask_buf_printf(&deps, "%s.deps", p->cache_name);
+	/* The manifest first: it names the plugin's hash, so until the new
+	 * plugin is in place a reader finds them apart and rebuilds. */
+	int rc = copy_into(p->deps_path, cache_dir, (char *)deps.p);
+	if (rc == 0)
+		rc = copy_into(p->so_path, cache_dir, (char *)so.p);
+	ctask_buf_free(&so);
+	ctask_buf_free(&deps);
 	if (rc < 0)
 		return ctask_error_set(CTASK_EIO,
 				       "cannot cache plugin in %s: %s",
@@ -371,9 +437,11 @@ void ctask_plugin_close(ctask_plugin_handle *p)
 	}
 	if (p->tmp_dir) {
 		unlink(p->so_path);
+		unlink(p->deps_path);
 		rmdir(p->tmp_dir);
 	}
 	free(p->so_path);
+	free(p->deps_path);
 	free(p->tmp_dir);
 	free(p->cache_name);
 	free(p->source);

@@ -3,9 +3,10 @@
  *
  * A .c file is compiled with the system compiler into a shared object and
  * cached under the store's plugins/ directory, keyed by the hash of the
- * source, the flags, the compiler and ctask.h; it is rebuilt only when one of
- * those changes. A .so is loaded as it is. Either way the loader checks the
- * exported ctask_plugin_entry's ABI version before calling anything.
+ * source, the flags, the compiler and ctask.h, with a manifest of every file
+ * the compiler read (plugin_deps.h); it is rebuilt when the key or one of
+ * those files changes. A .so is loaded as it is. Either way the loader checks
+ * the exported ctask_plugin_entry's ABI version before calling anything.
  */
 #ifndef CTASK_PLUGIN_H
 #define CTASK_PLUGIN_H
