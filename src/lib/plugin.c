@@ -102,14 +102,34 @@ static void cfg_init(build_cfg *c, const ctask_plugin_opts *o)
 	c->incdir = include_dir();
 }
 
+/* The flags every task file is compiled with, before the user's (which may
+ * undo them: -Wno-error=..., -fvisibility=default). Only the entry point
+ * and the hooks (CTASK_EXTERN) are exported, so that a task function named
+ * like a library's function (compress) is not replaced by it at load time;
+ * the warnings catch real bugs, and the worst of them stop the build. */
+static const char *const builtin_flags[] = {
+	"-shared",
+	"-fPIC",
+	"-O2",
+	"-g",
+	"-fvisibility=hidden",
+	"-Wall",
+	"-Werror=return-type",
+	"-Werror=incompatible-pointer-types",
+	"-Werror=implicit-function-declaration",
+};
+#define NBUILTIN (sizeof builtin_flags / sizeof builtin_flags[0])
+
 /* The cache key: everything that changes the compiled plugin. */
 static int plugin_key(const char *src, const build_cfg *c, ctask_hash *out)
 {
 	ctask_buf b = {0};
-	ctask_buf_printf(&b,
-			 "ctask-plugin 1\nabi %d\ncc %s\ncflags %s\n"
-			 "ldflags %s\n",
-			 CTASK_ABI_VERSION, c->cc, c->cflags ? c->cflags : "",
+	ctask_buf_printf(&b, "ctask-plugin 2\nabi %d\nbuiltin",
+			 CTASK_ABI_VERSION);
+	for (size_t i = 0; i < NBUILTIN; i++)
+		ctask_buf_printf(&b, " %s", builtin_flags[i]);
+	ctask_buf_printf(&b, "\ncc %s\ncflags %s\nldflags %s\n", c->cc,
+			 c->cflags ? c->cflags : "",
 			 c->ldflags ? c->ldflags : "");
 	ctask_buf hdr = {0};
 	char *h = NULL;
@@ -139,10 +159,8 @@ static int run_compiler(const char *src, const char *abs, const char *out,
 	char inc[4096];
 	snprintf(inc, sizeof inc, "-I%s", c->incdir);
 	argv[argc++] = (char *)c->cc;
-	argv[argc++] = "-shared";
-	argv[argc++] = "-fPIC";
-	argv[argc++] = "-O2";
-	argv[argc++] = "-g";
+	for (size_t i = 0; i < NBUILTIN; i++)
+		argv[argc++] = (char *)builtin_flags[i];
 	/* The headers it reads (system headers aside), as Ninja asks. */
 	argv[argc++] = "-MMD";
 	argv[argc++] = "-MF";

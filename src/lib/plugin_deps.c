@@ -199,7 +199,7 @@ struct ctask_deps_before {
 	struct noted {
 		char *path; /* malloc'd */
 		struct stat st;
-	} * v;		/* malloc'd */
+	} * v; /* malloc'd */
 	size_t n, cap;
 	double started; /* ctask_now() when the build started */
 };
@@ -341,8 +341,9 @@ int ctask_deps_write(const char *manifest, const char *so, const char *source,
 	if ((rc = write_replace(manifest, &m)) == 0)
 		goto done;
 failed:
-	rc = ctask_error_set(CTASK_EIO, "%s: cannot record what it was built "
-					"from: %s",
+	rc = ctask_error_set(CTASK_EIO,
+			     "%s: cannot record what it was built "
+			     "from: %s",
 			     source, strerror(-rc));
 done:
 	free(cwd);
