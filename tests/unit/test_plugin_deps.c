@@ -216,13 +216,14 @@ TEST(manifest_not_ours)
 	write_manifest();
 	ctask_buf m = {0};
 	ASSERT_EQ(ctask_read_file(at("x.deps"), &m), 0);
+	ctask_buf_printf(&m, "%s", ""); /* NUL-terminated, for put() */
 	m.p[strlen("ctask-plugin-deps ")] = '2'; /* another version */
 	put("x.deps", (char *)m.p);
 	ASSERT_EQ(check(), CTASK_DEPS_CHANGED);
 	m.p[strlen("ctask-plugin-deps ")] = '1';
 	put("x.deps", (char *)m.p);
 	ASSERT_EQ(check(), CTASK_DEPS_CURRENT);
-	ctask_buf_str(&m, "color blue\n"); /* a line we do not know */
+	ctask_buf_printf(&m, "color blue\n"); /* a line we do not know */
 	put("x.deps", (char *)m.p);
 	ASSERT_EQ(check(), CTASK_DEPS_CHANGED);
 	ctask_buf_free(&m);
