@@ -221,6 +221,7 @@ static int build_graph(cli_session *ss)
 		 * nothing of the store is in flight while a graph is built. */
 		cli_error(ss->c->cmd, EXIT_TASKFILE, "%s: %s", ss->c->file,
 			  ctask_error_last());
+		ctask_plugin_abandon(ss->plugin);
 		fflush(stdout);
 		_exit(EXIT_TASKFILE);
 	}

@@ -5,6 +5,7 @@
 #include "error.h"
 #include "graph.h"
 #include "hash.h"
+#include "owner.h"
 #include "plugin_deps.h"
 #include "sys.h"
 
@@ -274,9 +275,13 @@ static int build(ctask_plugin_handle *p, const char *src, const build_cfg *c,
 		 const char *old, bool verbose)
 {
 	const char *tmpdir = getenv("TMPDIR");
+	tmpdir = tmpdir && *tmpdir ? tmpdir : "/tmp";
+	/* Named after us, so that what a killed run left is known as such
+	 * (owner.h), and removed here. */
+	ctask_owner_sweep(tmpdir, "ctask-build-");
 	ctask_buf t = {0};
-	ctask_buf_printf(&t, "%s/ctask-build-XXXXXX",
-			 tmpdir && *tmpdir ? tmpdir : "/tmp");
+	ctask_buf_printf(&t, "%s/ctask-build-%s-XXXXXX", tmpdir,
+			 ctask_owner_tag());
 	if (!mkdtemp((char *)t.p)) {
 		int rc = ctask_error_set(CTASK_EIO, "cannot create %s: %s",
 					 (char *)t.p, strerror(errno));
@@ -394,7 +399,8 @@ int ctask_plugin_open(const char *path, const ctask_plugin_opts *o,
 }
 
 /* Copies from into dir/name through a temporary file and a rename, so a
- * concurrent run never loads a half-written plugin. */
+ * concurrent run never loads a half-written plugin. The temporary name
+ * carries our tag (owner.h): those of dead runs are removed here. */
 static int copy_into(const char *from, const char *dir, const char *name)
 {
 	ctask_buf data = {0}, tmp = {0}, dst = {0};
@@ -406,7 +412,8 @@ static int copy_into(const char *from, const char *dir, const char *name)
 		rc = -errno;
 		goto done;
 	}
-	ctask_buf_printf(&tmp, "%s/.tmp-%d-%s", dir, (int)getpid(), name);
+	ctask_owner_sweep(dir, ".tmp-");
+	ctask_buf_printf(&tmp, "%s/.tmp-%s-%s", dir, ctask_owner_tag(), name);
 	ctask_buf_printf(&dst, "%s/%s", dir, name);
 	fd = open((char *)tmp.p, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
 		  0755);
@@ -445,6 +452,15 @@ int ctask_plugin_cache(ctask_plugin_handle *p, const char *cache_dir)
 	return 0;
 }
 
+void ctask_plugin_abandon(ctask_plugin_handle *p)
+{
+	if (p && p->tmp_dir) {
+		unlink(p->so_path);
+		unlink(p->deps_path);
+		rmdir(p->tmp_dir);
+	}
+}
+
 void ctask_plugin_close(ctask_plugin_handle *p)
 {
 	if (!p)
@@ -453,11 +469,7 @@ void ctask_plugin_close(ctask_plugin_handle *p)
 		dlclose(p->dl);
 		ctask_versions_clear(); /* they came from this plugin */
 	}
-	if (p->tmp_dir) {
-		unlink(p->so_path);
-		unlink(p->deps_path);
-		rmdir(p->tmp_dir);
-	}
+	ctask_plugin_abandon(p);
 	free(p->so_path);
 	free(p->deps_path);
 	free(p->tmp_dir);

@@ -39,6 +39,10 @@ typedef struct ctask_plugin_handle ctask_plugin_handle;
 int ctask_plugin_open(const char *path, const ctask_plugin_opts *o,
 		      ctask_plugin_handle **out);
 void ctask_plugin_close(ctask_plugin_handle *p); /* accepts NULL */
+/* Removes p's temporary build, if any, and nothing else: no memory is freed
+ * and the code stays loaded. For a process about to _exit after a crash
+ * (accepts NULL). */
+void ctask_plugin_abandon(ctask_plugin_handle *p);
 
 const ctask_plugin *ctask_plugin_entry_of(const ctask_plugin_handle *p);
 /* The task file's source (.c) if it can be found: the file given, or for a

@@ -7,6 +7,8 @@ set -euo pipefail
 setup_scratch
 cp "$DATA/graph_crash.c" crash.c
 S=crash.ctaskdata
+mkdir tmp
+export TMPDIR=$T/tmp
 
 # crashes "CMD [NAME]" KIND SIGNAL [late]: `ctask CMD crash.c [NAME] --
 # KIND [late]` exits 3 with the one line.
@@ -29,6 +31,7 @@ crashes execute fpe "8 (Floating point exception)"
 crashes execute bus "7 (Bus error)"
 crashes execute stack "11 (Segmentation fault)"
 [ ! -e "$S" ] || fail "a crashed build made a store"
+assert_eq "" "$(ls -A tmp)" "temporary builds left in TMPDIR"
 
 check "other commands say the same"
 for cmd in status check "show first" "invalidate first" graph cleanup; do

@@ -216,7 +216,7 @@ TEST(manifest_not_ours)
 	write_manifest();
 	ctask_buf m = {0};
 	ASSERT_EQ(ctask_read_file(at("x.deps"), &m), 0);
-	ctask_buf_printf(&m, "%s", ""); /* NUL-terminated, for put() */
+	ctask_buf_printf(&m, "%s", "");		 /* NUL-terminated, for put() */
 	m.p[strlen("ctask-plugin-deps ")] = '2'; /* another version */
 	put("x.deps", (char *)m.p);
 	ASSERT_EQ(check(), CTASK_DEPS_CHANGED);
