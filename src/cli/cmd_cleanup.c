@@ -4,6 +4,7 @@
 #include "cli.h"
 
 #include "arena.h"
+#include "buf.h"
 #include "error.h"
 
 #include <stdio.h>
@@ -16,7 +17,9 @@ static const char help[] =
 	"work in\nprogress are never touched. If the graph stops at a barrier "
 	"that "
 	"cannot be\npassed yet, nothing is removed: results of tasks beyond it "
-	"cannot be told\nfrom orphans.\n\n"
+	"cannot be told\nfrom orphans. It also removes FILE's compiled "
+	"plugins that no run would load\nagain (built from an older FILE or "
+	"header, or by an older ctask).\n\n"
 	"Options:\n"
 	"  -n, --dry-run    only report what would be removed\n" CLI_COMMON_HELP
 	"\nExit status: 0, 2 usage, 3 task file, 4 store, 5 I/O error.\n";
@@ -41,6 +44,26 @@ static int collect(void *ud, const ctask_record *r)
 	o->hs[o->n++] = r->hash;
 	o->bytes += r->size;
 	return 0;
+}
+
+/* Removes the task file's compiled plugins that no run would load again
+ * (ctask_plugin_prune), and says so if there were any. */
+static void prune_plugins(const cli_session *ss, bool dry_run)
+{
+	const char *src = ctask_plugin_source(ss->plugin);
+	if (!ss->store || !src)
+		return;
+	ctask_buf dir = {0};
+	ctask_buf_printf(&dir, "%s/plugins", ss->store_dir);
+	size_t n;
+	uint64_t bytes;
+	ctask_plugin_prune((char *)dir.p, src, dry_run, &n, &bytes);
+	ctask_buf_free(&dir);
+	char b[32];
+	if (n)
+		printf("ctask: %s %zu old compiled plugin%s (%s)\n",
+		       dry_run ? "would remove" : "removed", n,
+		       n == 1 ? "" : "s", cli_bytes(bytes, b));
 }
 
 static int on_opt(void *ud, int opt, const char *arg)
@@ -92,6 +115,7 @@ static int run(int argc, char **argv)
 		printf("ctask: %s %zu result%s (%s)\n",
 		       dry_run ? "would remove" : "removed", o.n,
 		       o.n == 1 ? "" : "s", cli_bytes(o.bytes, b));
+		prune_plugins(&ss, dry_run);
 	}
 	free(o.hs);
 	cli_close(&ss);

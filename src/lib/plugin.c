@@ -9,6 +9,7 @@
 #include "plugin_deps.h"
 #include "sys.h"
 
+#include <dirent.h>
 #include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -476,4 +477,88 @@ void ctask_plugin_close(ctask_plugin_handle *p)
 	free(p->cache_name);
 	free(p->source);
 	free(p);
+}
+
+/* Whether base (a cache name without its extension) is STEM-KEY: stem, a
+ * dash and 32 hex digits. */
+static bool is_stem_key(const char *base, size_t n, const char *stem)
+{
+	size_t sl = strlen(stem);
+	if (n != sl + 1 + CTASK_HASH_HEX - 1 || strncmp(base, stem, sl) != 0 ||
+	    base[sl] != '-')
+		return false;
+	for (size_t i = sl + 1; i < n; i++)
+		if (!strchr("0123456789abcdef", base[i]))
+			return false;
+	return true;
+}
+
+/* Whether the plugin dir/base.so (or, when so is false, the manifest
+ * dir/base.deps whose plugin is gone) is source's and would never be
+ * loaded again. */
+static bool prunable(const char *dir, const char *base, size_t n, bool so,
+		     const char *source, const char *stem)
+{
+	ctask_buf sp = {0}, dp = {0};
+	ctask_buf_printf(&sp, "%s/%.*s.so", dir, (int)n, base);
+	ctask_buf_printf(&dp, "%s/%.*s.deps", dir, (int)n, base);
+	char *src = NULL;
+	bool prune = false;
+	if (so || access((char *)sp.p, F_OK) != 0) {
+		ctask_deps_state st =
+			ctask_deps_check((char *)dp.p, (char *)sp.p, &src);
+		/* No manifest: cached by a ctask that kept none, never loaded
+		 * again; known to be source's only by its name. */
+		prune = src ? strcmp(src, source) == 0 &&
+					st == CTASK_DEPS_CHANGED
+			    : so && is_stem_key(base, n, stem);
+	}
+	free(src);
+	ctask_buf_free(&sp);
+	ctask_buf_free(&dp);
+	return prune;
+}
+
+/* Removes dir/name unless dry_run, adding its size to *bytes. */
+static void prune_file(const char *dir, const char *name, bool dry_run,
+		       uint64_t *bytes)
+{
+	ctask_buf path = {0};
+	ctask_buf_printf(&path, "%s/%s", dir, name);
+	struct stat st;
+	if (stat((char *)path.p, &st) == 0 &&
+	    (dry_run || unlink((char *)path.p) == 0))
+		*bytes += (uint64_t)st.st_size;
+	ctask_buf_free(&path);
+}
+
+void ctask_plugin_prune(const char *cache_dir, const char *source, bool dry_run,
+			size_t *n, uint64_t *bytes)
+{
+	*n = 0, *bytes = 0;
+	if (!dry_run)
+		ctask_owner_sweep(cache_dir, ".tmp-");
+	DIR *d = opendir(cache_dir);
+	char *base = ctask_xstrdup(source), *stem = basename(base);
+	if (ends_with(stem, ".c"))
+		stem[strlen(stem) - 2] = '\0';
+	for (struct dirent *e; d && (e = readdir(d));) {
+		const char *name = e->d_name;
+		bool so = ends_with(name, ".so");
+		size_t len = strlen(name) - (so ? 3 : 5);
+		if (name[0] == '.' || (!so && !ends_with(name, ".deps")) ||
+		    !prunable(cache_dir, name, len, so, source, stem))
+			continue;
+		ctask_buf other = {0};
+		ctask_buf_printf(&other, "%.*s.deps", (int)len, name);
+		prune_file(cache_dir, name, dry_run, bytes);
+		if (so) {
+			prune_file(cache_dir, (char *)other.p, dry_run, bytes);
+			(*n)++;
+		}
+		ctask_buf_free(&other);
+	}
+	if (d)
+		closedir(d);
+	free(base);
 }

@@ -14,6 +14,7 @@
 #include "ctask.h"
 
 #include <stdbool.h>
+#include <stdint.h>
 
 typedef struct {
 	const char *cc;	       /* NULL: $CC, else "cc" */
@@ -54,5 +55,16 @@ ctask_hook_fn ctask_plugin_hook(const ctask_plugin_handle *p, const char *name);
 /* Copies a plugin compiled by this call into cache_dir (created if missing)
  * so the next run finds it; no-op for a .so or a plugin already cached. */
 int ctask_plugin_cache(ctask_plugin_handle *p, const char *cache_dir);
+
+/* Removes from cache_dir the plugins of the task file source (its absolute
+ * path) that no run would load again: built from another version of it or
+ * of a file it included (their manifests say so), or cached by a ctask that
+ * kept no manifest (known by source's stem: STEM-KEY.so); and the temporary
+ * copies of dead runs. Plugins of source that are current, for whatever
+ * flags, and every other task file's plugins stay. dry_run only counts.
+ * *n gets the number of plugins removed, *bytes their size with their
+ * manifests. What cannot be removed stays, silently. */
+void ctask_plugin_prune(const char *cache_dir, const char *source, bool dry_run,
+			size_t *n, uint64_t *bytes);
 
 #endif

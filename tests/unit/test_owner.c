@@ -92,7 +92,8 @@ TEST(sweep_removes_only_the_dead)
 	tags[1] = dead_tag, tags[2] = other_tag;
 	for (int i = 0; i < 3; i++) {
 		/* A directory with a file in it, and a file. */
-		snprintf(path, sizeof path, "%s/b-%s-%s", dir, tags[i], names[i]);
+		snprintf(path, sizeof path, "%s/b-%s-%s", dir, tags[i],
+			 names[i]);
 		ASSERT_EQ(mkdir(path, 0755), 0);
 		strcat(path, "/x.so");
 		FILE *f = fopen(path, "w");
@@ -109,7 +110,8 @@ TEST(sweep_removes_only_the_dead)
 	ASSERT_EQ(ctask_owner_sweep(dir, "b-"), 0);
 	for (int i = 0; i < 3; i++) {
 		struct stat st;
-		snprintf(path, sizeof path, "%s/b-%s-%s", dir, tags[i], names[i]);
+		snprintf(path, sizeof path, "%s/b-%s-%s", dir, tags[i],
+			 names[i]);
 		ASSERT_EQ(stat(path, &st) == 0, i != 1);
 		snprintf(path, sizeof path, "%s/.tmp-%s-%s.so", dir, tags[i],
 			 names[i]);
