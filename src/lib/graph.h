@@ -92,7 +92,8 @@ typedef struct {
  * SIGILL, SIGABRT: caught while it runs, on a stack of their own), returns
  * CTASK_ETASKFAIL with "the graph function was killed by signal 11
  * (Segmentation fault)"; the half-built graph is then left unfreed, as the
- * crash may have damaged the heap: the caller should report and exit. */
+ * crash may have damaged the heap: the caller should report and exit.
+ * Signal handlers are process-wide: build one graph at a time. */
 int ctask_graph_build(ctask_graph_fn fn, const ctask_graph_oracle *o, int argc,
 		      char **argv, ctask_graph **out);
 /* Adds fn(args) as ctask__call does; inner0/inner1 are the user functions
