@@ -270,11 +270,16 @@ CTASK_EXTERN ctask_task *ctask__call(ctask_graph *g, ctask_fn fn,
 				     const char *name, size_t nargs,
 				     const ctask_argspec *args);
 
+/* The number of arguments of ctask_call (the graph and the function
+ * included), or M for more than 10 (up to 40). */
 #define CTASK__NARG(...)                                                       \
-	CTASK__NARG_(__VA_ARGS__, 18, 17, 16, 15, 14, 13, 12, 11, 10, 9, 8, 7, \
+	CTASK__NARG_(__VA_ARGS__, M, M, M, M, M, M, M, M, M, M, M, M, M, M, M, \
+		     M, M, M, M, M, M, M, M, M, M, M, M, M, M, M, 10, 9, 8, 7, \
 		     6, 5, 4, 3, 2, 1, 0)
 #define CTASK__NARG_(_1, _2, _3, _4, _5, _6, _7, _8, _9, _10, _11, _12, _13,   \
-		     _14, _15, _16, _17, _18, N, ...)                          \
+		     _14, _15, _16, _17, _18, _19, _20, _21, _22, _23, _24,    \
+		     _25, _26, _27, _28, _29, _30, _31, _32, _33, _34, _35,    \
+		     _36, _37, _38, _39, _40, N, ...)                          \
 	N
 #define CTASK__CAT(a, b) CTASK__CAT_(a, b)
 #define CTASK__CAT_(a, b) a##b
@@ -309,6 +314,25 @@ CTASK_EXTERN ctask_task *ctask__call(ctask_graph *g, ctask_fn fn,
 		    CTASK__SPECS(CTASK__A(a), CTASK__A(b), CTASK__A(c),        \
 				 CTASK__A(d), CTASK__A(e), CTASK__A(h),        \
 				 CTASK__A(i), CTASK__A(j)))
+
+/* Too many arguments, or no function: a compile-time error that says so (a
+ * static assertion, declared in a struct so that it fits in an expression). */
+static inline ctask_task *ctask__no_task(size_t n)
+{
+	(void)n;
+	return (ctask_task *)0;
+}
+#define CTASK__STATIC_ERROR(msg)                                               \
+	ctask__no_task(sizeof(struct {                                         \
+		_Static_assert(0, msg);                                        \
+		int ctask__unused;                                             \
+	}))
+#define CTASK__CM(...)                                                         \
+	CTASK__STATIC_ERROR("ctask_call takes at most 8 arguments after the "  \
+			    "function; pass a list or map value for more")
+#define CTASK__C1(...)                                                         \
+	CTASK__STATIC_ERROR("ctask_call needs the graph and a function: "      \
+			    "ctask_call(g, fn, args...)")
 
 /* ctask_call(g, fn, args...): up to 8 arguments, each an integer, double,
  * string, bool, ctask_task *, ctask_tasklist * or ctask_value *. A task
@@ -387,7 +411,9 @@ CTASK_EXTERN void ctask_graph_fail(ctask_graph *g, const char *fmt, ...)
 typedef void (*ctask_graph_fn)(ctask_graph *g);
 
 /* What a task file exports under the name "ctask_plugin_entry". The loader
- * checks abi_version and struct_size before it reads anything else. */
+ * checks abi_version and struct_size before it reads anything else. ctask
+ * compiles task files with -fvisibility=hidden: CTASK_EXTERN keeps this
+ * symbol and the worker hooks below exported, and nothing else is. */
 typedef struct {
 	uint32_t abi_version;
 	uint32_t struct_size;

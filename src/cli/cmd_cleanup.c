@@ -4,6 +4,7 @@
 #include "cli.h"
 
 #include "arena.h"
+#include "buf.h"
 #include "error.h"
 
 #include <stdio.h>
@@ -17,7 +18,9 @@ static const char help[] =
 	"work in\nprogress are never touched. If the graph stops at a barrier "
 	"that "
 	"cannot be\npassed yet, nothing is removed: results of tasks beyond it "
-	"cannot be told\nfrom orphans.\n\n"
+	"cannot be told\nfrom orphans. It also removes FILE's compiled "
+	"plugins that no run would load\nagain (built from an older FILE or "
+	"header, or by an older ctask).\n\n"
 	"Only results that FILE's graph made are removed: another task file's\n"
 	"results in the same store stay, and so do results stored before "
 	"ctask\n"
@@ -104,6 +107,26 @@ typedef struct {
 	bool dry_run, all_files;
 } cleanup_args;
 
+/* Removes the task file's compiled plugins that no run would load again
+ * (ctask_plugin_prune), and says so if there were any. */
+static void prune_plugins(const cli_session *ss, bool dry_run)
+{
+	const char *src = ctask_plugin_source(ss->plugin);
+	if (!ss->store || !src)
+		return;
+	ctask_buf dir = {0};
+	ctask_buf_printf(&dir, "%s/plugins", ss->store_dir);
+	size_t n;
+	uint64_t bytes;
+	ctask_plugin_prune((char *)dir.p, src, dry_run, &n, &bytes);
+	ctask_buf_free(&dir);
+	char b[32];
+	if (n)
+		printf("ctask: %s %zu old compiled plugin%s (%s)\n",
+		       dry_run ? "would remove" : "removed", n,
+		       n == 1 ? "" : "s", cli_bytes(bytes, b));
+}
+
 static int on_opt(void *ud, int opt, const char *arg)
 {
 	cleanup_args *a = ud;
@@ -160,6 +183,7 @@ static int run(int argc, char **argv)
 		       dry_run ? "would remove" : "removed", o.n,
 		       o.n == 1 ? "" : "s", cli_bytes(o.bytes, b));
 		say_kept(&o);
+		prune_plugins(&ss, dry_run);
 	}
 	free(o.hs);
 	free(o.sizes);

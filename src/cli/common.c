@@ -357,6 +357,16 @@ static int build_graph(cli_session *ss)
 	int rc = ctask_graph_build(ctask_plugin_entry_of(ss->plugin)->graph,
 				   &ss->oracle, ss->c->targc, ss->c->targv,
 				   &ss->g);
+	if (rc == CTASK_ETASKFAIL) {
+		/* The graph function crashed. The heap may be damaged (freeing
+		 * could hang on a lock the crash left held), so leave at once:
+		 * nothing of the store is in flight while a graph is built. */
+		cli_error(ss->c->cmd, EXIT_TASKFILE, "%s: %s", ss->c->file,
+			  ctask_error_last());
+		ctask_plugin_abandon(ss->plugin);
+		fflush(stdout);
+		_exit(EXIT_TASKFILE);
+	}
 	if (rc < 0)
 		return cli_error(ss->c->cmd, EXIT_TASKFILE,
 				 "%s: building the graph failed: %s",

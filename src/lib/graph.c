@@ -5,8 +5,11 @@
 
 #include <inttypes.h>
 #include <setjmp.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 /* A hash table slot: the whole hash (its big-endian prefix, which places
  * it, and its last 8 bytes), so that no probe touches a task (at 10^6 tasks
@@ -369,6 +372,69 @@ void ctask_graph_fail(ctask_graph *g, const char *fmt, ...)
 	ctask_ctx_failv(&g->cx, fmt, ap);
 }
 
+/* A crash of the graph function (these signals) must not kill the command
+ * without a word: while it runs, they jump back to ctask_graph_build, which
+ * reports the signal. The handler runs on a stack of its own, so that a
+ * stack overflow (runaway recursion) is reported too. One guard at a time:
+ * graphs are built by one thread, one after the other. */
+static const int crash_signals[] = {SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT};
+#define NCRASH (sizeof crash_signals / sizeof crash_signals[0])
+
+static struct {
+	sigjmp_buf jump;
+	struct sigaction old[NCRASH];
+	stack_t old_stack;
+	pid_t tid;			/* the thread running the function */
+	volatile sig_atomic_t on, sig;	/* guarding; the signal caught */
+	_Alignas(16) char stack[65536]; /* the handler's (static: a crash may
+					   have damaged the heap) */
+} guard;
+
+static void on_crash(int sig)
+{
+	if (!guard.on || (pid_t)syscall(SYS_gettid) != guard.tid) {
+		/* Not the graph function's: die of it, as without us. */
+		signal(sig, SIG_DFL);
+		raise(sig);
+		return;
+	}
+	guard.sig = sig;
+	siglongjmp(guard.jump, 1);
+}
+
+static void guard_on(void)
+{
+	stack_t ss = {.ss_sp = guard.stack, .ss_size = sizeof guard.stack};
+	struct sigaction sa = {.sa_handler = on_crash, .sa_flags = SA_ONSTACK};
+	sigemptyset(&sa.sa_mask);
+	guard.tid = (pid_t)syscall(SYS_gettid);
+	guard.sig = 0;
+	sigaltstack(&ss, &guard.old_stack);
+	for (size_t i = 0; i < NCRASH; i++)
+		sigaction(crash_signals[i], &sa, &guard.old[i]);
+	guard.on = 1;
+}
+
+static void guard_off(void)
+{
+	guard.on = 0;
+	for (size_t i = 0; i < NCRASH; i++)
+		sigaction(crash_signals[i], &guard.old[i], NULL);
+	sigaltstack(&guard.old_stack, NULL);
+}
+
+/* After the graph function was killed by guard.sig. The graph is not freed:
+ * the crash may have damaged the heap. */
+static int crashed(ctask_ctx *saved)
+{
+	guard_off();
+	ctask_ctx_set_current(saved);
+	return ctask_error_set(CTASK_ETASKFAIL,
+			       "the graph function was killed by signal %d "
+			       "(%s)",
+			       (int)guard.sig, strsignal(guard.sig));
+}
+
 int ctask_graph_build(ctask_graph_fn fn, const ctask_graph_oracle *o, int argc,
 		      char **argv, ctask_graph **out)
 {
@@ -385,16 +451,19 @@ int ctask_graph_build(ctask_graph_fn fn, const ctask_graph_oracle *o, int argc,
 	ctask_ctx *saved = ctask_ctx_current();
 	g->cx.escape = &escape;
 	ctask_ctx_set_current(&g->cx);
+	if (sigsetjmp(guard.jump, 1) != 0)
+		return crashed(saved);
+	guard_on();
 	int jumped = setjmp(escape);
+	if (jumped == 0)
+		fn(g);
+	guard_off();
+	ctask_ctx_set_current(saved);
 	if (jumped == 1) {
-		ctask_ctx_set_current(saved);
 		int rc = ctask_error_set(CTASK_ETASKFILE, "%s", g->cx.message);
 		ctask_graph_free(g);
 		return rc;
 	}
-	if (jumped == 0)
-		fn(g);
-	ctask_ctx_set_current(saved);
 	g->cx.escape = NULL;
 	ctask_buf_free(&g->scratch);
 	ctask_buf_free(&g->key);

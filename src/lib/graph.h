@@ -89,7 +89,13 @@ typedef struct {
  * (caller frees with ctask_graph_free). A failure while building (a bad
  * argument, ctask_graph_fail) returns CTASK_ETASKFILE with the message. A
  * barrier that cannot be passed yet ends the graph there: see
- * ctask_graph_complete. argv/argc are the task file's arguments. */
+ * ctask_graph_complete. argv/argc are the task file's arguments.
+ * If the graph function is killed by a signal (SIGSEGV, SIGBUS, SIGFPE,
+ * SIGILL, SIGABRT: caught while it runs, on a stack of their own), returns
+ * CTASK_ETASKFAIL with "the graph function was killed by signal 11
+ * (Segmentation fault)"; the half-built graph is then left unfreed, as the
+ * crash may have damaged the heap: the caller should report and exit.
+ * Signal handlers are process-wide: build one graph at a time. */
 int ctask_graph_build(ctask_graph_fn fn, const ctask_graph_oracle *o, int argc,
 		      char **argv, ctask_graph **out);
 /* Adds fn(args) as ctask__call does; inner0/inner1 are the user functions

@@ -5,8 +5,11 @@
 #include "error.h"
 #include "graph.h"
 #include "hash.h"
+#include "owner.h"
+#include "plugin_deps.h"
 #include "sys.h"
 
+#include <dirent.h>
 #include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -22,8 +25,11 @@ struct ctask_plugin_handle {
 	void *dl;		   /* dlopen handle */
 	const ctask_plugin *entry; /* inside dl */
 	char *so_path;		   /* malloc'd: the file loaded */
+	char *deps_path;	   /* malloc'd: its manifest (plugin_deps.h), or
+				      NULL for a .so given as the task file */
 	char *tmp_dir;		   /* malloc'd: temporary build dir, or NULL */
-	char *cache_name;	   /* malloc'd: file name in a cache dir */
+	char *cache_name;	   /* malloc'd: STEM-KEY, the name in a cache
+				      dir without .so or .deps */
 	char *source;		   /* malloc'd: the .c file, or NULL */
 };
 
@@ -98,14 +104,34 @@ static void cfg_init(build_cfg *c, const ctask_plugin_opts *o)
 	c->incdir = include_dir();
 }
 
+/* The flags every task file is compiled with, before the user's (which may
+ * undo them: -Wno-error=..., -fvisibility=default). Only the entry point
+ * and the hooks (CTASK_EXTERN) are exported, so that a task function named
+ * like a library's function (compress) is not replaced by it at load time;
+ * the warnings catch real bugs, and the worst of them stop the build. */
+static const char *const builtin_flags[] = {
+	"-shared",
+	"-fPIC",
+	"-O2",
+	"-g",
+	"-fvisibility=hidden",
+	"-Wall",
+	"-Werror=return-type",
+	"-Werror=incompatible-pointer-types",
+	"-Werror=implicit-function-declaration",
+};
+#define NBUILTIN (sizeof builtin_flags / sizeof builtin_flags[0])
+
 /* The cache key: everything that changes the compiled plugin. */
 static int plugin_key(const char *src, const build_cfg *c, ctask_hash *out)
 {
 	ctask_buf b = {0};
-	ctask_buf_printf(&b,
-			 "ctask-plugin 1\nabi %d\ncc %s\ncflags %s\n"
-			 "ldflags %s\n",
-			 CTASK_ABI_VERSION, c->cc, c->cflags ? c->cflags : "",
+	ctask_buf_printf(&b, "ctask-plugin 2\nabi %d\nbuiltin",
+			 CTASK_ABI_VERSION);
+	for (size_t i = 0; i < NBUILTIN; i++)
+		ctask_buf_printf(&b, " %s", builtin_flags[i]);
+	ctask_buf_printf(&b, "\ncc %s\ncflags %s\nldflags %s\n", c->cc,
+			 c->cflags ? c->cflags : "",
 			 c->ldflags ? c->ldflags : "");
 	ctask_buf hdr = {0};
 	char *h = NULL;
@@ -124,26 +150,28 @@ static int plugin_key(const char *src, const build_cfg *c, ctask_hash *out)
 	return rc;
 }
 
-/* Runs the compiler; its messages go straight to our stderr. */
-static int run_compiler(const char *src, const char *out, const build_cfg *c,
-			bool verbose)
+/* Runs the compiler on abs (the task file's absolute path, so that
+ * __FILE__, the recorded source, is absolute), writing the plugin to out and
+ * the files it read to depfile; its messages go straight to our stderr. */
+static int run_compiler(const char *src, const char *abs, const char *out,
+			const char *depfile, const build_cfg *c, bool verbose)
 {
 	char *argv[256], *cf = NULL, *lf = NULL;
 	size_t argc = 0;
 	char inc[4096];
 	snprintf(inc, sizeof inc, "-I%s", c->incdir);
 	argv[argc++] = (char *)c->cc;
-	argv[argc++] = "-shared";
-	argv[argc++] = "-fPIC";
-	argv[argc++] = "-O2";
-	argv[argc++] = "-g";
+	for (size_t i = 0; i < NBUILTIN; i++)
+		argv[argc++] = (char *)builtin_flags[i];
+	/* The headers it reads (system headers aside), as Ninja asks. */
+	argv[argc++] = "-MMD";
+	argv[argc++] = "-MF";
+	argv[argc++] = (char *)depfile;
 	argv[argc++] = inc;
 	split_words(c->cflags, &cf, argv, &argc, 120);
-	/* The absolute path, so that __FILE__ (the recorded source) is. */
-	char *abs = realpath(src, NULL);
 	argv[argc++] = "-o";
 	argv[argc++] = (char *)out;
-	argv[argc++] = abs ? abs : (char *)src;
+	argv[argc++] = (char *)abs;
 	split_words(c->ldflags, &lf, argv, &argc, 250);
 	argv[argc] = NULL;
 	if (verbose) {
@@ -171,7 +199,6 @@ static int run_compiler(const char *src, const char *out, const build_cfg *c,
 				     WIFEXITED(st) ? WEXITSTATUS(st) : -1);
 	free(cf);
 	free(lf);
-	free(abs);
 	return rc;
 }
 
@@ -209,13 +236,88 @@ static const char *hex_of(const ctask_hash *h, char hex[CTASK_HASH_HEX])
 	return hex;
 }
 
-/* Compiles src unless cache_dir already has it; sets p->so_path. */
+/* Sets p->so_path and p->deps_path to the plugin in o's cache dir if it is
+ * there and current (every file it was built from is as it was); returns
+ * whether it is. If not, *old gets the path of the manifest there (malloc'd,
+ * the caller frees it; NULL without a cache dir), so that a rebuild notices
+ * the files it lists changing while the compiler runs. */
+static bool find_cached(ctask_plugin_handle *p, const ctask_plugin_opts *o,
+			char **old)
+{
+	*old = NULL;
+	if (!o || !o->cache_dir)
+		return false;
+	ctask_buf so = {0}, deps = {0};
+	ctask_buf_printf(&so, "%s/%s.so", o->cache_dir, p->cache_name);
+	ctask_buf_printf(&deps, "%s/%s.deps", o->cache_dir, p->cache_name);
+	if (access((char *)so.p, R_OK) == 0 &&
+	    ctask_deps_check((char *)deps.p, (char *)so.p, NULL) ==
+		    CTASK_DEPS_CURRENT) {
+		p->so_path = (char *)so.p;
+		p->deps_path = (char *)deps.p;
+		return true;
+	}
+	ctask_buf_free(&so);
+	*old = (char *)deps.p;
+	return false;
+}
+
+/* A path in p's temporary build directory (malloc'd). */
+static char *tmp_file(const ctask_plugin_handle *p, const char *ext)
+{
+	ctask_buf b = {0};
+	ctask_buf_printf(&b, "%s/%s%s", p->tmp_dir, p->cache_name, ext);
+	return (char *)b.p;
+}
+
+/* Compiles src into a new temporary directory, with its manifest; old is
+ * the manifest of an earlier build, or NULL. */
+static int build(ctask_plugin_handle *p, const char *src, const build_cfg *c,
+		 const char *old, bool verbose)
+{
+	const char *tmpdir = getenv("TMPDIR");
+	tmpdir = tmpdir && *tmpdir ? tmpdir : "/tmp";
+	/* Named after us, so that what a killed run left is known as such
+	 * (owner.h), and removed here. */
+	ctask_owner_sweep(tmpdir, "ctask-build-");
+	ctask_buf t = {0};
+	ctask_buf_printf(&t, "%s/ctask-build-%s-XXXXXX", tmpdir,
+			 ctask_owner_tag());
+	if (!mkdtemp((char *)t.p)) {
+		int rc = ctask_error_set(CTASK_EIO, "cannot create %s: %s",
+					 (char *)t.p, strerror(errno));
+		ctask_buf_free(&t);
+		return rc;
+	}
+	p->tmp_dir = (char *)t.p;
+	p->so_path = tmp_file(p, ".so");
+	p->deps_path = tmp_file(p, ".deps");
+	char *depfile = tmp_file(p, ".d"), *abs = realpath(src, NULL);
+	ctask_buf hdr = {0};
+	ctask_buf_printf(&hdr, "%s/ctask.h", c->incdir);
+	const char *files[] = {abs ? abs : src, (char *)hdr.p};
+	ctask_deps_before *before = ctask_deps_before_build(old, files, 2);
+	int rc = run_compiler(src, files[0], p->so_path, depfile, c, verbose);
+	if (rc == 0)
+		rc = ctask_deps_write(p->deps_path, p->so_path, files[0],
+				      depfile, before);
+	ctask_deps_before_free(before);
+	unlink(depfile);
+	free(depfile);
+	free(abs);
+	ctask_buf_free(&hdr);
+	return rc;
+}
+
+/* Compiles src unless o's cache dir already has it, current; sets
+ * p->so_path and p->deps_path. */
 static int compile_or_find(ctask_plugin_handle *p, const char *src,
 			   const ctask_plugin_opts *o)
 {
 	build_cfg c;
 	cfg_init(&c, o);
 	ctask_hash key;
+	char *old = NULL;
 	int rc = plugin_key(src, &c, &key);
 	if (rc < 0) {
 		rc = ctask_error_set(CTASK_ENOTFOUND, "%s: cannot read: %s",
@@ -226,34 +328,13 @@ static int compile_or_find(ctask_plugin_handle *p, const char *src,
 	char *stem = basename(base);
 	stem[strlen(stem) - 2] = '\0'; /* drop ".c" */
 	ctask_buf name = {0};
-	ctask_buf_printf(&name, "%s-%s.so", stem, hex_of(&key, hex));
+	ctask_buf_printf(&name, "%s-%s", stem, hex_of(&key, hex));
 	free(base);
 	p->cache_name = (char *)name.p;
-	if (o && o->cache_dir) {
-		ctask_buf path = {0};
-		ctask_buf_printf(&path, "%s/%s", o->cache_dir, p->cache_name);
-		if (access((char *)path.p, R_OK) == 0) {
-			p->so_path = (char *)path.p;
-			goto done;
-		}
-		ctask_buf_free(&path);
-	}
-	const char *tmpdir = getenv("TMPDIR");
-	ctask_buf t = {0};
-	ctask_buf_printf(&t, "%s/ctask-build-XXXXXX",
-			 tmpdir && *tmpdir ? tmpdir : "/tmp");
-	if (!mkdtemp((char *)t.p)) {
-		rc = ctask_error_set(CTASK_EIO, "cannot create %s: %s",
-				     (char *)t.p, strerror(errno));
-		ctask_buf_free(&t);
-		goto done;
-	}
-	p->tmp_dir = (char *)t.p;
-	ctask_buf so = {0};
-	ctask_buf_printf(&so, "%s/%s", p->tmp_dir, p->cache_name);
-	p->so_path = (char *)so.p;
-	rc = run_compiler(src, p->so_path, &c, o && o->verbose);
+	if (!find_cached(p, o, &old))
+		rc = build(p, src, &c, old, o && o->verbose);
 done:
+	free(old);
 	free(c.incdir);
 	return rc;
 }
@@ -319,7 +400,8 @@ int ctask_plugin_open(const char *path, const ctask_plugin_opts *o,
 }
 
 /* Copies from into dir/name through a temporary file and a rename, so a
- * concurrent run never loads a half-written plugin. */
+ * concurrent run never loads a half-written plugin. The temporary name
+ * carries our tag (owner.h): those of dead runs are removed here. */
 static int copy_into(const char *from, const char *dir, const char *name)
 {
 	ctask_buf data = {0}, tmp = {0}, dst = {0};
@@ -331,7 +413,8 @@ static int copy_into(const char *from, const char *dir, const char *name)
 		rc = -errno;
 		goto done;
 	}
-	ctask_buf_printf(&tmp, "%s/.tmp-%d-%s", dir, (int)getpid(), name);
+	ctask_owner_sweep(dir, ".tmp-");
+	ctask_buf_printf(&tmp, "%s/.tmp-%s-%s", dir, ctask_owner_tag(), name);
 	ctask_buf_printf(&dst, "%s/%s", dir, name);
 	fd = open((char *)tmp.p, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
 		  0755);
@@ -353,12 +436,30 @@ int ctask_plugin_cache(ctask_plugin_handle *p, const char *cache_dir)
 {
 	if (!p->tmp_dir)
 		return 0;
-	int rc = copy_into(p->so_path, cache_dir, p->cache_name);
+	ctask_buf so = {0}, deps = {0};
+	ctask_buf_printf(&so, "%s.so", p->cache_name);
+	ctask_buf_printf(&deps, "%s.deps", p->cache_name);
+	/* The manifest first: it names the plugin's hash, so until the new
+	 * plugin is in place a reader finds them apart and rebuilds. */
+	int rc = copy_into(p->deps_path, cache_dir, (char *)deps.p);
+	if (rc == 0)
+		rc = copy_into(p->so_path, cache_dir, (char *)so.p);
+	ctask_buf_free(&so);
+	ctask_buf_free(&deps);
 	if (rc < 0)
 		return ctask_error_set(CTASK_EIO,
 				       "cannot cache plugin in %s: %s",
 				       cache_dir, strerror(-rc));
 	return 0;
+}
+
+void ctask_plugin_abandon(ctask_plugin_handle *p)
+{
+	if (p && p->tmp_dir) {
+		unlink(p->so_path);
+		unlink(p->deps_path);
+		rmdir(p->tmp_dir);
+	}
 }
 
 void ctask_plugin_close(ctask_plugin_handle *p)
@@ -369,13 +470,95 @@ void ctask_plugin_close(ctask_plugin_handle *p)
 		dlclose(p->dl);
 		ctask_versions_clear(); /* they came from this plugin */
 	}
-	if (p->tmp_dir) {
-		unlink(p->so_path);
-		rmdir(p->tmp_dir);
-	}
+	ctask_plugin_abandon(p);
 	free(p->so_path);
+	free(p->deps_path);
 	free(p->tmp_dir);
 	free(p->cache_name);
 	free(p->source);
 	free(p);
+}
+
+/* Whether base (a cache name without its extension) is STEM-KEY: stem, a
+ * dash and 32 hex digits. */
+static bool is_stem_key(const char *base, size_t n, const char *stem)
+{
+	size_t sl = strlen(stem);
+	if (n != sl + 1 + CTASK_HASH_HEX - 1 || strncmp(base, stem, sl) != 0 ||
+	    base[sl] != '-')
+		return false;
+	for (size_t i = sl + 1; i < n; i++)
+		if (!strchr("0123456789abcdef", base[i]))
+			return false;
+	return true;
+}
+
+/* Whether the plugin dir/base.so (or, when so is false, the manifest
+ * dir/base.deps whose plugin is gone) is source's and would never be
+ * loaded again. */
+static bool prunable(const char *dir, const char *base, size_t n, bool so,
+		     const char *source, const char *stem)
+{
+	ctask_buf sp = {0}, dp = {0};
+	ctask_buf_printf(&sp, "%s/%.*s.so", dir, (int)n, base);
+	ctask_buf_printf(&dp, "%s/%.*s.deps", dir, (int)n, base);
+	char *src = NULL;
+	bool prune = false;
+	if (so || access((char *)sp.p, F_OK) != 0) {
+		ctask_deps_state st =
+			ctask_deps_check((char *)dp.p, (char *)sp.p, &src);
+		/* No manifest: cached by a ctask that kept none, never loaded
+		 * again; known to be source's only by its name. */
+		prune = src ? strcmp(src, source) == 0 &&
+					st == CTASK_DEPS_CHANGED
+			    : so && is_stem_key(base, n, stem);
+	}
+	free(src);
+	ctask_buf_free(&sp);
+	ctask_buf_free(&dp);
+	return prune;
+}
+
+/* Removes dir/name unless dry_run, adding its size to *bytes. */
+static void prune_file(const char *dir, const char *name, bool dry_run,
+		       uint64_t *bytes)
+{
+	ctask_buf path = {0};
+	ctask_buf_printf(&path, "%s/%s", dir, name);
+	struct stat st;
+	if (stat((char *)path.p, &st) == 0 &&
+	    (dry_run || unlink((char *)path.p) == 0))
+		*bytes += (uint64_t)st.st_size;
+	ctask_buf_free(&path);
+}
+
+void ctask_plugin_prune(const char *cache_dir, const char *source, bool dry_run,
+			size_t *n, uint64_t *bytes)
+{
+	*n = 0, *bytes = 0;
+	if (!dry_run)
+		ctask_owner_sweep(cache_dir, ".tmp-");
+	DIR *d = opendir(cache_dir);
+	char *base = ctask_xstrdup(source), *stem = basename(base);
+	if (ends_with(stem, ".c"))
+		stem[strlen(stem) - 2] = '\0';
+	for (struct dirent *e; d && (e = readdir(d));) {
+		const char *name = e->d_name;
+		bool so = ends_with(name, ".so");
+		size_t len = strlen(name) - (so ? 3 : 5);
+		if (name[0] == '.' || (!so && !ends_with(name, ".deps")) ||
+		    !prunable(cache_dir, name, len, so, source, stem))
+			continue;
+		ctask_buf other = {0};
+		ctask_buf_printf(&other, "%.*s.deps", (int)len, name);
+		prune_file(cache_dir, name, dry_run, bytes);
+		if (so) {
+			prune_file(cache_dir, (char *)other.p, dry_run, bytes);
+			(*n)++;
+		}
+		ctask_buf_free(&other);
+	}
+	if (d)
+		closedir(d);
+	free(base);
 }
