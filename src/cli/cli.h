@@ -73,8 +73,9 @@ typedef struct {
 	ctask_plugin_handle *plugin; /* owned */
 	ctask_graph *g;		     /* owned */
 	ctask_graph_oracle oracle;   /* answers barriers from the store */
-	char *stem; /* the task file's stem, "primes" for primes.c: what its
-		       results record as their task file (malloc'd) */
+	char *ident; /* the task file's identity, once the store is open:
+			what its results record as their task file
+			(cli_task_identity; malloc'd) */
 	/* What the last execute was given (cli_use_recorded), when c's
 	 * cflags, ldflags and targv point into them: the note's bytes and
 	 * the argument vector (both owned by the session). */
@@ -108,11 +109,30 @@ int cli_rebuild(cli_session *ss);
  * prints a line, closes the session and returns the exit code. */
 int cli_create_store(cli_session *ss);
 
+/* ---- Task files sharing a store (recorded.c) ----------------------------- */
+
+/* Sets ss->ident: the task file's path without its extension, relative to
+ * the directory that holds the store ("primes" for primes.c beside
+ * primes.ctaskdata/; "A/ctaskfile" for A/ctaskfile.c with --store shared
+ * beside A/), so that primes.c and primes.so are one task file, and the
+ * store and its task files can move together. Returns 0 or an exit code. */
+int cli_task_identity(cli_session *ss);
 /* Records in the store what this execute was given (--cflags, --ldflags,
  * or their environment variables, and the arguments after `--`), for the
- * other commands to use when they are given none (README, "Commands").
- * Returns 0 or an exit code, with a line printed. */
+ * other commands to use when they are given none (README, "Commands"),
+ * and adds the task file to the store's list of task files. Returns 0 or
+ * an exit code, with a line printed. */
 int cli_record_args(cli_session *ss);
+/* For a command other than execute: each of cflags, ldflags and the
+ * arguments after `--` that it is not given (on the command line or, for
+ * the flags, in the environment) is taken from what the last execute of
+ * the task file recorded; says so in one line on stderr. Returns 0 or an
+ * exit code. */
+int cli_use_recorded(cli_session *ss);
+/* Whether results whose task file is unknown (stored before schema 3)
+ * belong to this task file: when it is the only task file that has
+ * executed on the store since. Sets *mine; returns 0 or an exit code. */
+int cli_unknown_is_mine(cli_session *ss, bool *mine);
 
 /* Says (on stdout) that the graph stops at a barrier, if it does. */
 void cli_barrier_note(const cli_session *ss);
@@ -199,7 +219,9 @@ extern const cli_command cmd_execute, cmd_status, cmd_invalidate, cmd_cleanup,
 	"\nFILE defaults to ctaskfile.c (or ctaskfile.so) in the current "     \
 	"directory.\n"                                                         \
 	"ARGS, after --, go to the task file's graph function "                \
-	"(ctask_argv); they\n"                                                 \
-	"may change the graph, so give every command the same ARGS.\n"
+	"(ctask_argv). A command\n"                                            \
+	"other than execute that is not given --cflags, --ldflags or -- ARGS " \
+	"uses\n"                                                               \
+	"those of the last execute of FILE, and says so.\n"
 
 #endif

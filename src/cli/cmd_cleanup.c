@@ -58,11 +58,12 @@ static int collect(void *ud, const ctask_record *r)
 	return 0;
 }
 
-/* Keeps, of the orphans, those whose task file is stem (all with
- * all_files), and counts the others. One lookup per orphan: the scan
+/* Keeps, of the orphans, those whose task file is ident (all with
+ * all_files; those of unknown task file too with unknown_mine), and counts
+ * the others. One lookup per orphan: the scan
  * reads only what states are made of, and orphans are few. */
-static int keep_own(ctask_store *s, orphans *o, const char *stem,
-		    bool all_files)
+static int keep_own(ctask_store *s, orphans *o, const char *ident,
+		    bool all_files, bool unknown_mine)
 {
 	size_t kept = 0;
 	for (size_t i = 0; i < o->n; i++) {
@@ -72,11 +73,12 @@ static int keep_own(ctask_store *s, orphans *o, const char *stem,
 			continue;
 		if (err < 0)
 			return err;
-		if (!all_files && !rec.task_file) {
+		if (!all_files && !rec.task_file && !unknown_mine) {
 			o->unknown++;
 			continue;
 		}
-		if (!all_files && strcmp(rec.task_file, stem) != 0) {
+		if (!all_files && rec.task_file &&
+		    strcmp(rec.task_file, ident) != 0) {
 			o->others++;
 			continue;
 		}
@@ -171,8 +173,14 @@ static int run(int argc, char **argv)
 	}
 	orphans o = {.g = ss.g};
 	int err = ss.store ? ctask_store_scan(ss.store, collect, &o) : 0;
+	bool unknown_mine = false;
+	if (ss.store && (rc = cli_unknown_is_mine(&ss, &unknown_mine)) != 0) {
+		cli_close(&ss);
+		return rc;
+	}
 	if (err == 0 && o.n)
-		err = keep_own(ss.store, &o, ss.stem, a.all_files);
+		err = keep_own(ss.store, &o, ss.ident, a.all_files,
+			       unknown_mine);
 	if (err == 0 && !dry_run && o.n)
 		err = ctask_store_delete(ss.store, o.n, o.hs, NULL, NULL);
 	if (err < 0) {

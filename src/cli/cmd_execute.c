@@ -321,7 +321,7 @@ static int run(int argc, char **argv)
 	    (rc = cli_record_args(&ss)) != 0)
 		goto done;
 	set_defaults(&ea, &ss);
-	ea.o.task_file = ss.stem;
+	ea.o.task_file = ss.ident;
 	/* Stale results, and the provenance of this run's results (code.c). */
 	ctask_git_state git;
 	if ((rc = cli_code_before_run(&ss, want, ea.rerun_stale, &git,

@@ -208,104 +208,6 @@ static char *default_store(const char *file)
 	return (char *)b.p;
 }
 
-/* ---- what the last execute was given ------------------------------------ */
-
-/* The note's key, per task file: several may share a store. */
-static void args_key(const cli_session *ss, ctask_buf *key)
-{
-	ctask_buf_printf(key, "execute-args:%s", ss->stem);
-	ctask_buf_byte(key, 0);
-}
-
-/* The note: "1", cflags, ldflags, then each argument after `--`, every one
- * NUL-terminated (flags not given are ""). */
-int cli_record_args(cli_session *ss)
-{
-	const cli_common *c = ss->c;
-	const char *cf = c->cflags ? c->cflags : getenv("CTASK_CFLAGS");
-	const char *lf = c->ldflags ? c->ldflags : getenv("CTASK_LDFLAGS");
-	ctask_buf note = {0}, key = {0}; /* owned here */
-	const char *parts[] = {"1", cf ? cf : "", lf ? lf : ""};
-	for (size_t i = 0; i < 3; i++)
-		ctask_buf_append(&note, parts[i], strlen(parts[i]) + 1);
-	for (int i = 0; i < c->targc; i++)
-		ctask_buf_append(&note, c->targv[i], strlen(c->targv[i]) + 1);
-	args_key(ss, &key);
-	int err = ctask_store_note_set(ss->store, (char *)key.p, note.p,
-				       note.len);
-	ctask_buf_free(&note);
-	ctask_buf_free(&key);
-	return err < 0 ? cli_lib_error(c->cmd, err) : 0;
-}
-
-/* Whether the command was given nothing that shapes the graph. */
-static bool given_none(const cli_common *c)
-{
-	return !c->cflags && !c->ldflags && !c->targv &&
-	       !getenv("CTASK_CFLAGS") && !getenv("CTASK_LDFLAGS");
-}
-
-/* Prints the line that says which recorded flags and arguments are used. */
-static void say_recorded(const cli_common *c)
-{
-	fprintf(stderr,
-		"ctask %s: using what the last execute of %s was given:",
-		c->cmd, c->file);
-	if (c->cflags[0])
-		fprintf(stderr, " --cflags '%s'", c->cflags);
-	if (c->ldflags[0])
-		fprintf(stderr, " --ldflags '%s'", c->ldflags);
-	if (c->targc) {
-		fputs(" --", stderr);
-		for (int i = 0; i < c->targc; i++)
-			fprintf(stderr, " '%s'", c->targv[i]);
-	}
-	fputc('\n', stderr);
-}
-
-/* A command other than execute that is given no flags and no arguments
- * after `--` builds the graph the last execute of its task file built:
- * status, cleanup and the rest must see the same tasks (forgetting a
- * --cflags made cleanup delete a whole function's results). Says so in
- * one line when that changes anything. Returns 0 or an exit code. */
-static int use_recorded(cli_session *ss)
-{
-	cli_common *c = ss->c;
-	ctask_buf key = {0}; /* owned here */
-	if (!ss->store || strcmp(c->cmd, "execute") == 0 || !given_none(c))
-		return 0;
-	args_key(ss, &key);
-	int err = ctask_store_note_get(ss->store, (char *)key.p, &ss->recorded);
-	ctask_buf_free(&key);
-	if (err == CTASK_ENOTFOUND)
-		return 0;
-	if (err < 0)
-		return cli_lib_error(c->cmd, err);
-	/* NUL-terminated fields: the version, cflags, ldflags, arguments. */
-	const char *p = (const char *)ss->recorded.p;
-	const char *end = p + ss->recorded.len;
-	size_t n = 0;
-	for (const char *q = p; q < end; q++)
-		n += *q == '\0';
-	if (ss->recorded.len == 0 || end[-1] != '\0' || n < 3 ||
-	    strcmp(p, "1") != 0)
-		return cli_error(c->cmd, EXIT_STORE,
-				 "store %s: the record of the last execute's "
-				 "arguments is not one this ctask reads",
-				 ss->store_dir);
-	ss->recorded_argv = ctask_xcalloc(n - 2, sizeof(char *));
-	p += strlen(p) + 1;
-	c->cflags = p, p += strlen(p) + 1;
-	c->ldflags = p, p += strlen(p) + 1;
-	c->targc = 0;
-	for (; p < end; p += strlen(p) + 1)
-		ss->recorded_argv[c->targc++] = (char *)p;
-	c->targv = ss->recorded_argv;
-	if (c->cflags[0] || c->ldflags[0] || c->targc)
-		say_recorded(c);
-	return 0;
-}
-
 /* Opens the store if it exists (or create). */
 static int open_store(cli_session *ss, bool create)
 {
@@ -324,7 +226,7 @@ static int open_store(cli_session *ss, bool create)
 					 ? cli_exit_code(rc)
 					 : EXIT_STORE,
 				 "%s", ctask_error_last());
-	return 0;
+	return cli_task_identity(ss);
 }
 
 /* Barriers ask the store whether a task is done, and for its value. */
@@ -448,10 +350,9 @@ static int open_session(cli_session *ss, cli_common *c, bool create,
 	/* The store is checked before anything is compiled, and created only
 	 * after the task file has compiled and built its graph, so bad input
 	 * never leaves a new or changed store behind. */
-	ss->stem = file_stem(c->file);
 	int rc = open_store(ss, false);
 	if (rc == 0)
-		rc = use_recorded(ss);
+		rc = cli_use_recorded(ss);
 	if (rc == 0)
 		rc = load_graph(ss);
 	if (rc == 0 && create)
@@ -499,7 +400,7 @@ void cli_close(cli_session *ss)
 	ctask_plugin_close(ss->plugin); /* after the graph: it runs its code */
 	ctask_store_close(ss->store);
 	free(ss->store_dir);
-	free(ss->stem);
+	free(ss->ident);
 	ctask_buf_free(&ss->recorded);
 	free(ss->recorded_argv);
 	memset(ss, 0, sizeof *ss);

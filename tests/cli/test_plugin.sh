@@ -88,7 +88,7 @@ assert_contains "$out" "(extra 1); 1 already done"
 # status without flags uses what the last execute was given, and says so
 expect_exit 0 status flags.c --short
 assert_eq "2 tasks: 2 done, 0 ready, 0 waiting, 0 running, 0 failed" "$out"
-assert_contains "$err" "using what the last execute of flags.c was given: --cflags '-DWITH_EXTRA'"
+assert_contains "$err" "using what the last execute of flags.c was given: --cflags -DWITH_EXTRA"
 expect_exit 0 status flags.c --short --cflags ""
 assert_eq "1 tasks: 1 done, 0 ready, 0 waiting, 0 running, 0 failed" "$out"
 expect_exit 0 status flags.c --short --cflags -DWITH_EXTRA
