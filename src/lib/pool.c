@@ -13,11 +13,12 @@
  *                        f64 duration, u32 length, bytes (value or message);
  *                        (state STOPPED: not run, the executor is stopping)
  *
- * Small tasks travel many to a batch and their results are written back
- * together, so a tiny task costs neither a process start nor a round trip
- * (the seeds measured 800x from batching tiny jobs). Which task a worker is
- * running sits in a page of shared memory, so the executor knows whom to
- * blame when a worker dies or runs past the timeout, without a message per
+ * Small tasks travel many to a batch, so a tiny task costs neither a
+ * process start nor a round trip (the seeds measured 800x from batching
+ * tiny jobs). Each result is written back as soon as its task is done
+ * (send_out), so that a crash later in the batch loses none. Which task a
+ * worker is running sits in a page of shared memory, so the executor knows whom
+ * to blame when a worker dies or runs past the timeout, without a message per
  * task.
  */
 #include "exec.h"
@@ -76,10 +77,9 @@ struct pool {
 	shared_slot *shm;
 	uv_timer_t timer; /* timeouts */
 	bool stopping, timer_on;
-	worker *last;	   /* where the last task went */
-	double mean;	   /* moving mean task duration, 0 = unknown */
-	double *name_mean; /* malloc'd: the same, per function */
-	int fatal;	   /* workers keep dying before any task: give up */
+	worker *last; /* where the last task went */
+	double mean;  /* moving mean task duration, 0 = unknown */
+	int fatal;    /* workers keep dying before any task: give up */
 };
 
 double ctask_pool_cpu_seconds(void)
@@ -128,25 +128,24 @@ static void put_result(ctask_buf *out, uint32_t id, int state, double started,
 	ctask_buf_append(out, p, n);
 }
 
-/* Results are written back when 256 KiB have gathered or 20 ms have
- * passed: few writes for tiny tasks, prompt progress for slow ones. */
-static void maybe_flush(int fd, ctask_buf *out, double *last, bool force)
+/* Writes out what out holds. Each result is written as soon as its task
+ * is done, before the next task starts: a later task of the batch may
+ * crash the worker, and what the socket holds survives it (a result held
+ * here would be lost with the worker, and its task run again). The kernel
+ * buffers the writes, so the executor still reads many results a wakeup
+ * when tasks are tiny. */
+static void send_out(int fd, ctask_buf *out)
 {
-	double now = ctask_monotonic();
-	if (out->len && (force || out->len >= 262144 || now - *last > 0.02)) {
-		if (ctask_write_all(fd, out->p, out->len) < 0)
-			_exit(0); /* the executor is gone */
-		out->len = 0;
-		*last = now;
-	}
+	if (out->len == 0)
+		return;
+	if (ctask_write_all(fd, out->p, out->len) < 0)
+		_exit(0); /* the executor is gone */
+	out->len = 0;
 }
 
 /* Input lengths of this value mean "the result of task id, the one run
  * just before in this batch" (a chain), followed by the id. */
 #define FROM_PREVIOUS UINT32_MAX
-/* A task's input count with this bit: it may be slow (its function's mean
- * is unknown or over 2 ms). */
-#define SLOW 0x80000000u
 
 /* The result of the task run last in this batch, for a chain. */
 typedef struct {
@@ -216,7 +215,7 @@ static void run_one(const ctask_graph *g, shared_slot *slot, uint32_t id,
 
 /* Runs one batch message; results go to out. */
 static void run_batch(const ctask_graph *g, shared_slot *slot, int fd,
-		      const uint8_t *p, ctask_buf *out, double *last)
+		      const uint8_t *p, ctask_buf *out)
 {
 	uint32_t count = get_u32(p);
 	p += 4;
@@ -224,8 +223,7 @@ static void run_batch(const ctask_graph *g, shared_slot *slot, int fd,
 	size_t cap = 0;
 	previous prev = {.id = NO_TASK};
 	for (uint32_t k = 0; k < count; k++) {
-		uint32_t id = get_u32(p), nin = get_u32(p + 4) & ~SLOW;
-		bool slow = get_u32(p + 4) & SLOW;
+		uint32_t id = get_u32(p), nin = get_u32(p + 4);
 		p += 8;
 		if (nin > cap) {
 			cap = nin;
@@ -240,14 +238,10 @@ static void run_batch(const ctask_graph *g, shared_slot *slot, int fd,
 			prev.id = NO_TASK;
 			continue;
 		}
-		/* Finished results go out before a slow task, so that nobody
-		 * waits for them while it runs. */
-		if (slow)
-			maybe_flush(fd, out, last, true);
 		run_one(g, slot, id, in, nin, out, &prev);
-		maybe_flush(fd, out, last, false);
+		send_out(fd, out);
 	}
-	maybe_flush(fd, out, last, true);
+	send_out(fd, out);
 	ctask_buf_free(&prev.bytes);
 	free(in);
 }
@@ -266,7 +260,6 @@ static _Noreturn void worker_main(pool *p, int fd, shared_slot *slot)
 	if (p->o.worker_init)
 		p->o.worker_init();
 	ctask_buf msg = {0}, out = {0};
-	double last = ctask_monotonic();
 	uint32_t len;
 	while (ctask_read_all(fd, &len, sizeof len) == 0) {
 		msg.len = 0;
@@ -274,7 +267,7 @@ static _Noreturn void worker_main(pool *p, int fd, shared_slot *slot)
 		if (ctask_read_all(fd, q, len) < 0)
 			break;
 		msg.len = len;
-		run_batch(p->g, slot, fd, msg.p, &out, &last);
+		run_batch(p->g, slot, fd, msg.p, &out);
 	}
 	if (p->o.worker_fini)
 		p->o.worker_fini();
@@ -342,8 +335,6 @@ static void on_frame(worker *w, const uint8_t *f)
 	w->init_deaths = 0;
 	p->mean =
 		p->mean == 0 ? oc.duration : 0.9 * p->mean + 0.1 * oc.duration;
-	double *nm = &p->name_mean[t->name_id];
-	*nm = *nm == 0 ? oc.duration : 0.9 * *nm + 0.1 * oc.duration;
 	p->base.ev.finished(p->base.ev.ud, &oc);
 }
 
@@ -548,10 +539,8 @@ static int pool_start(ctask_runner *r, ctask_task *t, const ctask_slice *in,
 	if (!w || !w->pid)
 		return ctask_error_set(CTASK_EIO, "no worker process is "
 						  "running");
-	double mean = p->name_mean[t->name_id];
 	put_u32(&w->queued, t->id);
-	put_u32(&w->queued,
-		(uint32_t)nin | (mean == 0 || mean > 0.002 ? SLOW : 0));
+	put_u32(&w->queued, (uint32_t)nin);
 	for (size_t i = 0; i < nin; i++) {
 		if (in[i].from) {
 			put_u32(&w->queued, FROM_PREVIOUS);
@@ -678,7 +667,6 @@ static void pool_free(ctask_runner *r)
 		free(p->w[i].inflight);
 	}
 	munmap(p->shm, (size_t)p->o.jobs * sizeof *p->shm);
-	free(p->name_mean);
 	free(p->w);
 	free(p);
 }
@@ -711,8 +699,6 @@ ctask_runner *ctask_runner_pool(const ctask_graph *g, uv_loop_t *loop,
 		return NULL;
 	}
 	p->w = ctask_xcalloc((size_t)p->o.jobs, sizeof *p->w);
-	p->name_mean =
-		ctask_xcalloc(ctask_graph_nnames(g) + 1, sizeof *p->name_mean);
 	for (int i = 0; i < p->o.jobs; i++) {
 		p->w[i] = (worker){.p = p, .slot = &p->shm[i]};
 		p->w[i].killed_task = NO_TASK;

@@ -1,0 +1,54 @@
+/* tests/cli/test_pool.sh: many quick tasks that travel to a worker in
+ * batches, one of which crashes or fails.
+ *
+ * body(i) appends "body i" to $CTASK_TEST_LOG (one line per body run, so
+ * the test can count them) and returns i; body($CTASK_TEST_CRASH) aborts
+ * its worker after logging, body($CTASK_TEST_FAIL) fails with ctask_fail.
+ * The graph has $CTASK_TEST_N body tasks (default 36), in order of i, and
+ * nothing else: every body is ready at once. */
+#include <ctask.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+static long env_long(const char *name, long def)
+{
+	const char *s = getenv(name);
+	return s && *s ? strtol(s, NULL, 10) : def;
+}
+
+/* One line per call, appended with one write (O_APPEND: lines of several
+ * workers do not mix). */
+static void logline(long i)
+{
+	const char *path = getenv("CTASK_TEST_LOG");
+	char buf[64];
+	int n = snprintf(buf, sizeof buf, "body %ld\n", i);
+	if (!path)
+		return;
+	int fd = open(path, O_WRONLY | O_APPEND | O_CREAT, 0644);
+	if (fd < 0 || write(fd, buf, (size_t)n) != n)
+		abort();
+	close(fd);
+}
+
+static ctask_value *body(ctask_ctx *cx, const ctask_args *a)
+{
+	long i = (long)ctask_arg_int(a, 0);
+	logline(i);
+	if (i == env_long("CTASK_TEST_CRASH", -1))
+		abort();
+	if (i == env_long("CTASK_TEST_FAIL", -1))
+		return ctask_fail(cx, "body %ld fails", i);
+	return ctask_int(cx, i);
+}
+
+CTASK_GRAPH(g)
+{
+	long n = env_long("CTASK_TEST_N", 36);
+	if (n < 1 || n > 100000)
+		ctask_graph_fail(g, "CTASK_TEST_N %ld: expected 1..100000", n);
+	for (long i = 0; i < n; i++)
+		ctask_call(g, body, i);
+}
