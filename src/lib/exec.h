@@ -100,6 +100,9 @@ ctask_runner *ctask_runner_inproc(const ctask_graph *g, ctask_runner_events ev);
 typedef struct {
 	int jobs;	     /* worker processes */
 	double task_timeout; /* seconds; 0: none */
+	/* Without -k: after a task fails, workers start no task until the
+	 * scheduler either stops the runner or tries the task again. */
+	bool stop_on_failure;
 	void (*worker_init)(void);
 	void (*worker_fini)(void);
 } ctask_pool_opts;

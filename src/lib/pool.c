@@ -47,6 +47,12 @@ typedef struct {
 	_Atomic uint32_t current; /* task id being run, or NO_TASK */
 	_Atomic double started;	  /* monotonic time it started */
 	_Atomic int stop;	  /* executor asks: no new task in this batch */
+	/* The worker's last task failed and the run stops at a failure (no
+	 * -k): no worker starts a task until the executor clears it (it
+	 * does when the task is tried again). Set before the result is
+	 * sent, so that no worker need wait for the executor to hear of the
+	 * failure and tell it. */
+	_Atomic int failed;
 } shared_slot;
 
 typedef struct pool pool;
@@ -176,8 +182,9 @@ static bool read_inputs(const uint8_t **pp, uint32_t nin, ctask_slice *in,
 	return ok;
 }
 
-/* Runs one task and writes its result to out, keeping it in prev. */
-static void run_one(const ctask_graph *g, shared_slot *slot, uint32_t id,
+/* Runs one task and writes its result to out, keeping it in prev.
+ * Returns whether it is done (not failed). */
+static bool run_one(const ctask_graph *g, shared_slot *slot, uint32_t id,
 		    const ctask_slice *in, uint32_t nin, ctask_buf *out,
 		    previous *prev)
 {
@@ -211,10 +218,22 @@ static void run_one(const ctask_graph *g, shared_slot *slot, uint32_t id,
 	}
 	ctask_buf_free(&oc.result);
 	free(oc.message);
+	return oc.state == CTASK_REC_DONE;
+}
+
+/* Whether a worker failed a task, with the run stopping at a failure:
+ * then no task may start (README: without -k, nothing new starts after
+ * the first failure). */
+static bool halted(const pool *p)
+{
+	for (int i = 0; p->o.stop_on_failure && i < p->o.jobs; i++)
+		if (atomic_load(&p->shm[i].failed))
+			return true;
+	return false;
 }
 
 /* Runs one batch message; results go to out. */
-static void run_batch(const ctask_graph *g, shared_slot *slot, int fd,
+static void run_batch(const pool *pl, shared_slot *slot, int fd,
 		      const uint8_t *p, ctask_buf *out)
 {
 	uint32_t count = get_u32(p);
@@ -231,14 +250,17 @@ static void run_batch(const ctask_graph *g, shared_slot *slot, int fd,
 		}
 		bool have = read_inputs(&p, nin, in, &prev);
 		/* Every task sent gets exactly one answer: STOPPED when the
-		 * executor is stopping or a chained input is missing (the
-		 * task before it failed). */
-		if (atomic_load(&slot->stop) || !have) {
+		 * executor is stopping, a task failed and the run stops at a
+		 * failure, or a chained input is missing (the task before it
+		 * failed). */
+		if (atomic_load(&slot->stop) || halted(pl) || !have) {
 			put_result(out, id, STATE_STOPPED, 0, 0, NULL, 0);
 			prev.id = NO_TASK;
 			continue;
 		}
-		run_one(g, slot, id, in, nin, out, &prev);
+		if (!run_one(pl->g, slot, id, in, nin, out, &prev) &&
+		    pl->o.stop_on_failure)
+			atomic_store(&slot->failed, 1);
 		send_out(fd, out);
 	}
 	send_out(fd, out);
@@ -267,7 +289,7 @@ static _Noreturn void worker_main(pool *p, int fd, shared_slot *slot)
 		if (ctask_read_all(fd, q, len) < 0)
 			break;
 		msg.len = len;
-		run_batch(p->g, slot, fd, msg.p, &out);
+		run_batch(p, slot, fd, msg.p, &out);
 	}
 	if (p->o.worker_fini)
 		p->o.worker_fini();
@@ -336,6 +358,10 @@ static void on_frame(worker *w, const uint8_t *f)
 	p->mean =
 		p->mean == 0 ? oc.duration : 0.9 * p->mean + 0.1 * oc.duration;
 	p->base.ev.finished(p->base.ev.ud, &oc);
+	/* A failure the scheduler tries again does not stop the run: the
+	 * workers may go on (when it stops the run, it said so: stop()). */
+	if (state != CTASK_REC_DONE && !p->stopping)
+		atomic_store(&w->slot->failed, 0);
 }
 
 /* Consumes every whole frame in w->rbuf. */
@@ -457,6 +483,7 @@ static void spawn(worker *w)
 	}
 	atomic_store(&w->slot->current, NO_TASK);
 	atomic_store(&w->slot->stop, p->stopping);
+	atomic_store(&w->slot->failed, 0);
 	fflush(NULL);
 	pid_t pid = fork();
 	if (pid == 0) {

@@ -505,8 +505,12 @@ static void on_finished(void *ud, ctask_outcome *oc)
 	logf_(sc, "ctask: %s (%.12s) failed: %s\n", name, hex, oc->message);
 	mark_failed(sc, t);
 	add_to_batch(sc, oc);
-	if (!sc->o->keep_going)
+	if (!sc->o->keep_going && !sc->stop) {
+		/* Nothing new starts, not even the rest of a worker's batch;
+		 * running tasks finish. */
 		sc->stop = true;
+		sc->r->stop(sc->r, false);
+	}
 }
 
 /* The runner's report of a task it could not finish (a stopped worker):
@@ -1120,6 +1124,7 @@ static int make_runner(sched *sc)
 	}
 	ctask_pool_opts po = {.jobs = sc->o->jobs,
 			      .task_timeout = sc->o->task_timeout,
+			      .stop_on_failure = !sc->o->keep_going,
 			      .worker_init = sc->o->worker_init,
 			      .worker_fini = sc->o->worker_fini};
 	sc->r = ctask_runner_pool(sc->g, &sc->loop, &po, ev);

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The worker pool with tasks that travel in batches: a crash in a batch
 # keeps the results of the tasks that finished before it (each body runs
-# once).
+# once); without -k, no task starts after a failure, not even the rest of
+# a batch.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 setup_scratch
@@ -26,5 +27,28 @@ done
 expect_exit 0 status batch.c --short
 assert_contains "$out" "36 tasks: 35 done"
 assert_contains "$out" ", 1 failed"
+
+check "without -k (-j 1): after body(5) fails, no other body starts"
+rm -rf batch.ctaskdata body.log
+CTASK_TEST_FAIL=5 expect_exit 1 execute batch.c -j 1 -q
+assert_eq "$(seq 0 5 | sed 's/^/body /')" "$(cat body.log)" "bodies that ran"
+assert_contains "$out" "ran 5 tasks"
+assert_contains "$out" "1 failed (body 1)"
+assert_contains "$out" "30 tasks not run: the run stopped after a failure"
+assert_contains "$err" "body 5 fails"
+
+check "  the same with a crash: no body after body(5)"
+rm -rf batch.ctaskdata body.log
+CTASK_TEST_CRASH=5 expect_exit 1 execute batch.c -j 1 -q
+assert_eq "$(seq 0 5 | sed 's/^/body /')" "$(cat body.log)" "bodies that ran"
+assert_contains "$out" "ran 5 tasks"
+assert_contains "$out" "30 tasks not run: the run stopped after a failure"
+
+check "  with -k the run goes on: every body runs once"
+rm -f body.log
+CTASK_TEST_FAIL=5 expect_exit 1 execute batch.c -j 1 -k -q
+assert_contains "$out" "ran 30 tasks"
+assert_eq "$(seq 5 35 | sed 's/^/body /' | LC_ALL=C sort)" \
+	"$(LC_ALL=C sort body.log)" "bodies that ran (the 30 left and body(5) again)"
 
 echo "PASS: test_pool"
