@@ -41,6 +41,9 @@
 
 #define NO_TASK UINT32_MAX
 #define STATE_STOPPED 255
+/* A task that has run this long holds up the tasks sent after it to its
+ * worker (a batch is about 50 ms of work): they go to another worker. */
+#define STUCK_SECONDS 0.1
 
 /* Shared between a worker and the executor (one per worker slot). */
 typedef struct {
@@ -53,6 +56,12 @@ typedef struct {
 	 * sent, so that no worker need wait for the executor to hear of the
 	 * failure and tell it. */
 	_Atomic int failed;
+	/* Which tasks sent to the worker are its to run. Low 32 bits: how
+	 * many the worker has passed (run, answered STOPPED or skipped);
+	 * high 32 bits: the executor took back those before this count that
+	 * the worker had not reached (see take_back). Both count from the
+	 * worker's start, modulo 2^32. */
+	_Atomic uint64_t claim;
 } shared_slot;
 
 typedef struct pool pool;
@@ -65,7 +74,8 @@ typedef struct {
 	shared_slot *slot; /* in p->shm */
 	ctask_buf queued;  /* batch being built: tasks after the header */
 	uint32_t nqueued;
-	uint32_t *inflight; /* malloc'd FIFO of task ids sent, not finished */
+	uint32_t sent, back; /* tasks sent so far; taken back before this */
+	uint32_t *inflight;  /* malloc'd FIFO of task ids sent, not finished */
 	size_t head, len, cap;
 	ctask_buf rbuf;	      /* bytes received, not yet a whole frame */
 	uint32_t killed_task; /* killed for a timeout: this task */
@@ -81,7 +91,7 @@ struct pool {
 	ctask_pool_opts o;
 	worker *w; /* o.jobs of them */
 	shared_slot *shm;
-	uv_timer_t timer; /* timeouts */
+	uv_timer_t timer; /* timeouts and stuck workers */
 	bool stopping, timer_on;
 	worker *last; /* where the last task went */
 	double mean;  /* moving mean task duration, 0 = unknown */
@@ -232,6 +242,20 @@ static bool halted(const pool *p)
 	return false;
 }
 
+/* Passes the next task sent to this worker: true if it is the worker's
+ * to run (or answer), false if the executor took it back (take_back) and
+ * runs it elsewhere: then it gets no answer. */
+static bool claim(shared_slot *slot)
+{
+	uint64_t v = atomic_load(&slot->claim);
+	for (;;) {
+		uint32_t mine = (uint32_t)v, back = (uint32_t)(v >> 32);
+		uint64_t next = (v >> 32 << 32) | (uint32_t)(mine + 1);
+		if (atomic_compare_exchange_weak(&slot->claim, &v, next))
+			return (int32_t)(mine - back) >= 0;
+	}
+}
+
 /* Runs one batch message; results go to out. */
 static void run_batch(const pool *pl, shared_slot *slot, int fd,
 		      const uint8_t *p, ctask_buf *out)
@@ -249,7 +273,11 @@ static void run_batch(const pool *pl, shared_slot *slot, int fd,
 			in = ctask_xrealloc(in, cap * sizeof *in);
 		}
 		bool have = read_inputs(&p, nin, in, &prev);
-		/* Every task sent gets exactly one answer: STOPPED when the
+		if (!claim(slot)) {
+			prev.id = NO_TASK;
+			continue;
+		}
+		/* Every task claimed gets exactly one answer: STOPPED when the
 		 * executor is stopping, a task failed and the run stops at a
 		 * failure, or a chained input is missing (the task before it
 		 * failed). */
@@ -484,6 +512,8 @@ static void spawn(worker *w)
 	atomic_store(&w->slot->current, NO_TASK);
 	atomic_store(&w->slot->stop, p->stopping);
 	atomic_store(&w->slot->failed, 0);
+	atomic_store(&w->slot->claim, 0);
+	w->sent = w->back = 0;
 	fflush(NULL);
 	pid_t pid = fork();
 	if (pid == 0) {
@@ -519,31 +549,48 @@ static size_t depth(const pool *p)
 	return n > 1024 ? 2048 : 2 * (size_t)(n + 1);
 }
 
+/* Whether w's current task has run for STUCK_SECONDS: tasks sent to it now
+ * would wait for that task. */
+static bool stuck(const worker *w, double now)
+{
+	return w->pid && atomic_load(&w->slot->current) != NO_TASK &&
+	       now - atomic_load(&w->slot->started) > STUCK_SECONDS;
+}
+
 static size_t pool_can_start(ctask_runner *r)
 {
 	pool *p = (pool *)r;
 	if (p->stopping || p->fatal)
 		return 0;
 	size_t d = depth(p), room = 0;
+	double now = ctask_monotonic();
 	for (int i = 0; i < p->o.jobs; i++) {
 		const worker *w = &p->w[i];
 		size_t held = w->len + w->nqueued;
 		/* Refill at half depth so a worker never waits for work. */
-		if (w->pid && (held == 0 || (d > 1 && held <= d / 2)))
+		if (w->pid && !stuck(w, now) &&
+		    (held == 0 || (d > 1 && held <= d / 2)))
 			room += d - held;
 	}
 	return room;
 }
 
-/* The worker with the fewest tasks, or NULL if none is running. */
+/* The worker with the fewest tasks, not stuck if one is not; NULL if none
+ * is running. */
 static worker *least_busy(pool *p)
 {
 	worker *best = NULL;
+	bool best_stuck = true;
+	double now = ctask_monotonic();
 	for (int i = 0; i < p->o.jobs; i++) {
 		worker *w = &p->w[i];
-		if (w->pid &&
-		    (!best || w->len + w->nqueued < best->len + best->nqueued))
-			best = w;
+		if (!w->pid)
+			continue;
+		bool st = stuck(w, now);
+		size_t held = w->len + w->nqueued;
+		if (!best || (best_stuck && !st) ||
+		    (st == best_stuck && held < best->len + best->nqueued))
+			best = w, best_stuck = st;
 	}
 	return best;
 }
@@ -607,6 +654,7 @@ static void pool_flush(ctask_runner *r)
 		uv_buf_t b = uv_buf_init((char *)msg.p, (unsigned)msg.len);
 		if (uv_write(req, (uv_stream_t *)&w->pipe, &b, 1, on_written))
 			on_written(req, -1);
+		w->sent += w->nqueued;
 		w->queued.len = 0;
 		w->nqueued = 0;
 	}
@@ -635,7 +683,45 @@ static void pool_stop(ctask_runner *r, bool now)
 	}
 }
 
-/* Every 50 ms while there is a timeout: kill workers whose task ran over. */
+/* Takes back the tasks sent to w (stuck in a long task) that it has not
+ * reached, and returns them to the scheduler, which starts them on another
+ * worker. When w gets to them, claim() tells it to skip them. */
+static void take_back(worker *w)
+{
+	pool *p = w->p;
+	uint64_t v = atomic_load(&w->slot->claim), next;
+	do
+		next = (uint64_t)w->sent << 32 | (uint32_t)v;
+	while (!atomic_compare_exchange_weak(&w->slot->claim, &v, next));
+	uint32_t reached = (uint32_t)v;
+	if ((int32_t)(reached - w->back) < 0)
+		reached = w->back; /* those before it were taken back before */
+	/* Neither those nor the tasks not sent yet get an answer: they are
+	 * the last ones in the FIFO. */
+	size_t n = (uint32_t)(w->sent - reached) + w->nqueued;
+	w->back = w->sent;
+	w->queued.len = 0;
+	w->nqueued = 0;
+	w->len -= n;
+	const uint32_t *ids = w->inflight + w->head + w->len;
+	for (size_t i = 0; i < n; i++)
+		p->base.ev.returned(p->base.ev.ud,
+				    ctask_graph_task(p->g, ids[i]));
+	if (w->len == 0)
+		w->head = 0;
+}
+
+/* Whether a worker other than w could take tasks now. */
+static bool other_free(const pool *p, const worker *w, double now)
+{
+	for (int i = 0; i < p->o.jobs; i++)
+		if (&p->w[i] != w && p->w[i].pid && !stuck(&p->w[i], now))
+			return true;
+	return false;
+}
+
+/* Every 50 ms: kills workers whose task ran past the timeout, and gives
+ * the tasks waiting behind a stuck worker's task to the others. */
 static void on_timer(uv_timer_t *t)
 {
 	pool *p = t->data;
@@ -645,9 +731,13 @@ static void on_timer(uv_timer_t *t)
 		uint32_t cur = atomic_load(&w->slot->current);
 		if (!w->pid || cur == NO_TASK || w->killed_task != NO_TASK)
 			continue;
-		if (now - atomic_load(&w->slot->started) > p->o.task_timeout) {
+		if (p->o.task_timeout > 0 &&
+		    now - atomic_load(&w->slot->started) > p->o.task_timeout) {
 			w->killed_task = cur;
 			kill(w->pid, SIGKILL);
+		} else if (w->len + w->nqueued > 1 && stuck(w, now) &&
+			   !p->stopping && other_free(p, w, now)) {
+			take_back(w);
 		}
 	}
 }
@@ -731,12 +821,10 @@ ctask_runner *ctask_runner_pool(const ctask_graph *g, uv_loop_t *loop,
 		p->w[i].killed_task = NO_TASK;
 		spawn(&p->w[i]);
 	}
-	if (p->o.task_timeout > 0) {
-		uv_timer_init(loop, &p->timer);
-		p->timer.data = p;
-		uv_timer_start(&p->timer, on_timer, 50, 50);
-		p->timer_on = true;
-	}
+	uv_timer_init(loop, &p->timer);
+	p->timer.data = p;
+	uv_timer_start(&p->timer, on_timer, 50, 50);
+	p->timer_on = true;
 	if (p->fatal) {
 		ctask_error_set(CTASK_EIO, "cannot start worker processes: %s",
 				strerror(errno));

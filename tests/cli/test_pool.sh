@@ -2,12 +2,14 @@
 # The worker pool with tasks that travel in batches: a crash in a batch
 # keeps the results of the tasks that finished before it (each body runs
 # once); without -k, no task starts after a failure, not even the rest of
-# a batch.
+# a batch; the tasks sent to a worker behind a task that blocks go to
+# another worker.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 setup_scratch
 . "$_lib_dir/parlib.sh"
 cp "$DATA/par_batch.c" batch.c
+cp "$DATA/par_hang.c" hang.c
 export CTASK_TEST_LOG=$T/body.log
 
 # runs I: how many times body(I) ran, from body.log.
@@ -50,5 +52,15 @@ CTASK_TEST_FAIL=5 expect_exit 1 execute batch.c -j 1 -k -q
 assert_contains "$out" "ran 30 tasks"
 assert_eq "$(seq 5 35 | sed 's/^/body /' | LC_ALL=C sort)" \
 	"$(LC_ALL=C sort body.log)" "bodies that ran (the 30 left and body(5) again)"
+
+check "a task that blocks: the quick tasks sent after it to its worker run on the other (-j 2)"
+# hang() returns only once all 40 quick tasks have run, so it can finish
+# only if those queued behind it on its worker were taken back.
+mkdir markers
+CTASK_TEST_DIR=$T/markers expect_exit 0 execute hang.c -j 2 -q
+assert_contains "$out" "ran 41 tasks"
+assert_eq "all quick tasks ran" "$(value hang.c hang)" "hang"
+assert_eq 40 "$(nfiles 'markers/quick-*')" "quick markers"
+expect_exit 0 check hang.c
 
 echo "PASS: test_pool"
