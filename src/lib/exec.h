@@ -111,8 +111,8 @@ typedef struct uv_loop_s uv_loop_t;
 
 /* A runner with o->jobs worker processes forked from this one (so they
  * share the loaded plugin and the graph copy-on-write), driven by loop.
- * Tasks go to the workers in batches; each result comes back as soon as its
- * task is done, so a crash loses no other task's result. A task that
+ * Tasks go to the workers in batches and come back in batches; a crash
+ * loses no other task's result (see pool.c, the outbox). A task that
  * crashes or exits its worker, or runs past the timeout, fails with the
  * signal or status, and a new worker takes the dead one's place. Returns
  * NULL with an error set if no worker could be started. */

@@ -13,13 +13,14 @@
  *                        f64 duration, u32 length, bytes (value or message);
  *                        (state STOPPED: not run, the executor is stopping)
  *
- * Small tasks travel many to a batch, so a tiny task costs neither a
- * process start nor a round trip (the seeds measured 800x from batching
- * tiny jobs). Each result is written back as soon as its task is done
- * (send_out), so that a crash later in the batch loses none. Which task a
- * worker is running sits in a page of shared memory, so the executor knows whom
- * to blame when a worker dies or runs past the timeout, without a message per
- * task.
+ * Small tasks travel many to a batch and their results are written back
+ * together, so a tiny task costs neither a process start nor a round trip
+ * (the seeds measured 800x from batching tiny jobs). Which task a worker is
+ * running sits in a page of shared memory, so the executor knows whom to
+ * blame when a worker dies or runs past the timeout, without a message per
+ * task; and the results it has not written back yet wait in shared memory
+ * too (its outbox), so that the executor gets them even if a later task of
+ * the batch crashes the worker: a body that finished is never run again.
  */
 #include "exec.h"
 
@@ -44,6 +45,8 @@
 /* A task that has run this long holds up the tasks sent after it to its
  * worker (a batch is about 50 ms of work): they go to another worker. */
 #define STUCK_SECONDS 0.1
+/* Bytes of results a worker gathers before it writes them back. */
+#define OUTBOX_CAP (256u << 10)
 
 /* Shared between a worker and the executor (one per worker slot). */
 typedef struct {
@@ -62,6 +65,12 @@ typedef struct {
 	 * the worker had not reached (see take_back). Both count from the
 	 * worker's start, modulo 2^32. */
 	_Atomic uint64_t claim;
+	/* The outbox (OUTBOX_CAP bytes at p->outboxes + slot * OUTBOX_CAP):
+	 * whole result frames not written to the socket yet, out_len bytes,
+	 * the first of them the worker's answer number out_first (counted
+	 * from its start). Read by the executor once the worker is dead. */
+	_Atomic uint32_t out_len;
+	uint32_t out_first;
 } shared_slot;
 
 typedef struct pool pool;
@@ -75,6 +84,7 @@ typedef struct {
 	ctask_buf queued;  /* batch being built: tasks after the header */
 	uint32_t nqueued;
 	uint32_t sent, back; /* tasks sent so far; taken back before this */
+	uint32_t answered;   /* frames received (STOPPED too) */
 	uint32_t *inflight;  /* malloc'd FIFO of task ids sent, not finished */
 	size_t head, len, cap;
 	ctask_buf rbuf;	      /* bytes received, not yet a whole frame */
@@ -91,12 +101,27 @@ struct pool {
 	ctask_pool_opts o;
 	worker *w; /* o.jobs of them */
 	shared_slot *shm;
-	uv_timer_t timer; /* timeouts and stuck workers */
+	uint8_t *outboxes; /* shared: OUTBOX_CAP bytes per worker */
+	uv_timer_t timer;  /* timeouts and stuck workers */
 	bool stopping, timer_on;
-	worker *last; /* where the last task went */
-	double mean;  /* moving mean task duration, 0 = unknown */
-	int fatal;    /* workers keep dying before any task: give up */
+	worker *last;	   /* where the last task went */
+	double mean;	   /* moving mean task duration, 0 = unknown */
+	double *name_mean; /* malloc'd: the same, per function */
+	int fatal;	   /* workers keep dying before any task: give up */
 };
+
+/* One shared mapping: the slots, then (page-aligned) the outboxes. Pages
+ * of an outbox are touched only as far as the worker fills it. */
+static size_t slots_bytes(int jobs)
+{
+	size_t n = (size_t)jobs * sizeof(shared_slot), page = 4096;
+	return (n + page - 1) / page * page;
+}
+
+static size_t shm_bytes(int jobs)
+{
+	return slots_bytes(jobs) + (size_t)jobs * OUTBOX_CAP;
+}
 
 double ctask_pool_cpu_seconds(void)
 {
@@ -107,11 +132,6 @@ double ctask_pool_cpu_seconds(void)
 }
 
 static void put_u32(ctask_buf *b, uint32_t v)
-{
-	ctask_buf_append(b, &v, sizeof v);
-}
-
-static void put_f64(ctask_buf *b, double v)
 {
 	ctask_buf_append(b, &v, sizeof v);
 }
@@ -132,36 +152,89 @@ static double get_f64(const uint8_t *p)
 
 /* ---- The worker process -------------------------------------------------- */
 
-static void put_result(ctask_buf *out, uint32_t id, int state, double started,
-		       double duration, const void *p, size_t n)
+/* Where a worker's results go: its outbox in shared memory, written to
+ * the socket a batch at a time. */
+typedef struct {
+	shared_slot *slot;
+	uint8_t *box; /* OUTBOX_CAP bytes, shared with the executor */
+	int fd;
+	uint32_t answers; /* frames put so far */
+	double last;	  /* when the outbox was last written out */
+	ctask_buf big;	  /* a frame too large for the outbox */
+} outbox;
+
+/* Writes the outbox to the socket and empties it. If the worker dies in
+ * between, the executor finds the frames in both and skips those it had
+ * (by their answer numbers). */
+static void send_out(outbox *ob)
 {
-	put_u32(out, (uint32_t)(4 + 1 + 8 + 8 + 4 + n));
-	put_u32(out, id);
-	ctask_buf_byte(out, (uint8_t)state);
-	put_f64(out, started);
-	put_f64(out, duration);
-	put_u32(out, (uint32_t)n);
-	ctask_buf_append(out, p, n);
+	uint32_t n = atomic_load(&ob->slot->out_len);
+	if (n && ctask_write_all(ob->fd, ob->box, n) < 0)
+		_exit(0); /* the executor is gone */
+	atomic_store(&ob->slot->out_len, 0);
+	ob->last = ctask_monotonic();
 }
 
-/* Writes out what out holds. Each result is written as soon as its task
- * is done, before the next task starts: a later task of the batch may
- * crash the worker, and what the socket holds survives it (a result held
- * here would be lost with the worker, and its task run again). The kernel
- * buffers the writes, so the executor still reads many results a wakeup
- * when tasks are tiny. */
-static void send_out(int fd, ctask_buf *out)
+/* Results are written back when the outbox is full or 20 ms have passed:
+ * few writes for tiny tasks, prompt progress for slow ones. */
+static void maybe_send(outbox *ob, bool force)
 {
-	if (out->len == 0)
+	if (atomic_load(&ob->slot->out_len) &&
+	    (force || ctask_monotonic() - ob->last > 0.02))
+		send_out(ob);
+}
+
+static void put_header(uint8_t *q, uint32_t id, int state, double started,
+		       double duration, size_t n)
+{
+	uint32_t len = (uint32_t)(4 + 1 + 8 + 8 + 4 + n), m = (uint32_t)n;
+	memcpy(q, &len, 4);
+	memcpy(q + 4, &id, 4);
+	q[8] = (uint8_t)state;
+	memcpy(q + 9, &started, 8);
+	memcpy(q + 17, &duration, 8);
+	memcpy(q + 25, &m, 4);
+}
+
+#define HEADER 29 /* a frame's bytes before its value or message */
+
+/* Puts one result frame in the outbox; one that does not fit even in an
+ * empty outbox goes to the socket at once (a large result is not a tiny
+ * task's). */
+static void put_result(outbox *ob, uint32_t id, int state, double started,
+		       double duration, const void *p, size_t n)
+{
+	uint32_t used = atomic_load(&ob->slot->out_len);
+	if (used && HEADER + n > OUTBOX_CAP - used) {
+		send_out(ob);
+		used = 0;
+	}
+	ob->answers++;
+	if (HEADER + n > OUTBOX_CAP) {
+		ob->big.len = 0;
+		put_header(ctask_buf_reserve(&ob->big, HEADER), id, state,
+			   started, duration, n);
+		ob->big.len = HEADER;
+		ctask_buf_append(&ob->big, p, n);
+		if (ctask_write_all(ob->fd, ob->big.p, ob->big.len) < 0)
+			_exit(0);
+		ctask_buf_free(&ob->big);
 		return;
-	if (ctask_write_all(fd, out->p, out->len) < 0)
-		_exit(0); /* the executor is gone */
-	out->len = 0;
+	}
+	if (used == 0)
+		ob->slot->out_first = ob->answers - 1;
+	put_header(ob->box + used, id, state, started, duration, n);
+	if (n)
+		memcpy(ob->box + used + HEADER, p, n);
+	atomic_store(&ob->slot->out_len, used + HEADER + (uint32_t)n);
 }
 
 /* Input lengths of this value mean "the result of task id, the one run
  * just before in this batch" (a chain), followed by the id. */
 #define FROM_PREVIOUS UINT32_MAX
+/* A task's input count with this bit: it may be slow (its function's mean
+ * is unknown or over 2 ms). */
+#define SLOW 0x80000000u
 
 /* The result of the task run last in this batch, for a chain. */
 typedef struct {
@@ -192,10 +265,10 @@ static bool read_inputs(const uint8_t **pp, uint32_t nin, ctask_slice *in,
 	return ok;
 }
 
-/* Runs one task and writes its result to out, keeping it in prev.
+/* Runs one task and puts its result in the outbox, keeping it in prev.
  * Returns whether it is done (not failed). */
 static bool run_one(const ctask_graph *g, shared_slot *slot, uint32_t id,
-		    const ctask_slice *in, uint32_t nin, ctask_buf *out,
+		    const ctask_slice *in, uint32_t nin, outbox *out,
 		    previous *prev)
 {
 	atomic_store(&slot->started, ctask_monotonic());
@@ -257,8 +330,8 @@ static bool claim(shared_slot *slot)
 }
 
 /* Runs one batch message; results go to out. */
-static void run_batch(const pool *pl, shared_slot *slot, int fd,
-		      const uint8_t *p, ctask_buf *out)
+static void run_batch(const pool *pl, shared_slot *slot, const uint8_t *p,
+		      outbox *out)
 {
 	uint32_t count = get_u32(p);
 	p += 4;
@@ -266,7 +339,8 @@ static void run_batch(const pool *pl, shared_slot *slot, int fd,
 	size_t cap = 0;
 	previous prev = {.id = NO_TASK};
 	for (uint32_t k = 0; k < count; k++) {
-		uint32_t id = get_u32(p), nin = get_u32(p + 4);
+		uint32_t id = get_u32(p), nin = get_u32(p + 4) & ~SLOW;
+		bool slow = get_u32(p + 4) & SLOW;
 		p += 8;
 		if (nin > cap) {
 			cap = nin;
@@ -286,12 +360,16 @@ static void run_batch(const pool *pl, shared_slot *slot, int fd,
 			prev.id = NO_TASK;
 			continue;
 		}
+		/* Finished results go out before a slow task, so that nobody
+		 * waits for them while it runs. */
+		if (slow)
+			maybe_send(out, true);
 		if (!run_one(pl->g, slot, id, in, nin, out, &prev) &&
 		    pl->o.stop_on_failure)
 			atomic_store(&slot->failed, 1);
-		send_out(fd, out);
+		maybe_send(out, false);
 	}
-	send_out(fd, out);
+	maybe_send(out, true);
 	ctask_buf_free(&prev.bytes);
 	free(in);
 }
@@ -309,7 +387,13 @@ static _Noreturn void worker_main(pool *p, int fd, shared_slot *slot)
 		_exit(0);
 	if (p->o.worker_init)
 		p->o.worker_init();
-	ctask_buf msg = {0}, out = {0};
+	ctask_buf msg = {0};
+	outbox out = {slot,
+		      p->outboxes + (slot - p->shm) * OUTBOX_CAP,
+		      fd,
+		      0,
+		      ctask_monotonic(),
+		      {0}};
 	uint32_t len;
 	while (ctask_read_all(fd, &len, sizeof len) == 0) {
 		msg.len = 0;
@@ -317,7 +401,7 @@ static _Noreturn void worker_main(pool *p, int fd, shared_slot *slot)
 		if (ctask_read_all(fd, q, len) < 0)
 			break;
 		msg.len = len;
-		run_batch(p, slot, fd, msg.p, &out);
+		run_batch(p, slot, msg.p, &out);
 	}
 	if (p->o.worker_fini)
 		p->o.worker_fini();
@@ -367,7 +451,8 @@ static void on_frame(worker *w, const uint8_t *f)
 	pool *p = w->p;
 	uint32_t id = get_u32(f), n = get_u32(f + 21);
 	int state = f[4];
-	inflight_pop(w); /* parse_frames checked it is the head */
+	inflight_pop(w); /* frame_ok checked it is the head */
+	w->answered++;
 	ctask_task *t = ctask_graph_task(p->g, id);
 	if (state == STATE_STOPPED) {
 		p->base.ev.returned(p->base.ev.ud, t);
@@ -385,11 +470,21 @@ static void on_frame(worker *w, const uint8_t *f)
 	w->init_deaths = 0;
 	p->mean =
 		p->mean == 0 ? oc.duration : 0.9 * p->mean + 0.1 * oc.duration;
+	double *nm = &p->name_mean[t->name_id];
+	*nm = *nm == 0 ? oc.duration : 0.9 * *nm + 0.1 * oc.duration;
 	p->base.ev.finished(p->base.ev.ud, &oc);
 	/* A failure the scheduler tries again does not stop the run: the
 	 * workers may go on (when it stops the run, it said so: stop()). */
 	if (state != CTASK_REC_DONE && !p->stopping)
 		atomic_store(&w->slot->failed, 0);
+}
+
+/* Whether frame f of len bytes (after its length) is well formed and
+ * answers the oldest task in flight. */
+static bool frame_ok(const worker *w, const uint8_t *f, uint32_t len)
+{
+	return len >= 25 && get_u32(f + 21) <= len - 25 && w->len > 0 &&
+	       w->inflight[w->head] == get_u32(f);
 }
 
 /* Consumes every whole frame in w->rbuf. */
@@ -401,8 +496,7 @@ static void parse_frames(worker *w)
 		if (w->rbuf.len - off - 4 < len)
 			break;
 		const uint8_t *f = w->rbuf.p + off + 4;
-		if (len < 25 || get_u32(f + 21) > len - 25 || w->len == 0 ||
-		    w->inflight[w->head] != get_u32(f)) {
+		if (!frame_ok(w, f, len)) {
 			/* A garbled stream cannot be resynchronised: end the
 			 * worker; its tasks are then failed or returned. */
 			kill(w->pid, SIGKILL);
@@ -414,6 +508,30 @@ static void parse_frames(worker *w)
 	}
 	memmove(w->rbuf.p, w->rbuf.p + off, w->rbuf.len - off);
 	w->rbuf.len -= off;
+}
+
+/* The worker is dead and its socket read to the end: takes the frames
+ * left in its outbox, except those the socket brought already (the
+ * worker may have died between writing them and emptying the outbox). */
+static void recover(worker *w)
+{
+	const shared_slot *sl = w->slot;
+	const uint8_t *q = w->p->outboxes + (sl - w->p->shm) * OUTBOX_CAP;
+	uint32_t left = atomic_load(&sl->out_len), k = sl->out_first;
+	if (left > OUTBOX_CAP)
+		return; /* not written by a worker of ours */
+	for (; left >= 4; k++) {
+		uint32_t len = get_u32(q);
+		if (left - 4 < len)
+			return;
+		if ((int32_t)(k - w->answered) >= 0) {
+			if (!frame_ok(w, q + 4, len))
+				return;
+			on_frame(w, q + 4);
+		}
+		q += 4 + len;
+		left -= 4 + len;
+	}
 }
 
 /* Why a worker ended, for the task it was running. */
@@ -451,6 +569,9 @@ static void on_death(worker *w)
 	while (waitpid(w->pid, &st, 0) < 0 && errno == EINTR)
 		;
 	w->pid = 0;
+	/* A frame cut short by the worker's death is whole in the outbox. */
+	w->rbuf.len = 0;
+	recover(w);
 	uint32_t blamed = w->killed_task != NO_TASK
 				  ? w->killed_task
 				  : atomic_load(&w->slot->current);
@@ -513,7 +634,8 @@ static void spawn(worker *w)
 	atomic_store(&w->slot->stop, p->stopping);
 	atomic_store(&w->slot->failed, 0);
 	atomic_store(&w->slot->claim, 0);
-	w->sent = w->back = 0;
+	atomic_store(&w->slot->out_len, 0);
+	w->sent = w->back = w->answered = 0;
 	fflush(NULL);
 	pid_t pid = fork();
 	if (pid == 0) {
@@ -613,8 +735,10 @@ static int pool_start(ctask_runner *r, ctask_task *t, const ctask_slice *in,
 	if (!w || !w->pid)
 		return ctask_error_set(CTASK_EIO, "no worker process is "
 						  "running");
+	double mean = p->name_mean[t->name_id];
 	put_u32(&w->queued, t->id);
-	put_u32(&w->queued, (uint32_t)nin);
+	put_u32(&w->queued,
+		(uint32_t)nin | (mean == 0 || mean > 0.002 ? SLOW : 0));
 	for (size_t i = 0; i < nin; i++) {
 		if (in[i].from) {
 			put_u32(&w->queued, FROM_PREVIOUS);
@@ -783,7 +907,8 @@ static void pool_free(ctask_runner *r)
 		ctask_buf_free(&p->w[i].rbuf);
 		free(p->w[i].inflight);
 	}
-	munmap(p->shm, (size_t)p->o.jobs * sizeof *p->shm);
+	munmap(p->shm, shm_bytes(p->o.jobs));
+	free(p->name_mean);
 	free(p->w);
 	free(p);
 }
@@ -806,16 +931,18 @@ ctask_runner *ctask_runner_pool(const ctask_graph *g, uv_loop_t *loop,
 				 .stop = pool_stop,
 				 .free = pool_free,
 				 .ev = ev};
-	p->shm =
-		mmap(NULL, (size_t)p->o.jobs * sizeof *p->shm,
-		     PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	p->shm = mmap(NULL, shm_bytes(p->o.jobs), PROT_READ | PROT_WRITE,
+		      MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	if (p->shm == MAP_FAILED) {
 		free(p);
 		ctask_error_set(CTASK_EIO, "cannot map shared memory: %s",
 				strerror(errno));
 		return NULL;
 	}
+	p->outboxes = (uint8_t *)p->shm + slots_bytes(p->o.jobs);
 	p->w = ctask_xcalloc((size_t)p->o.jobs, sizeof *p->w);
+	p->name_mean =
+		ctask_xcalloc(ctask_graph_nnames(g) + 1, sizeof *p->name_mean);
 	for (int i = 0; i < p->o.jobs; i++) {
 		p->w[i] = (worker){.p = p, .slot = &p->shm[i]};
 		p->w[i].killed_task = NO_TASK;
