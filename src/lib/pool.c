@@ -101,9 +101,10 @@ struct pool {
 	ctask_pool_opts o;
 	worker *w; /* o.jobs of them */
 	shared_slot *shm;
-	uint8_t *outboxes; /* shared: OUTBOX_CAP bytes per worker */
-	uv_timer_t timer;  /* timeouts and stuck workers */
-	bool stopping, timer_on;
+	uint8_t *outboxes;   /* shared: OUTBOX_CAP bytes per worker */
+	uv_timer_t timer;    /* timeouts and stuck workers */
+	uv_signal_t sigchld; /* a worker ended */
+	bool stopping, timer_on, sig_on;
 	worker *last;	   /* where the last task went */
 	double mean;	   /* moving mean task duration, 0 = unknown */
 	double *name_mean; /* malloc'd: the same, per function */
@@ -377,8 +378,16 @@ static void run_batch(const pool *pl, shared_slot *slot, const uint8_t *p,
 /* The worker's main loop: batches in, results out, until end of file. */
 static _Noreturn void worker_main(pool *p, int fd, shared_slot *slot)
 {
-	/* Ctrl-C reaches the whole process group; the executor decides when
-	 * workers stop. If the executor dies, so do they. */
+	/* The worker leads its own process group (spawn), so that what its
+	 * tasks leave behind can be killed with it. The executor decides
+	 * when workers stop; if the executor dies, so do they. Away from the
+	 * terminal's foreground group, a task that reads the terminal gets
+	 * an error rather than a stop (SIGTTIN), and may write to it. The
+	 * executor's signal handlers are not the worker's. */
+	setpgid(0, 0);
+	signal(SIGCHLD, SIG_DFL);
+	signal(SIGTTIN, SIG_IGN);
+	signal(SIGTTOU, SIG_IGN);
 	signal(SIGINT, SIG_IGN);
 	signal(SIGTERM, SIG_IGN);
 	signal(SIGPIPE, SIG_IGN);
@@ -487,8 +496,19 @@ static bool frame_ok(const worker *w, const uint8_t *f, uint32_t len)
 	       w->inflight[w->head] == get_u32(f);
 }
 
-/* Consumes every whole frame in w->rbuf. */
-static void parse_frames(worker *w)
+/* Kills w's process and whatever its tasks started (its process group),
+ * while w's pid is still its own (not reaped). */
+static void kill_worker(const worker *w)
+{
+	if (w->pid) {
+		kill(-w->pid, SIGKILL);
+		kill(w->pid, SIGKILL);
+	}
+}
+
+/* Consumes every whole frame in w->rbuf. Returns false if the stream is
+ * garbled. */
+static bool parse_frames(worker *w)
 {
 	size_t off = 0;
 	while (w->rbuf.len - off >= 4) {
@@ -499,15 +519,16 @@ static void parse_frames(worker *w)
 		if (!frame_ok(w, f, len)) {
 			/* A garbled stream cannot be resynchronised: end the
 			 * worker; its tasks are then failed or returned. */
-			kill(w->pid, SIGKILL);
+			kill_worker(w);
 			w->rbuf.len = 0;
-			return;
+			return false;
 		}
 		on_frame(w, f);
 		off += 4 + len;
 	}
 	memmove(w->rbuf.p, w->rbuf.p + off, w->rbuf.len - off);
 	w->rbuf.len -= off;
+	return true;
 }
 
 /* The worker is dead and its socket read to the end: takes the frames
@@ -560,12 +581,49 @@ static void on_close(uv_handle_t *h)
 		spawn(w);
 }
 
-/* A worker's pipe reached end of file: the worker is gone. Fails the task
- * it was running, returns the others, and starts a replacement. */
-static void on_death(worker *w)
+/* Whether w's process has ended. It stays a zombie until reap(), so its
+ * pid and process group are still its own. */
+static bool ended(const worker *w)
+{
+	siginfo_t si;
+	si.si_pid = 0;
+	return w->pid &&
+	       waitid(P_PID, (id_t)w->pid, &si, WEXITED | WNOHANG | WNOWAIT) ==
+		       0 &&
+	       si.si_pid == w->pid;
+}
+
+/* Reads what the dead worker's socket holds: all it wrote is there, but
+ * end of file may never come (a process its task left behind may hold
+ * the socket open), so it is read until it would block. */
+static void drain(worker *w)
+{
+	uv_os_fd_t fd;
+	if (uv_fileno((uv_handle_t *)&w->pipe, &fd) != 0)
+		return;
+	for (;;) {
+		uint8_t *q = ctask_buf_reserve(&w->rbuf, 65536);
+		ssize_t n = recv(fd, q, 65536, MSG_DONTWAIT);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return;
+		w->rbuf.len += (size_t)n;
+		if (!parse_frames(w))
+			return;
+	}
+}
+
+/* The worker has ended (ended() said so; its pipe need not have reached
+ * end of file): kills what its tasks left in its process group, takes its
+ * last results, fails the task it was running, returns the others, and
+ * starts a replacement. */
+static void reap(worker *w)
 {
 	pool *p = w->p;
 	int st = 0;
+	kill_worker(w);
+	drain(w);
 	while (waitpid(w->pid, &st, 0) < 0 && errno == EINTR)
 		;
 	w->pid = 0;
@@ -609,9 +667,26 @@ static void on_read(uv_stream_t *s, ssize_t n, const uv_buf_t *buf)
 		w->rbuf.len += (size_t)n;
 		parse_frames(w);
 	} else if (n < 0) {
+		/* The worker closed its end: it is exiting. Its death comes
+		 * by SIGCHLD (or the timer), if it has not come yet. */
 		uv_read_stop(s);
-		on_death(w);
+		if (ended(w))
+			reap(w);
 	}
+}
+
+/* Reaps every worker that has ended. */
+static void reap_ended(pool *p)
+{
+	for (int i = 0; i < p->o.jobs; i++)
+		if (ended(&p->w[i]))
+			reap(&p->w[i]);
+}
+
+static void on_sigchld(uv_signal_t *h, int signum)
+{
+	(void)signum;
+	reap_ended(h->data);
 }
 
 static void close_pipe_fd(worker *w)
@@ -638,6 +713,9 @@ static void spawn(worker *w)
 	w->sent = w->back = w->answered = 0;
 	fflush(NULL);
 	pid_t pid = fork();
+	if (pid > 0)
+		setpgid(pid,
+			pid); /* as the child does: whichever comes first */
 	if (pid == 0) {
 		close(sv[0]);
 		for (int i = 0; i < p->o.jobs; i++)
@@ -802,7 +880,7 @@ static void pool_stop(ctask_runner *r, bool now)
 		atomic_store(&w->slot->stop, 1);
 		if (now && w->pid) {
 			w->interrupted = true;
-			kill(w->pid, SIGKILL);
+			kill_worker(w);
 		}
 	}
 }
@@ -844,11 +922,13 @@ static bool other_free(const pool *p, const worker *w, double now)
 	return false;
 }
 
-/* Every 50 ms: kills workers whose task ran past the timeout, and gives
- * the tasks waiting behind a stuck worker's task to the others. */
+/* Every 50 ms: reaps workers that ended (should a SIGCHLD have gone
+ * astray), kills workers whose task ran past the timeout, and gives the
+ * tasks waiting behind a stuck worker's task to the others. */
 static void on_timer(uv_timer_t *t)
 {
 	pool *p = t->data;
+	reap_ended(p);
 	double now = ctask_monotonic();
 	for (int i = 0; i < p->o.jobs; i++) {
 		worker *w = &p->w[i];
@@ -858,7 +938,7 @@ static void on_timer(uv_timer_t *t)
 		if (p->o.task_timeout > 0 &&
 		    now - atomic_load(&w->slot->started) > p->o.task_timeout) {
 			w->killed_task = cur;
-			kill(w->pid, SIGKILL);
+			kill_worker(w);
 		} else if (w->len + w->nqueued > 1 && stuck(w, now) &&
 			   !p->stopping && other_free(p, w, now)) {
 			take_back(w);
@@ -875,6 +955,11 @@ static void on_shutdown(uv_shutdown_t *req, int status)
 static void on_timer_closed(uv_handle_t *h)
 {
 	((pool *)h->data)->timer_on = false;
+}
+
+static void on_sig_closed(uv_handle_t *h)
+{
+	((pool *)h->data)->sig_on = false;
 }
 
 static bool any_open(const pool *p)
@@ -897,10 +982,16 @@ static void pool_free(ctask_runner *r)
 			uv_shutdown(ctask_xmalloc(sizeof(uv_shutdown_t)),
 				    (uv_stream_t *)&w->pipe, on_shutdown);
 	}
+	/* They are seen to end by SIGCHLD or the timer: those stay until
+	 * every worker is gone. The loop must finish closing everything
+	 * before p is freed. */
+	while (any_open(p))
+		uv_run(p->loop, UV_RUN_ONCE);
 	if (p->timer_on)
 		uv_close((uv_handle_t *)&p->timer, on_timer_closed);
-	/* The loop must finish closing everything before p is freed. */
-	while (any_open(p) || p->timer_on)
+	if (p->sig_on)
+		uv_close((uv_handle_t *)&p->sigchld, on_sig_closed);
+	while (p->timer_on || p->sig_on)
 		uv_run(p->loop, UV_RUN_ONCE);
 	for (int i = 0; i < p->o.jobs; i++) {
 		ctask_buf_free(&p->w[i].queued);
@@ -943,6 +1034,11 @@ ctask_runner *ctask_runner_pool(const ctask_graph *g, uv_loop_t *loop,
 	p->w = ctask_xcalloc((size_t)p->o.jobs, sizeof *p->w);
 	p->name_mean =
 		ctask_xcalloc(ctask_graph_nnames(g) + 1, sizeof *p->name_mean);
+	/* Before the first fork: no worker's end may go unseen. */
+	uv_signal_init(loop, &p->sigchld);
+	p->sigchld.data = p;
+	uv_signal_start(&p->sigchld, on_sigchld, SIGCHLD);
+	p->sig_on = true;
 	for (int i = 0; i < p->o.jobs; i++) {
 		p->w[i] = (worker){.p = p, .slot = &p->shm[i]};
 		p->w[i].killed_task = NO_TASK;

@@ -3,13 +3,25 @@
 # keeps the results of the tasks that finished before it (each body runs
 # once); without -k, no task starts after a failure, not even the rest of
 # a batch; the tasks sent to a worker behind a task that blocks go to
-# another worker.
+# another worker; a task that leaves a process behind (holding the
+# worker's socket) neither stalls the run nor outlives it.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 setup_scratch
 . "$_lib_dir/parlib.sh"
 cp "$DATA/par_batch.c" batch.c
 cp "$DATA/par_hang.c" hang.c
+cp "$DATA/par_orphan.c" orphan.c
+
+# The process orphan() left behind is killed on exit, whatever happens.
+_pool_cleanup()
+{
+	if [ -s "$T/orphan.pid" ]; then
+		kill -9 "$(cat "$T/orphan.pid")" 2>/dev/null || true
+	fi
+	_par_cleanup
+}
+trap _pool_cleanup EXIT
 export CTASK_TEST_LOG=$T/body.log
 
 # runs I: how many times body(I) ran, from body.log.
@@ -62,5 +74,44 @@ assert_contains "$out" "ran 41 tasks"
 assert_eq "all quick tasks ran" "$(value hang.c hang)" "hang"
 assert_eq 40 "$(nfiles 'markers/quick-*')" "quick markers"
 expect_exit 0 check hang.c
+
+# execute_bounded ARGS...: `ctask execute ARGS...` like expect_exit's
+# run_ctask, but killed after 60 s (a safety net: a run that waits for
+# the process orphan() left would never end).
+execute_bounded()
+{
+	rc=0
+	timeout -s KILL 60 "$CTASK" execute "$@" >"$T/run.out" 2>"$T/run.err" || rc=$?
+	out=$(cat "$T/run.out")
+	err=$(cat "$T/run.err")
+	[ "$rc" != 137 ] || fail "ctask execute $* did not end (killed after 60 s)"
+}
+
+check "a task that leaves a process holding its worker's socket: the run ends, the process is killed"
+export CTASK_TEST_DIR=$T
+rm -f orphan.pid
+execute_bounded orphan.c -j 1 -q
+assert_eq 0 "$rc" "exit status"
+assert_contains "$out" "ran 6 tasks"
+assert_eq 1 "$(value orphan.c orphan)" "orphan"
+assert_eq 16 "$(value orphan.c 'plain#4')" "plain(4)"
+gpid=$(cat orphan.pid)
+wait_until 20 none_alive "$gpid"
+
+check "  exit(0) in a task after it (-k, --task-timeout 2): failed, exited with status 0, not timed out"
+rm -rf orphan.ctaskdata orphan.pid
+export CTASK_TEST_QUIT=1
+execute_bounded orphan.c -j 1 -k --task-timeout 2 -q
+assert_eq 1 "$rc" "exit status"
+assert_contains "$out" "ran 6 tasks"
+assert_contains "$out" "1 failed (quit 1)"
+assert_contains "$err" "worker exited with status 0"
+expect_exit 0 show orphan.c quit
+m=$(json_get "$out" 'j["message"]')
+assert_eq "worker exited with status 0" "$m" "message of quit"
+assert_eq 16 "$(value orphan.c 'plain#4')" "plain(4)"
+gpid=$(cat orphan.pid)
+wait_until 20 none_alive "$gpid"
+unset CTASK_TEST_QUIT
 
 echo "PASS: test_pool"
