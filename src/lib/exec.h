@@ -154,21 +154,22 @@ enum {
 #define CTASK_GRACE_DEFAULT 5.0
 
 typedef struct {
-	size_t wanted;	     /* tasks needed (targets and their inputs) */
-	size_t done_before;  /* of those, already done when the run began */
-	size_t ran;	     /* tasks run to completion */
-	size_t failed;	     /* tasks that failed in this run */
-	size_t not_run;	     /* wanted, not done, not failed at the end */
-	size_t blocked;	     /* of those, the ones with a failed input */
-	size_t recomputed;   /* results found corrupt and recomputed */
-	size_t by_others;    /* finished by other executors meanwhile */
-	size_t retried;	     /* failed attempts that were tried again */
+	size_t wanted;	       /* tasks needed (targets and their inputs) */
+	size_t done_before;    /* of those, already done when the run began */
+	size_t ran;	       /* tasks run to completion */
+	size_t failed;	       /* tasks that failed in this run */
+	size_t not_run;	       /* wanted, not done, not failed at the end */
+	size_t blocked;	       /* of those, the ones with a failed input */
+	size_t failed_earlier; /* of those, failed in an earlier run */
+	size_t recomputed;     /* results found corrupt and recomputed */
+	size_t by_others;      /* finished by other executors meanwhile */
+	size_t retried;	       /* failed attempts that were tried again */
 	int signal;	     /* SIGINT or SIGTERM that stopped the run, or 0 */
 	double wall;	     /* seconds */
 	double cpu;	     /* CPU seconds used by the workers */
 	size_t *ran_by_name; /* malloc'd, per name_id; free with _stats_free */
 	size_t *failed_by_name;
-	size_t *left_by_name; /* wanted and not done at the end */
+	size_t *left_by_name; /* not_run, per name */
 	size_t nnames;	      /* entries in the arrays above */
 } ctask_exec_stats;
 

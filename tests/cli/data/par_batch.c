@@ -3,7 +3,8 @@
  *
  * body(i) appends "body i" to $CTASK_TEST_LOG (one line per body run, so
  * the test can count them) and returns i; body($CTASK_TEST_CRASH) aborts
- * its worker after logging, body($CTASK_TEST_FAIL) fails with ctask_fail.
+ * its worker after logging, and body(i) fails with ctask_fail for each i
+ * in the comma-separated list $CTASK_TEST_FAIL.
  * The graph has $CTASK_TEST_N body tasks (default 36), in order of i, and
  * nothing else: every body is ready at once. */
 #include <ctask.h>
@@ -33,13 +34,29 @@ static void logline(long i)
 	close(fd);
 }
 
+/* Whether i is in the comma-separated list of numbers in $name. */
+static int listed(const char *name, long i)
+{
+	const char *s = getenv(name);
+	while (s && *s) {
+		char *end;
+		long v = strtol(s, &end, 10);
+		if (end == s)
+			return 0;
+		if (v == i)
+			return 1;
+		s = *end == ',' ? end + 1 : end;
+	}
+	return 0;
+}
+
 static ctask_value *body(ctask_ctx *cx, const ctask_args *a)
 {
 	long i = (long)ctask_arg_int(a, 0);
 	logline(i);
 	if (i == env_long("CTASK_TEST_CRASH", -1))
 		abort();
-	if (i == env_long("CTASK_TEST_FAIL", -1))
+	if (listed("CTASK_TEST_FAIL", i))
 		return ctask_fail(cx, "body %ld fails", i);
 	return ctask_int(cx, i);
 }
