@@ -92,6 +92,7 @@ typedef struct {
 	bool interrupted;     /* killed by stop(now): return its tasks */
 	int init_deaths;      /* died before finishing any task */
 	bool finished_one;
+	bool stuck; /* as can_start last saw it: see stuck() */
 } worker;
 
 struct pool {
@@ -765,28 +766,29 @@ static size_t pool_can_start(ctask_runner *r)
 	size_t d = depth(p), room = 0;
 	double now = ctask_monotonic();
 	for (int i = 0; i < p->o.jobs; i++) {
-		const worker *w = &p->w[i];
+		worker *w = &p->w[i];
 		size_t held = w->len + w->nqueued;
+		w->stuck = stuck(w, now);
 		/* Refill at half depth so a worker never waits for work. */
-		if (w->pid && !stuck(w, now) &&
+		if (w->pid && !w->stuck &&
 		    (held == 0 || (d > 1 && held <= d / 2)))
 			room += d - held;
 	}
 	return room;
 }
 
-/* The worker with the fewest tasks, not stuck if one is not; NULL if none
- * is running. */
+/* The worker with the fewest tasks, not stuck if one is not (as
+ * can_start saw them: reading the worker's slot for every task would cost
+ * a cache miss each); NULL if none is running. */
 static worker *least_busy(pool *p)
 {
 	worker *best = NULL;
 	bool best_stuck = true;
-	double now = ctask_monotonic();
 	for (int i = 0; i < p->o.jobs; i++) {
 		worker *w = &p->w[i];
 		if (!w->pid)
 			continue;
-		bool st = stuck(w, now);
+		bool st = w->stuck;
 		size_t held = w->len + w->nqueued;
 		if (!best || (best_stuck && !st) ||
 		    (st == best_stuck && held < best->len + best->nqueued))
