@@ -42,6 +42,20 @@ expect_exit 0 status batch.c --short
 assert_contains "$out" "36 tasks: 35 done"
 assert_contains "$out" ", 1 failed"
 
+check "  the same with results too large to gather (300,000 bytes) in the batch"
+rm -rf batch.ctaskdata body.log
+CTASK_TEST_CRASH=20 CTASK_TEST_BIG=3,4,25 expect_exit 1 execute batch.c -j 1 -k -q
+assert_contains "$out" "ran 35 tasks"
+for i in $(seq 0 35); do
+	assert_eq 1 "$(runs "$i")" "body runs of body($i)"
+done
+for i in 3 4 25; do
+	expect_exit 0 show batch.c "body#$i"
+	assert_eq 300000 "$(json_get "$out" 'len(j["value"])')" "length of body($i)"
+done
+assert_eq 5 "$(value batch.c 'body#5')" "body(5)"
+CTASK_TEST_BIG=3,4,25 expect_exit 1 check batch.c
+
 check "without -k (-j 1): after body(5) fails, no other body starts"
 rm -rf batch.ctaskdata body.log
 CTASK_TEST_FAIL=5 expect_exit 1 execute batch.c -j 1 -q

@@ -4,13 +4,16 @@
  * body(i) appends "body i" to $CTASK_TEST_LOG (one line per body run, so
  * the test can count them) and returns i; body($CTASK_TEST_CRASH) aborts
  * its worker after logging, and body(i) fails with ctask_fail for each i
- * in the comma-separated list $CTASK_TEST_FAIL.
+ * in the comma-separated list $CTASK_TEST_FAIL. For each i in the list
+ * $CTASK_TEST_BIG, body(i) returns a string of 300,000 'x' instead (a
+ * result larger than a worker gathers before writing back).
  * The graph has $CTASK_TEST_N body tasks (default 36), in order of i, and
  * nothing else: every body is ready at once. */
 #include <ctask.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 static long env_long(const char *name, long def)
@@ -58,6 +61,11 @@ static ctask_value *body(ctask_ctx *cx, const ctask_args *a)
 		abort();
 	if (listed("CTASK_TEST_FAIL", i))
 		return ctask_fail(cx, "body %ld fails", i);
+	if (listed("CTASK_TEST_BIG", i)) {
+		static char big[300001];
+		memset(big, 'x', sizeof big - 1);
+		return ctask_string(cx, big);
+	}
 	return ctask_int(cx, i);
 }
 
