@@ -48,11 +48,14 @@
 /* Bytes of results a worker gathers before it writes them back. */
 #define OUTBOX_CAP (256u << 10)
 
-/* Shared between a worker and the executor (one per worker slot). */
+/* Shared between a worker and the executor (one per worker slot, each on
+ * cache lines of its own: a worker writes its slot at every task). */
 typedef struct {
-	_Atomic uint32_t current; /* task id being run, or NO_TASK */
-	_Atomic double started;	  /* monotonic time it started */
-	_Atomic int stop;	  /* executor asks: no new task in this batch */
+	/* The task id being run, or NO_TASK; and when it started (monotonic
+	 * time). */
+	_Alignas(64) _Atomic uint32_t current;
+	_Atomic double started;
+	_Atomic int stop; /* executor asks: no new task in this batch */
 	/* The worker's last task failed and the run stops at a failure (no
 	 * -k): no worker starts a task until the executor clears it (it
 	 * does when the task is tried again). Set before the result is
@@ -714,9 +717,10 @@ static void spawn(worker *w)
 	w->sent = w->back = w->answered = 0;
 	fflush(NULL);
 	pid_t pid = fork();
+	/* The child does the same: whichever runs first, the group exists
+	 * before the executor could signal it. */
 	if (pid > 0)
-		setpgid(pid,
-			pid); /* as the child does: whichever comes first */
+		setpgid(pid, pid);
 	if (pid == 0) {
 		close(sv[0]);
 		for (int i = 0; i < p->o.jobs; i++)
