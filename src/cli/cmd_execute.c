@@ -169,6 +169,9 @@ static void summary(const cli_session *ss, const ctask_exec_opts *o,
 		cli_print_counts(stdout, ss->g, st->failed_by_name);
 		printf(")");
 	}
+	if (st->failed_earlier) /* not tried again: the store says failed */
+		printf("; %zu failed in an earlier run, not tried again",
+		       st->failed_earlier);
 	if (st->retried)
 		printf("; %zu failed attempts retried", st->retried);
 	if (o->jobs > 0 && st->wall > 0)
@@ -252,6 +255,7 @@ static void merge(ctask_exec_stats *t, const ctask_exec_stats *st,
 	/* What is left is what the last round left. */
 	t->wanted = st->wanted, t->not_run = st->not_run;
 	t->blocked = st->blocked, t->signal = st->signal;
+	t->failed_earlier = st->failed_earlier;
 	size_t accounted = t->ran + t->by_others + st->failed + st->not_run;
 	t->done_before = st->wanted > accounted ? st->wanted - accounted : 0;
 }

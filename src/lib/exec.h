@@ -100,6 +100,9 @@ ctask_runner *ctask_runner_inproc(const ctask_graph *g, ctask_runner_events ev);
 typedef struct {
 	int jobs;	     /* worker processes */
 	double task_timeout; /* seconds; 0: none */
+	/* Without -k: after a task fails, workers start no task until the
+	 * scheduler either stops the runner or tries the task again. */
+	bool stop_on_failure;
 	void (*worker_init)(void);
 	void (*worker_fini)(void);
 } ctask_pool_opts;
@@ -108,7 +111,8 @@ typedef struct uv_loop_s uv_loop_t;
 
 /* A runner with o->jobs worker processes forked from this one (so they
  * share the loaded plugin and the graph copy-on-write), driven by loop.
- * Tasks go to the workers in batches and come back in batches. A task that
+ * Tasks go to the workers in batches and come back in batches; a crash
+ * loses no other task's result (see pool.c, the outbox). A task that
  * crashes or exits its worker, or runs past the timeout, fails with the
  * signal or status, and a new worker takes the dead one's place. Returns
  * NULL with an error set if no worker could be started. */
@@ -154,21 +158,22 @@ enum {
 #define CTASK_GRACE_DEFAULT 5.0
 
 typedef struct {
-	size_t wanted;	     /* tasks needed (targets and their inputs) */
-	size_t done_before;  /* of those, already done when the run began */
-	size_t ran;	     /* tasks run to completion */
-	size_t failed;	     /* tasks that failed in this run */
-	size_t not_run;	     /* wanted, not done, not failed at the end */
-	size_t blocked;	     /* of those, the ones with a failed input */
-	size_t recomputed;   /* results found corrupt and recomputed */
-	size_t by_others;    /* finished by other executors meanwhile */
-	size_t retried;	     /* failed attempts that were tried again */
+	size_t wanted;	       /* tasks needed (targets and their inputs) */
+	size_t done_before;    /* of those, already done when the run began */
+	size_t ran;	       /* tasks run to completion */
+	size_t failed;	       /* tasks that failed in this run */
+	size_t not_run;	       /* wanted, not done, not failed at the end */
+	size_t blocked;	       /* of those, the ones with a failed input */
+	size_t failed_earlier; /* of those, failed in an earlier run */
+	size_t recomputed;     /* results found corrupt and recomputed */
+	size_t by_others;      /* finished by other executors meanwhile */
+	size_t retried;	       /* failed attempts that were tried again */
 	int signal;	     /* SIGINT or SIGTERM that stopped the run, or 0 */
 	double wall;	     /* seconds */
 	double cpu;	     /* CPU seconds used by the workers */
 	size_t *ran_by_name; /* malloc'd, per name_id; free with _stats_free */
 	size_t *failed_by_name;
-	size_t *left_by_name; /* wanted and not done at the end */
+	size_t *left_by_name; /* not_run, per name */
 	size_t nnames;	      /* entries in the arrays above */
 } ctask_exec_stats;
 

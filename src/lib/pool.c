@@ -18,7 +18,9 @@
  * (the seeds measured 800x from batching tiny jobs). Which task a worker is
  * running sits in a page of shared memory, so the executor knows whom to
  * blame when a worker dies or runs past the timeout, without a message per
- * task.
+ * task; and the results it has not written back yet wait in shared memory
+ * too (its outbox), so that the executor gets them even if a later task of
+ * the batch crashes the worker: a body that finished is never run again.
  */
 #include "exec.h"
 
@@ -40,12 +42,38 @@
 
 #define NO_TASK UINT32_MAX
 #define STATE_STOPPED 255
+/* A task that has run this long holds up the tasks sent after it to its
+ * worker (a batch is about 50 ms of work): they go to another worker. */
+#define STUCK_SECONDS 0.1
+/* Bytes of results a worker gathers before it writes them back. */
+#define OUTBOX_CAP (256u << 10)
 
-/* Shared between a worker and the executor (one per worker slot). */
+/* Shared between a worker and the executor (one per worker slot, each on
+ * cache lines of its own: a worker writes its slot at every task). */
 typedef struct {
-	_Atomic uint32_t current; /* task id being run, or NO_TASK */
-	_Atomic double started;	  /* monotonic time it started */
-	_Atomic int stop;	  /* executor asks: no new task in this batch */
+	/* The task id being run, or NO_TASK; and when it started (monotonic
+	 * time). */
+	_Alignas(64) _Atomic uint32_t current;
+	_Atomic double started;
+	_Atomic int stop; /* executor asks: no new task in this batch */
+	/* The worker's last task failed and the run stops at a failure (no
+	 * -k): no worker starts a task until the executor clears it (it
+	 * does when the task is tried again). Set before the result is
+	 * sent, so that no worker need wait for the executor to hear of the
+	 * failure and tell it. */
+	_Atomic int failed;
+	/* Which tasks sent to the worker are its to run. Low 32 bits: how
+	 * many the worker has passed (run, answered STOPPED or skipped);
+	 * high 32 bits: the executor took back those before this count that
+	 * the worker had not reached (see take_back). Both count from the
+	 * worker's start, modulo 2^32. */
+	_Atomic uint64_t claim;
+	/* The outbox (OUTBOX_CAP bytes at p->outboxes + slot * OUTBOX_CAP):
+	 * whole result frames not written to the socket yet, out_len bytes,
+	 * the first of them the worker's answer number out_first (counted
+	 * from its start). Read by the executor once the worker is dead. */
+	_Atomic uint32_t out_len;
+	uint32_t out_first;
 } shared_slot;
 
 typedef struct pool pool;
@@ -58,13 +86,16 @@ typedef struct {
 	shared_slot *slot; /* in p->shm */
 	ctask_buf queued;  /* batch being built: tasks after the header */
 	uint32_t nqueued;
-	uint32_t *inflight; /* malloc'd FIFO of task ids sent, not finished */
+	uint32_t sent, back; /* tasks sent so far; taken back before this */
+	uint32_t answered;   /* frames received (STOPPED too) */
+	uint32_t *inflight;  /* malloc'd FIFO of task ids sent, not finished */
 	size_t head, len, cap;
 	ctask_buf rbuf;	      /* bytes received, not yet a whole frame */
 	uint32_t killed_task; /* killed for a timeout: this task */
 	bool interrupted;     /* killed by stop(now): return its tasks */
 	int init_deaths;      /* died before finishing any task */
 	bool finished_one;
+	bool stuck; /* as can_start last saw it: see stuck() */
 } worker;
 
 struct pool {
@@ -74,13 +105,28 @@ struct pool {
 	ctask_pool_opts o;
 	worker *w; /* o.jobs of them */
 	shared_slot *shm;
-	uv_timer_t timer; /* timeouts */
-	bool stopping, timer_on;
+	uint8_t *outboxes;   /* shared: OUTBOX_CAP bytes per worker */
+	uv_timer_t timer;    /* timeouts and stuck workers */
+	uv_signal_t sigchld; /* a worker ended */
+	bool stopping, timer_on, sig_on;
 	worker *last;	   /* where the last task went */
 	double mean;	   /* moving mean task duration, 0 = unknown */
 	double *name_mean; /* malloc'd: the same, per function */
 	int fatal;	   /* workers keep dying before any task: give up */
 };
+
+/* One shared mapping: the slots, then (page-aligned) the outboxes. Pages
+ * of an outbox are touched only as far as the worker fills it. */
+static size_t slots_bytes(int jobs)
+{
+	size_t n = (size_t)jobs * sizeof(shared_slot), page = 4096;
+	return (n + page - 1) / page * page;
+}
+
+static size_t shm_bytes(int jobs)
+{
+	return slots_bytes(jobs) + (size_t)jobs * OUTBOX_CAP;
+}
 
 double ctask_pool_cpu_seconds(void)
 {
@@ -91,11 +137,6 @@ double ctask_pool_cpu_seconds(void)
 }
 
 static void put_u32(ctask_buf *b, uint32_t v)
-{
-	ctask_buf_append(b, &v, sizeof v);
-}
-
-static void put_f64(ctask_buf *b, double v)
 {
 	ctask_buf_append(b, &v, sizeof v);
 }
@@ -116,29 +157,81 @@ static double get_f64(const uint8_t *p)
 
 /* ---- The worker process -------------------------------------------------- */
 
-static void put_result(ctask_buf *out, uint32_t id, int state, double started,
-		       double duration, const void *p, size_t n)
+/* Where a worker's results go: its outbox in shared memory, written to
+ * the socket a batch at a time. */
+typedef struct {
+	shared_slot *slot;
+	uint8_t *box; /* OUTBOX_CAP bytes, shared with the executor */
+	int fd;
+	uint32_t answers; /* frames put so far */
+	double last;	  /* when the outbox was last written out */
+	ctask_buf big;	  /* a frame too large for the outbox */
+} outbox;
+
+/* Writes the outbox to the socket and empties it. If the worker dies in
+ * between, the executor finds the frames in both and skips those it had
+ * (by their answer numbers). */
+static void send_out(outbox *ob)
 {
-	put_u32(out, (uint32_t)(4 + 1 + 8 + 8 + 4 + n));
-	put_u32(out, id);
-	ctask_buf_byte(out, (uint8_t)state);
-	put_f64(out, started);
-	put_f64(out, duration);
-	put_u32(out, (uint32_t)n);
-	ctask_buf_append(out, p, n);
+	uint32_t n = atomic_load(&ob->slot->out_len);
+	if (n && ctask_write_all(ob->fd, ob->box, n) < 0)
+		_exit(0); /* the executor is gone */
+	atomic_store(&ob->slot->out_len, 0);
+	ob->last = ctask_monotonic();
 }
 
-/* Results are written back when 256 KiB have gathered or 20 ms have
- * passed: few writes for tiny tasks, prompt progress for slow ones. */
-static void maybe_flush(int fd, ctask_buf *out, double *last, bool force)
+/* Results are written back when the outbox is full or 20 ms have passed:
+ * few writes for tiny tasks, prompt progress for slow ones. */
+static void maybe_send(outbox *ob, bool force)
 {
-	double now = ctask_monotonic();
-	if (out->len && (force || out->len >= 262144 || now - *last > 0.02)) {
-		if (ctask_write_all(fd, out->p, out->len) < 0)
-			_exit(0); /* the executor is gone */
-		out->len = 0;
-		*last = now;
+	if (atomic_load(&ob->slot->out_len) &&
+	    (force || ctask_monotonic() - ob->last > 0.02))
+		send_out(ob);
+}
+
+static void put_header(uint8_t *q, uint32_t id, int state, double started,
+		       double duration, size_t n)
+{
+	uint32_t len = (uint32_t)(4 + 1 + 8 + 8 + 4 + n), m = (uint32_t)n;
+	memcpy(q, &len, 4);
+	memcpy(q + 4, &id, 4);
+	q[8] = (uint8_t)state;
+	memcpy(q + 9, &started, 8);
+	memcpy(q + 17, &duration, 8);
+	memcpy(q + 25, &m, 4);
+}
+
+#define HEADER 29 /* a frame's bytes before its value or message */
+
+/* Puts one result frame in the outbox; one that does not fit even in an
+ * empty outbox goes to the socket at once (a large result is not a tiny
+ * task's). */
+static void put_result(outbox *ob, uint32_t id, int state, double started,
+		       double duration, const void *p, size_t n)
+{
+	uint32_t used = atomic_load(&ob->slot->out_len);
+	if (used && HEADER + n > OUTBOX_CAP - used) {
+		send_out(ob);
+		used = 0;
 	}
+	ob->answers++;
+	if (HEADER + n > OUTBOX_CAP) {
+		ob->big.len = 0;
+		put_header(ctask_buf_reserve(&ob->big, HEADER), id, state,
+			   started, duration, n);
+		ob->big.len = HEADER;
+		ctask_buf_append(&ob->big, p, n);
+		if (ctask_write_all(ob->fd, ob->big.p, ob->big.len) < 0)
+			_exit(0);
+		ctask_buf_free(&ob->big);
+		return;
+	}
+	if (used == 0)
+		ob->slot->out_first = ob->answers - 1;
+	put_header(ob->box + used, id, state, started, duration, n);
+	if (n)
+		memcpy(ob->box + used + HEADER, p, n);
+	atomic_store(&ob->slot->out_len, used + HEADER + (uint32_t)n);
 }
 
 /* Input lengths of this value mean "the result of task id, the one run
@@ -177,9 +270,10 @@ static bool read_inputs(const uint8_t **pp, uint32_t nin, ctask_slice *in,
 	return ok;
 }
 
-/* Runs one task and writes its result to out, keeping it in prev. */
-static void run_one(const ctask_graph *g, shared_slot *slot, uint32_t id,
-		    const ctask_slice *in, uint32_t nin, ctask_buf *out,
+/* Runs one task and puts its result in the outbox, keeping it in prev.
+ * Returns whether it is done (not failed). */
+static bool run_one(const ctask_graph *g, shared_slot *slot, uint32_t id,
+		    const ctask_slice *in, uint32_t nin, outbox *out,
 		    previous *prev)
 {
 	atomic_store(&slot->started, ctask_monotonic());
@@ -212,11 +306,37 @@ static void run_one(const ctask_graph *g, shared_slot *slot, uint32_t id,
 	}
 	ctask_buf_free(&oc.result);
 	free(oc.message);
+	return oc.state == CTASK_REC_DONE;
+}
+
+/* Whether a worker failed a task, with the run stopping at a failure:
+ * then no task may start (README: without -k, nothing new starts after
+ * the first failure). */
+static bool halted(const pool *p)
+{
+	for (int i = 0; p->o.stop_on_failure && i < p->o.jobs; i++)
+		if (atomic_load(&p->shm[i].failed))
+			return true;
+	return false;
+}
+
+/* Passes the next task sent to this worker: true if it is the worker's
+ * to run (or answer), false if the executor took it back (take_back) and
+ * runs it elsewhere: then it gets no answer. */
+static bool claim(shared_slot *slot)
+{
+	uint64_t v = atomic_load(&slot->claim);
+	for (;;) {
+		uint32_t mine = (uint32_t)v, back = (uint32_t)(v >> 32);
+		uint64_t next = (v >> 32 << 32) | (uint32_t)(mine + 1);
+		if (atomic_compare_exchange_weak(&slot->claim, &v, next))
+			return (int32_t)(mine - back) >= 0;
+	}
 }
 
 /* Runs one batch message; results go to out. */
-static void run_batch(const ctask_graph *g, shared_slot *slot, int fd,
-		      const uint8_t *p, ctask_buf *out, double *last)
+static void run_batch(const pool *pl, shared_slot *slot, const uint8_t *p,
+		      outbox *out)
 {
 	uint32_t count = get_u32(p);
 	p += 4;
@@ -232,10 +352,15 @@ static void run_batch(const ctask_graph *g, shared_slot *slot, int fd,
 			in = ctask_xrealloc(in, cap * sizeof *in);
 		}
 		bool have = read_inputs(&p, nin, in, &prev);
-		/* Every task sent gets exactly one answer: STOPPED when the
-		 * executor is stopping or a chained input is missing (the
-		 * task before it failed). */
-		if (atomic_load(&slot->stop) || !have) {
+		if (!claim(slot)) {
+			prev.id = NO_TASK;
+			continue;
+		}
+		/* Every task claimed gets exactly one answer: STOPPED when the
+		 * executor is stopping, a task failed and the run stops at a
+		 * failure, or a chained input is missing (the task before it
+		 * failed). */
+		if (atomic_load(&slot->stop) || halted(pl) || !have) {
 			put_result(out, id, STATE_STOPPED, 0, 0, NULL, 0);
 			prev.id = NO_TASK;
 			continue;
@@ -243,11 +368,13 @@ static void run_batch(const ctask_graph *g, shared_slot *slot, int fd,
 		/* Finished results go out before a slow task, so that nobody
 		 * waits for them while it runs. */
 		if (slow)
-			maybe_flush(fd, out, last, true);
-		run_one(g, slot, id, in, nin, out, &prev);
-		maybe_flush(fd, out, last, false);
+			maybe_send(out, true);
+		if (!run_one(pl->g, slot, id, in, nin, out, &prev) &&
+		    pl->o.stop_on_failure)
+			atomic_store(&slot->failed, 1);
+		maybe_send(out, false);
 	}
-	maybe_flush(fd, out, last, true);
+	maybe_send(out, true);
 	ctask_buf_free(&prev.bytes);
 	free(in);
 }
@@ -255,8 +382,16 @@ static void run_batch(const ctask_graph *g, shared_slot *slot, int fd,
 /* The worker's main loop: batches in, results out, until end of file. */
 static _Noreturn void worker_main(pool *p, int fd, shared_slot *slot)
 {
-	/* Ctrl-C reaches the whole process group; the executor decides when
-	 * workers stop. If the executor dies, so do they. */
+	/* The worker leads its own process group (spawn), so that what its
+	 * tasks leave behind can be killed with it. The executor decides
+	 * when workers stop; if the executor dies, so do they. Away from the
+	 * terminal's foreground group, a task that reads the terminal gets
+	 * an error rather than a stop (SIGTTIN), and may write to it. The
+	 * executor's signal handlers are not the worker's. */
+	setpgid(0, 0);
+	signal(SIGCHLD, SIG_DFL);
+	signal(SIGTTIN, SIG_IGN);
+	signal(SIGTTOU, SIG_IGN);
 	signal(SIGINT, SIG_IGN);
 	signal(SIGTERM, SIG_IGN);
 	signal(SIGPIPE, SIG_IGN);
@@ -265,8 +400,13 @@ static _Noreturn void worker_main(pool *p, int fd, shared_slot *slot)
 		_exit(0);
 	if (p->o.worker_init)
 		p->o.worker_init();
-	ctask_buf msg = {0}, out = {0};
-	double last = ctask_monotonic();
+	ctask_buf msg = {0};
+	outbox out = {slot,
+		      p->outboxes + (slot - p->shm) * OUTBOX_CAP,
+		      fd,
+		      0,
+		      ctask_monotonic(),
+		      {0}};
 	uint32_t len;
 	while (ctask_read_all(fd, &len, sizeof len) == 0) {
 		msg.len = 0;
@@ -274,7 +414,7 @@ static _Noreturn void worker_main(pool *p, int fd, shared_slot *slot)
 		if (ctask_read_all(fd, q, len) < 0)
 			break;
 		msg.len = len;
-		run_batch(p->g, slot, fd, msg.p, &out, &last);
+		run_batch(p, slot, msg.p, &out);
 	}
 	if (p->o.worker_fini)
 		p->o.worker_fini();
@@ -324,7 +464,8 @@ static void on_frame(worker *w, const uint8_t *f)
 	pool *p = w->p;
 	uint32_t id = get_u32(f), n = get_u32(f + 21);
 	int state = f[4];
-	inflight_pop(w); /* parse_frames checked it is the head */
+	inflight_pop(w); /* frame_ok checked it is the head */
+	w->answered++;
 	ctask_task *t = ctask_graph_task(p->g, id);
 	if (state == STATE_STOPPED) {
 		p->base.ev.returned(p->base.ev.ud, t);
@@ -345,10 +486,33 @@ static void on_frame(worker *w, const uint8_t *f)
 	double *nm = &p->name_mean[t->name_id];
 	*nm = *nm == 0 ? oc.duration : 0.9 * *nm + 0.1 * oc.duration;
 	p->base.ev.finished(p->base.ev.ud, &oc);
+	/* A failure the scheduler tries again does not stop the run: the
+	 * workers may go on (when it stops the run, it said so: stop()). */
+	if (state != CTASK_REC_DONE && !p->stopping)
+		atomic_store(&w->slot->failed, 0);
 }
 
-/* Consumes every whole frame in w->rbuf. */
-static void parse_frames(worker *w)
+/* Whether frame f of len bytes (after its length) is well formed and
+ * answers the oldest task in flight. */
+static bool frame_ok(const worker *w, const uint8_t *f, uint32_t len)
+{
+	return len >= 25 && get_u32(f + 21) <= len - 25 && w->len > 0 &&
+	       w->inflight[w->head] == get_u32(f);
+}
+
+/* Kills w's process and whatever its tasks started (its process group),
+ * while w's pid is still its own (not reaped). */
+static void kill_worker(const worker *w)
+{
+	if (w->pid) {
+		kill(-w->pid, SIGKILL);
+		kill(w->pid, SIGKILL);
+	}
+}
+
+/* Consumes every whole frame in w->rbuf. Returns false if the stream is
+ * garbled. */
+static bool parse_frames(worker *w)
 {
 	size_t off = 0;
 	while (w->rbuf.len - off >= 4) {
@@ -356,19 +520,43 @@ static void parse_frames(worker *w)
 		if (w->rbuf.len - off - 4 < len)
 			break;
 		const uint8_t *f = w->rbuf.p + off + 4;
-		if (len < 25 || get_u32(f + 21) > len - 25 || w->len == 0 ||
-		    w->inflight[w->head] != get_u32(f)) {
+		if (!frame_ok(w, f, len)) {
 			/* A garbled stream cannot be resynchronised: end the
 			 * worker; its tasks are then failed or returned. */
-			kill(w->pid, SIGKILL);
+			kill_worker(w);
 			w->rbuf.len = 0;
-			return;
+			return false;
 		}
 		on_frame(w, f);
 		off += 4 + len;
 	}
 	memmove(w->rbuf.p, w->rbuf.p + off, w->rbuf.len - off);
 	w->rbuf.len -= off;
+	return true;
+}
+
+/* The worker is dead and its socket read to the end: takes the frames
+ * left in its outbox, except those the socket brought already (the
+ * worker may have died between writing them and emptying the outbox). */
+static void recover(worker *w)
+{
+	const shared_slot *sl = w->slot;
+	const uint8_t *q = w->p->outboxes + (sl - w->p->shm) * OUTBOX_CAP;
+	uint32_t left = atomic_load(&sl->out_len), k = sl->out_first;
+	if (left > OUTBOX_CAP)
+		return; /* not written by a worker of ours */
+	for (; left >= 4; k++) {
+		uint32_t len = get_u32(q);
+		if (left - 4 < len)
+			return;
+		if ((int32_t)(k - w->answered) >= 0) {
+			if (!frame_ok(w, q + 4, len))
+				return;
+			on_frame(w, q + 4);
+		}
+		q += 4 + len;
+		left -= 4 + len;
+	}
 }
 
 /* Why a worker ended, for the task it was running. */
@@ -397,15 +585,55 @@ static void on_close(uv_handle_t *h)
 		spawn(w);
 }
 
-/* A worker's pipe reached end of file: the worker is gone. Fails the task
- * it was running, returns the others, and starts a replacement. */
-static void on_death(worker *w)
+/* Whether w's process has ended. It stays a zombie until reap(), so its
+ * pid and process group are still its own. */
+static bool ended(const worker *w)
+{
+	siginfo_t si;
+	si.si_pid = 0;
+	return w->pid &&
+	       waitid(P_PID, (id_t)w->pid, &si, WEXITED | WNOHANG | WNOWAIT) ==
+		       0 &&
+	       si.si_pid == w->pid;
+}
+
+/* Reads what the dead worker's socket holds: all it wrote is there, but
+ * end of file may never come (a process its task left behind may hold
+ * the socket open), so it is read until it would block. */
+static void drain(worker *w)
+{
+	uv_os_fd_t fd;
+	if (uv_fileno((uv_handle_t *)&w->pipe, &fd) != 0)
+		return;
+	for (;;) {
+		uint8_t *q = ctask_buf_reserve(&w->rbuf, 65536);
+		ssize_t n = recv(fd, q, 65536, MSG_DONTWAIT);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return;
+		w->rbuf.len += (size_t)n;
+		if (!parse_frames(w))
+			return;
+	}
+}
+
+/* The worker has ended (ended() said so; its pipe need not have reached
+ * end of file): kills what its tasks left in its process group, takes its
+ * last results, fails the task it was running, returns the others, and
+ * starts a replacement. */
+static void reap(worker *w)
 {
 	pool *p = w->p;
 	int st = 0;
+	kill_worker(w);
+	drain(w);
 	while (waitpid(w->pid, &st, 0) < 0 && errno == EINTR)
 		;
 	w->pid = 0;
+	/* A frame cut short by the worker's death is whole in the outbox. */
+	w->rbuf.len = 0;
+	recover(w);
 	uint32_t blamed = w->killed_task != NO_TASK
 				  ? w->killed_task
 				  : atomic_load(&w->slot->current);
@@ -443,9 +671,26 @@ static void on_read(uv_stream_t *s, ssize_t n, const uv_buf_t *buf)
 		w->rbuf.len += (size_t)n;
 		parse_frames(w);
 	} else if (n < 0) {
+		/* The worker closed its end: it is exiting. Its death comes
+		 * by SIGCHLD (or the timer), if it has not come yet. */
 		uv_read_stop(s);
-		on_death(w);
+		if (ended(w))
+			reap(w);
 	}
+}
+
+/* Reaps every worker that has ended. */
+static void reap_ended(pool *p)
+{
+	for (int i = 0; i < p->o.jobs; i++)
+		if (ended(&p->w[i]))
+			reap(&p->w[i]);
+}
+
+static void on_sigchld(uv_signal_t *h, int signum)
+{
+	(void)signum;
+	reap_ended(h->data);
 }
 
 static void close_pipe_fd(worker *w)
@@ -466,8 +711,16 @@ static void spawn(worker *w)
 	}
 	atomic_store(&w->slot->current, NO_TASK);
 	atomic_store(&w->slot->stop, p->stopping);
+	atomic_store(&w->slot->failed, 0);
+	atomic_store(&w->slot->claim, 0);
+	atomic_store(&w->slot->out_len, 0);
+	w->sent = w->back = w->answered = 0;
 	fflush(NULL);
 	pid_t pid = fork();
+	/* The child does the same: whichever runs first, the group exists
+	 * before the executor could signal it. */
+	if (pid > 0)
+		setpgid(pid, pid);
 	if (pid == 0) {
 		close(sv[0]);
 		for (int i = 0; i < p->o.jobs; i++)
@@ -501,31 +754,49 @@ static size_t depth(const pool *p)
 	return n > 1024 ? 2048 : 2 * (size_t)(n + 1);
 }
 
+/* Whether w's current task has run for STUCK_SECONDS: tasks sent to it now
+ * would wait for that task. */
+static bool stuck(const worker *w, double now)
+{
+	return w->pid && atomic_load(&w->slot->current) != NO_TASK &&
+	       now - atomic_load(&w->slot->started) > STUCK_SECONDS;
+}
+
 static size_t pool_can_start(ctask_runner *r)
 {
 	pool *p = (pool *)r;
 	if (p->stopping || p->fatal)
 		return 0;
 	size_t d = depth(p), room = 0;
+	double now = ctask_monotonic();
 	for (int i = 0; i < p->o.jobs; i++) {
-		const worker *w = &p->w[i];
+		worker *w = &p->w[i];
 		size_t held = w->len + w->nqueued;
+		w->stuck = stuck(w, now);
 		/* Refill at half depth so a worker never waits for work. */
-		if (w->pid && (held == 0 || (d > 1 && held <= d / 2)))
+		if (w->pid && !w->stuck &&
+		    (held == 0 || (d > 1 && held <= d / 2)))
 			room += d - held;
 	}
 	return room;
 }
 
-/* The worker with the fewest tasks, or NULL if none is running. */
+/* The worker with the fewest tasks, not stuck if one is not (as
+ * can_start saw them: reading the worker's slot for every task would cost
+ * a cache miss each); NULL if none is running. */
 static worker *least_busy(pool *p)
 {
 	worker *best = NULL;
+	bool best_stuck = true;
 	for (int i = 0; i < p->o.jobs; i++) {
 		worker *w = &p->w[i];
-		if (w->pid &&
-		    (!best || w->len + w->nqueued < best->len + best->nqueued))
-			best = w;
+		if (!w->pid)
+			continue;
+		bool st = w->stuck;
+		size_t held = w->len + w->nqueued;
+		if (!best || (best_stuck && !st) ||
+		    (st == best_stuck && held < best->len + best->nqueued))
+			best = w, best_stuck = st;
 	}
 	return best;
 }
@@ -591,6 +862,7 @@ static void pool_flush(ctask_runner *r)
 		uv_buf_t b = uv_buf_init((char *)msg.p, (unsigned)msg.len);
 		if (uv_write(req, (uv_stream_t *)&w->pipe, &b, 1, on_written))
 			on_written(req, -1);
+		w->sent += w->nqueued;
 		w->queued.len = 0;
 		w->nqueued = 0;
 	}
@@ -614,24 +886,68 @@ static void pool_stop(ctask_runner *r, bool now)
 		atomic_store(&w->slot->stop, 1);
 		if (now && w->pid) {
 			w->interrupted = true;
-			kill(w->pid, SIGKILL);
+			kill_worker(w);
 		}
 	}
 }
 
-/* Every 50 ms while there is a timeout: kill workers whose task ran over. */
+/* Takes back the tasks sent to w (stuck in a long task) that it has not
+ * reached, and returns them to the scheduler, which starts them on another
+ * worker. When w gets to them, claim() tells it to skip them. */
+static void take_back(worker *w)
+{
+	pool *p = w->p;
+	uint64_t v = atomic_load(&w->slot->claim), next;
+	do
+		next = (uint64_t)w->sent << 32 | (uint32_t)v;
+	while (!atomic_compare_exchange_weak(&w->slot->claim, &v, next));
+	uint32_t reached = (uint32_t)v;
+	if ((int32_t)(reached - w->back) < 0)
+		reached = w->back; /* those before it were taken back before */
+	/* Neither those nor the tasks not sent yet get an answer: they are
+	 * the last ones in the FIFO. */
+	size_t n = (uint32_t)(w->sent - reached) + w->nqueued;
+	w->back = w->sent;
+	w->queued.len = 0;
+	w->nqueued = 0;
+	w->len -= n;
+	const uint32_t *ids = w->inflight + w->head + w->len;
+	for (size_t i = 0; i < n; i++)
+		p->base.ev.returned(p->base.ev.ud,
+				    ctask_graph_task(p->g, ids[i]));
+	if (w->len == 0)
+		w->head = 0;
+}
+
+/* Whether a worker other than w could take tasks now. */
+static bool other_free(const pool *p, const worker *w, double now)
+{
+	for (int i = 0; i < p->o.jobs; i++)
+		if (&p->w[i] != w && p->w[i].pid && !stuck(&p->w[i], now))
+			return true;
+	return false;
+}
+
+/* Every 50 ms: reaps workers that ended (should a SIGCHLD have gone
+ * astray), kills workers whose task ran past the timeout, and gives the
+ * tasks waiting behind a stuck worker's task to the others. */
 static void on_timer(uv_timer_t *t)
 {
 	pool *p = t->data;
+	reap_ended(p);
 	double now = ctask_monotonic();
 	for (int i = 0; i < p->o.jobs; i++) {
 		worker *w = &p->w[i];
 		uint32_t cur = atomic_load(&w->slot->current);
 		if (!w->pid || cur == NO_TASK || w->killed_task != NO_TASK)
 			continue;
-		if (now - atomic_load(&w->slot->started) > p->o.task_timeout) {
+		if (p->o.task_timeout > 0 &&
+		    now - atomic_load(&w->slot->started) > p->o.task_timeout) {
 			w->killed_task = cur;
-			kill(w->pid, SIGKILL);
+			kill_worker(w);
+		} else if (w->len + w->nqueued > 1 && stuck(w, now) &&
+			   !p->stopping && other_free(p, w, now)) {
+			take_back(w);
 		}
 	}
 }
@@ -645,6 +961,11 @@ static void on_shutdown(uv_shutdown_t *req, int status)
 static void on_timer_closed(uv_handle_t *h)
 {
 	((pool *)h->data)->timer_on = false;
+}
+
+static void on_sig_closed(uv_handle_t *h)
+{
+	((pool *)h->data)->sig_on = false;
 }
 
 static bool any_open(const pool *p)
@@ -667,17 +988,23 @@ static void pool_free(ctask_runner *r)
 			uv_shutdown(ctask_xmalloc(sizeof(uv_shutdown_t)),
 				    (uv_stream_t *)&w->pipe, on_shutdown);
 	}
+	/* They are seen to end by SIGCHLD or the timer: those stay until
+	 * every worker is gone. The loop must finish closing everything
+	 * before p is freed. */
+	while (any_open(p))
+		uv_run(p->loop, UV_RUN_ONCE);
 	if (p->timer_on)
 		uv_close((uv_handle_t *)&p->timer, on_timer_closed);
-	/* The loop must finish closing everything before p is freed. */
-	while (any_open(p) || p->timer_on)
+	if (p->sig_on)
+		uv_close((uv_handle_t *)&p->sigchld, on_sig_closed);
+	while (p->timer_on || p->sig_on)
 		uv_run(p->loop, UV_RUN_ONCE);
 	for (int i = 0; i < p->o.jobs; i++) {
 		ctask_buf_free(&p->w[i].queued);
 		ctask_buf_free(&p->w[i].rbuf);
 		free(p->w[i].inflight);
 	}
-	munmap(p->shm, (size_t)p->o.jobs * sizeof *p->shm);
+	munmap(p->shm, shm_bytes(p->o.jobs));
 	free(p->name_mean);
 	free(p->w);
 	free(p);
@@ -701,29 +1028,32 @@ ctask_runner *ctask_runner_pool(const ctask_graph *g, uv_loop_t *loop,
 				 .stop = pool_stop,
 				 .free = pool_free,
 				 .ev = ev};
-	p->shm =
-		mmap(NULL, (size_t)p->o.jobs * sizeof *p->shm,
-		     PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	p->shm = mmap(NULL, shm_bytes(p->o.jobs), PROT_READ | PROT_WRITE,
+		      MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	if (p->shm == MAP_FAILED) {
 		free(p);
 		ctask_error_set(CTASK_EIO, "cannot map shared memory: %s",
 				strerror(errno));
 		return NULL;
 	}
+	p->outboxes = (uint8_t *)p->shm + slots_bytes(p->o.jobs);
 	p->w = ctask_xcalloc((size_t)p->o.jobs, sizeof *p->w);
 	p->name_mean =
 		ctask_xcalloc(ctask_graph_nnames(g) + 1, sizeof *p->name_mean);
+	/* Before the first fork: no worker's end may go unseen. */
+	uv_signal_init(loop, &p->sigchld);
+	p->sigchld.data = p;
+	uv_signal_start(&p->sigchld, on_sigchld, SIGCHLD);
+	p->sig_on = true;
 	for (int i = 0; i < p->o.jobs; i++) {
 		p->w[i] = (worker){.p = p, .slot = &p->shm[i]};
 		p->w[i].killed_task = NO_TASK;
 		spawn(&p->w[i]);
 	}
-	if (p->o.task_timeout > 0) {
-		uv_timer_init(loop, &p->timer);
-		p->timer.data = p;
-		uv_timer_start(&p->timer, on_timer, 50, 50);
-		p->timer_on = true;
-	}
+	uv_timer_init(loop, &p->timer);
+	p->timer.data = p;
+	uv_timer_start(&p->timer, on_timer, 50, 50);
+	p->timer_on = true;
 	if (p->fatal) {
 		ctask_error_set(CTASK_EIO, "cannot start worker processes: %s",
 				strerror(errno));

@@ -74,6 +74,7 @@ typedef struct {
 	uint32_t *rdep_off; /* malloc'd: reverse edges, CSR offsets */
 	uint32_t *rdeps;    /* malloc'd: reverse edges */
 	uint8_t *tries;	    /* malloc'd: failed attempts in this run */
+	uint8_t *earlier;   /* malloc'd: failed in an earlier run */
 	uint32_t *queue;    /* malloc'd: ready task ids (may hold stale ones) */
 	size_t qhead, qlen, qcap;
 	size_t probed; /* queue entries before this were looked up (probe) */
@@ -284,6 +285,7 @@ static void init_tasks(sched *sc)
 	/* Per-task tables, read in hash order at 10^6 tasks: see ctask_xbig. */
 	sc->pending = table(sc->n, sizeof *sc->pending);
 	sc->tries = table(sc->n, 1);
+	sc->earlier = table(sc->n, 1);
 	sc->kept = table(sc->n, sizeof *sc->kept);
 	sc->in_batch = table(sc->n, 1);
 	sc->kept_n = table(sc->n, sizeof *sc->kept_n);
@@ -292,8 +294,11 @@ static void init_tasks(sched *sc)
 	for (size_t i = 0; i < sc->n; i++) {
 		ctask_task *t = ctask_graph_task(sc->g, i);
 		CTASK_FOREACH_INPUT(t, d, sc->uses[d->id] += sc->want[i]);
-		/* Running elsewhere: the lease decides, when we get to it. */
-		if (t->state == CTASK_S_RUNNING)
+		/* Running elsewhere: the lease decides, when we get to it.
+		 * Failed in an earlier run: tried again in this one; until
+		 * then it is not a failure of this run (tally_left). */
+		sc->earlier[i] = t->state == CTASK_S_FAILED;
+		if (t->state == CTASK_S_RUNNING || t->state == CTASK_S_FAILED)
 			t->state = CTASK_S_READY;
 		CTASK_FOREACH_INPUT(t, d,
 				    sc->pending[i] += d->state != CTASK_S_DONE);
@@ -331,6 +336,7 @@ static void sched_free(sched *sc)
 	free(sc->want);
 	free(sc->pending);
 	free(sc->tries);
+	free(sc->earlier);
 	free(sc->rdep_off);
 	free(sc->rdeps);
 	free(sc->queue);
@@ -528,8 +534,12 @@ static void on_finished(void *ud, ctask_outcome *oc)
 	      oc->message);
 	mark_failed(sc, t);
 	add_to_batch(sc, oc);
-	if (!sc->o->keep_going)
+	if (!sc->o->keep_going && !sc->stop) {
+		/* Nothing new starts, not even the rest of a worker's batch;
+		 * running tasks finish. */
 		sc->stop = true;
+		sc->r->stop(sc->r, false);
+	}
 }
 
 /* The runner's report of a task it could not finish (a stopped worker):
@@ -1169,6 +1179,7 @@ static int make_runner(sched *sc)
 	}
 	ctask_pool_opts po = {.jobs = sc->o->jobs,
 			      .task_timeout = sc->o->task_timeout,
+			      .stop_on_failure = !sc->o->keep_going,
 			      .worker_init = sc->o->worker_init,
 			      .worker_fini = sc->o->worker_fini};
 	sc->r = ctask_runner_pool(sc->g, &sc->loop, &po, ev);
@@ -1213,10 +1224,11 @@ static void tally_left(sched *sc)
 		CTASK_FOREACH_INPUT(t, d, bad[i] |= bad[d->id]);
 		if (!sc->want[i] || t->state == CTASK_S_DONE)
 			continue;
-		sc->st->left_by_name[t->name_id]++;
-		if (t->state != CTASK_S_FAILED) {
+		if (t->state != CTASK_S_FAILED) { /* those are st->failed */
+			sc->st->left_by_name[t->name_id]++;
 			sc->st->not_run++;
 			sc->st->blocked += bad[i];
+			sc->st->failed_earlier += sc->earlier[i];
 		}
 	}
 	free(bad);
