@@ -32,7 +32,7 @@ runs()
 
 check "a crash in a batch (-j 1 -k): every other body runs once, its result kept"
 rm -rf batch.ctaskdata body.log
-CTASK_TEST_CRASH=20 expect_exit 1 execute batch.c -j 1 -k -q
+CTASK_TEST_CRASH=20 expect_exit 1 execute batch.c -j 1 -k
 assert_contains "$out" "ran 35 tasks"
 assert_contains "$out" "1 failed (body 1)"
 for i in $(seq 0 35); do
@@ -44,7 +44,7 @@ assert_contains "$out" ", 1 failed"
 
 check "  the same with results too large to gather (300,000 bytes) in the batch"
 rm -rf batch.ctaskdata body.log
-CTASK_TEST_CRASH=20 CTASK_TEST_BIG=3,4,25 expect_exit 1 execute batch.c -j 1 -k -q
+CTASK_TEST_CRASH=20 CTASK_TEST_BIG=3,4,25 expect_exit 1 execute batch.c -j 1 -k
 assert_contains "$out" "ran 35 tasks"
 for i in $(seq 0 35); do
 	assert_eq 1 "$(runs "$i")" "body runs of body($i)"
@@ -58,7 +58,7 @@ CTASK_TEST_BIG=3,4,25 expect_exit 1 check batch.c
 
 check "without -k (-j 1): after body(5) fails, no other body starts"
 rm -rf batch.ctaskdata body.log
-CTASK_TEST_FAIL=5 expect_exit 1 execute batch.c -j 1 -q
+CTASK_TEST_FAIL=5 expect_exit 1 execute batch.c -j 1
 assert_eq "$(seq 0 5 | sed 's/^/body /')" "$(cat body.log)" "bodies that ran"
 assert_contains "$out" "ran 5 tasks"
 assert_contains "$out" "1 failed (body 1)"
@@ -67,14 +67,14 @@ assert_contains "$err" "body 5 fails"
 
 check "  the same with a crash: no body after body(5)"
 rm -rf batch.ctaskdata body.log
-CTASK_TEST_CRASH=5 expect_exit 1 execute batch.c -j 1 -q
+CTASK_TEST_CRASH=5 expect_exit 1 execute batch.c -j 1
 assert_eq "$(seq 0 5 | sed 's/^/body /')" "$(cat body.log)" "bodies that ran"
 assert_contains "$out" "ran 5 tasks"
 assert_contains "$out" "30 tasks not run: the run stopped after a failure"
 
 check "  with -k the run goes on: every body runs once"
 rm -f body.log
-CTASK_TEST_FAIL=5 expect_exit 1 execute batch.c -j 1 -k -q
+CTASK_TEST_FAIL=5 expect_exit 1 execute batch.c -j 1 -k
 assert_contains "$out" "ran 30 tasks"
 assert_eq "$(seq 5 35 | sed 's/^/body /' | LC_ALL=C sort)" \
 	"$(LC_ALL=C sort body.log)" "bodies that ran (the 30 left and body(5) again)"
@@ -83,7 +83,7 @@ check "a task that blocks: the quick tasks sent after it to its worker run on th
 # hang() returns only once all 40 quick tasks have run, so it can finish
 # only if those queued behind it on its worker were taken back.
 mkdir markers
-CTASK_TEST_DIR=$T/markers expect_exit 0 execute hang.c -j 2 -q
+CTASK_TEST_DIR=$T/markers expect_exit 0 execute hang.c -j 2
 assert_contains "$out" "ran 41 tasks"
 assert_eq "all quick tasks ran" "$(value hang.c hang)" "hang"
 assert_eq 40 "$(nfiles 'markers/quick-*')" "quick markers"
@@ -104,7 +104,7 @@ execute_bounded()
 check "a task that leaves a process holding its worker's socket: the run ends, the process is killed"
 export CTASK_TEST_DIR=$T
 rm -f orphan.pid
-execute_bounded orphan.c -j 1 -q
+execute_bounded orphan.c -j 1
 assert_eq 0 "$rc" "exit status"
 assert_contains "$out" "ran 6 tasks"
 assert_eq 1 "$(value orphan.c orphan)" "orphan"
@@ -115,7 +115,7 @@ wait_until 20 none_alive "$gpid"
 check "  exit(0) in a task after it (-k, --task-timeout 2): failed, exited with status 0, not timed out"
 rm -rf orphan.ctaskdata orphan.pid
 export CTASK_TEST_QUIT=1
-execute_bounded orphan.c -j 1 -k --task-timeout 2 -q
+execute_bounded orphan.c -j 1 -k --task-timeout 2
 assert_eq 1 "$rc" "exit status"
 assert_contains "$out" "ran 6 tasks"
 assert_contains "$out" "1 failed (quit 1)"

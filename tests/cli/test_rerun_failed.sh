@@ -17,14 +17,14 @@ totals()
 }
 
 check "-k: 6 done, 2 failed"
-expect_exit 1 execute batch.c -j 1 -k -q
+expect_exit 1 execute batch.c -j 1 -k
 assert_contains "$out" "ran 6 tasks"
 assert_contains "$out" "2 failed (body 2)"
 assert_eq "6 2" "$(totals)" "status: done, failed"
 
 check "without -k: body(2) fails again and stops the run before body(6)"
 rm -f body.log
-expect_exit 1 execute batch.c -j 1 -q
+expect_exit 1 execute batch.c -j 1
 assert_eq "body 2" "$(cat body.log)" "bodies that ran"
 assert_contains "$out" "ran 0 tasks"
 assert_contains "$out" "; 6 already done; 1 failed (body 1); 1 failed in an earlier run, not tried again"
@@ -33,7 +33,7 @@ assert_eq "6 2" "$(totals)" "status: done, failed"
 
 check "-k again: both are tried again; the summary still adds up"
 rm -f body.log
-expect_exit 1 execute batch.c -j 1 -k -q
+expect_exit 1 execute batch.c -j 1 -k
 assert_eq "body 2
 body 6" "$(cat body.log)" "bodies that ran"
 assert_contains "$out" "ran 0 tasks"
