@@ -182,6 +182,12 @@ static void summary(const cli_session *ss, const ctask_exec_opts *o,
 	if (st->recomputed)
 		printf("ctask: %zu corrupt or missing result%s recomputed\n",
 		       st->recomputed, st->recomputed == 1 ? "" : "s");
+	if (st->unstored)
+		printf("ctask: %zu task%s ran but the store could not keep "
+		       "%s results (not counted above; they run again next "
+		       "time)\n",
+		       st->unstored, st->unstored == 1 ? "" : "s",
+		       st->unstored == 1 ? "its" : "their");
 	size_t left = st->not_run, blocked = st->blocked;
 	if (st->signal && left) {
 		printf("ctask: interrupted; %zu task%s not done (", left,
@@ -251,6 +257,7 @@ static void merge(ctask_exec_stats *t, const ctask_exec_stats *st,
 	t->ran += st->ran, t->failed += st->failed;
 	t->by_others += st->by_others, t->retried += st->retried;
 	t->recomputed += st->recomputed;
+	t->unstored += st->unstored;
 	t->wall += st->wall, t->cpu += st->cpu;
 	/* What is left is what the last round left. */
 	t->wanted = st->wanted, t->not_run = st->not_run;

@@ -166,6 +166,7 @@ typedef struct {
 	size_t blocked;	       /* of those, the ones with a failed input */
 	size_t failed_earlier; /* of those, failed in an earlier run */
 	size_t recomputed;     /* results found corrupt and recomputed */
+	size_t unstored;       /* run, but the store failed to write them */
 	size_t by_others;      /* finished by other executors meanwhile */
 	size_t retried;	       /* failed attempts that were tried again */
 	int signal;	     /* SIGINT or SIGTERM that stopped the run, or 0 */

@@ -365,6 +365,25 @@ static void sched_free(sched *sc)
 
 /* ---- Committing ---------------------------------------------------------- */
 
+/* The batch could not be written (a full disk, say): its tasks are not
+ * done nor failed after all, so that the summary and the executor's record
+ * count only what the store holds, and the tasks count as not run. */
+static void unstore(sched *sc)
+{
+	for (size_t i = 0; i < sc->nbatch; i++) {
+		ctask_task *t = sc->batch[i].task;
+		if (sc->batch[i].state == CTASK_REC_DONE) {
+			sc->st->ran--;
+			sc->st->ran_by_name[t->name_id]--;
+		} else {
+			sc->st->failed--;
+			sc->st->failed_by_name[t->name_id]--;
+		}
+		t->state = CTASK_S_READY;
+		sc->st->unstored++;
+	}
+}
+
 /* Writes the batch to the store in one transaction (which also releases
  * the leases of its tasks) and frees it. */
 static int commit(sched *sc)
@@ -393,6 +412,8 @@ static int commit(sched *sc)
 	}
 	int rc = ctask_store_put(sc->s, sc->nbatch, recs);
 	free(recs);
+	if (rc < 0)
+		unstore(sc);
 	for (size_t i = 0; i < sc->nbatch; i++) {
 		sc->in_batch[sc->batch[i].task->id] = 0;
 		ctask_buf_free(&sc->batch[i].result);
