@@ -176,7 +176,8 @@ enum { USED_CFLAGS = 1, USED_LDFLAGS = 2, USED_ARGS = 4 };
 /* The one line that says what was taken from the record. */
 static void say_used(const cli_common *c, int used)
 {
-	fprintf(stderr, "ctask %s: using what the last execute of %s was given:",
+	fprintf(stderr,
+		"ctask %s: using what the last execute of %s was given:",
 		c->cmd, c->file);
 	if (used & USED_CFLAGS) {
 		fputs(" --cflags ", stderr);
