@@ -10,8 +10,10 @@
  *                        or FROM_PREVIOUS, u32 id: the result of the task
  *                        run just before, for a chain of tasks)
  *   worker -> executor   results: u32 length, u32 id, u8 state, f64 started,
- *                        f64 duration, u32 length, bytes (value or message);
- *                        (state STOPPED: not run, the executor is stopping)
+ *                        f64 duration, u32 length, bytes (value or message),
+ *                        then to the frame's end what the task printed
+ *                        (capture.c); (state STOPPED: not run, the executor
+ *                        is stopping)
  *
  * Small tasks travel many to a batch and their results are written back
  * together, so a tiny task costs neither a process start nor a round trip
@@ -65,6 +67,7 @@ typedef struct {
 	bool interrupted;     /* killed by stop(now): return its tasks */
 	int init_deaths;      /* died before finishing any task */
 	bool finished_one;
+	int capture_fd; /* its tasks' output (capture.c); -1: none */
 } worker;
 
 struct pool {
@@ -128,6 +131,18 @@ static void put_result(ctask_buf *out, uint32_t id, int state, double started,
 	ctask_buf_append(out, p, n);
 }
 
+/* Appends what the task printed (capture.c) to the frame at out->p + at
+ * (unless the frame's 32-bit length cannot hold it). */
+static void put_output(ctask_buf *out, size_t at)
+{
+	uint32_t len = get_u32(out->p + at);
+	size_t n = ctask_capture_end(out);
+	if (n > UINT32_MAX - len)
+		out->len -= n, n = 0;
+	len += (uint32_t)n;
+	memcpy(out->p + at, &len, sizeof len);
+}
+
 /* Results are written back when 256 KiB have gathered or 20 ms have
  * passed: few writes for tiny tasks, prompt progress for slow ones. */
 static void maybe_flush(int fd, ctask_buf *out, double *last, bool force)
@@ -182,10 +197,12 @@ static void run_one(const ctask_graph *g, shared_slot *slot, uint32_t id,
 		    const ctask_slice *in, uint32_t nin, ctask_buf *out,
 		    previous *prev)
 {
+	ctask_capture_begin(id);
 	atomic_store(&slot->started, ctask_monotonic());
 	atomic_store(&slot->current, id);
 	ctask_outcome oc;
 	ctask_exec_task(g, ctask_graph_task(g, id), in, nin, &oc);
+	size_t frame = out->len; /* the task's output ends its frame */
 	atomic_store(&slot->current, NO_TASK);
 	prev->id = NO_TASK;
 	if (oc.state == CTASK_REC_DONE && oc.result.len > UINT32_MAX - 64) {
@@ -210,6 +227,7 @@ static void run_one(const ctask_graph *g, shared_slot *slot, uint32_t id,
 		put_result(out, id, oc.state, oc.started, oc.duration,
 			   oc.message, strlen(oc.message));
 	}
+	put_output(out, frame);
 	ctask_buf_free(&oc.result);
 	free(oc.message);
 }
@@ -265,6 +283,7 @@ static _Noreturn void worker_main(pool *p, int fd, shared_slot *slot)
 		_exit(0);
 	if (p->o.worker_init)
 		p->o.worker_init();
+	ctask_capture_untagged("CTASK_WORKER_INIT");
 	ctask_buf msg = {0}, out = {0};
 	double last = ctask_monotonic();
 	uint32_t len;
@@ -278,6 +297,7 @@ static _Noreturn void worker_main(pool *p, int fd, shared_slot *slot)
 	}
 	if (p->o.worker_fini)
 		p->o.worker_fini();
+	ctask_capture_stop("CTASK_WORKER_FINI");
 	_exit(0);
 }
 
@@ -319,7 +339,7 @@ static void inflight_push(worker *w, uint32_t id)
 }
 
 /* Turns one result frame into an outcome for the scheduler. */
-static void on_frame(worker *w, const uint8_t *f)
+static void on_frame(worker *w, const uint8_t *f, uint32_t len)
 {
 	pool *p = w->p;
 	uint32_t id = get_u32(f), n = get_u32(f + 21);
@@ -338,6 +358,8 @@ static void on_frame(worker *w, const uint8_t *f)
 		ctask_buf_append(&oc.result, f + 25, n);
 	else
 		oc.message = strndup((const char *)f + 25, n);
+	if (len - 25 > n) /* it printed something */
+		ctask_buf_append(&oc.output, f + 25 + n, len - 25 - n);
 	w->finished_one = true;
 	w->init_deaths = 0;
 	p->mean =
@@ -364,7 +386,7 @@ static void parse_frames(worker *w)
 			w->rbuf.len = 0;
 			return;
 		}
-		on_frame(w, f);
+		on_frame(w, f, len);
 		off += 4 + len;
 	}
 	memmove(w->rbuf.p, w->rbuf.p + off, w->rbuf.len - off);
@@ -423,9 +445,11 @@ static void on_death(worker *w)
 		}
 		ctask_outcome oc = {.task = t, .state = CTASK_REC_FAILED};
 		oc.message = death_message(w, st, p->o.task_timeout);
+		ctask_capture_salvage(&w->capture_fd, &oc.output);
 		oc.started = ctask_now();
 		p->base.ev.finished(p->base.ev.ud, &oc);
 	}
+	ctask_capture_salvage(&w->capture_fd, NULL); /* closes it */
 	w->killed_task = NO_TASK;
 	w->interrupted = false;
 	w->finished_one = false;
@@ -467,16 +491,19 @@ static void spawn(worker *w)
 	atomic_store(&w->slot->current, NO_TASK);
 	atomic_store(&w->slot->stop, p->stopping);
 	fflush(NULL);
+	w->capture_fd = ctask_capture_open();
 	pid_t pid = fork();
 	if (pid == 0) {
 		close(sv[0]);
 		for (int i = 0; i < p->o.jobs; i++)
 			if (p->w[i].pipe_open)
 				close_pipe_fd(&p->w[i]);
+		ctask_capture_start(w->capture_fd, &p->o.capture);
 		worker_main(p, sv[1], w->slot);
 	}
 	close(sv[1]);
 	if (pid < 0) {
+		ctask_capture_salvage(&w->capture_fd, NULL);
 		close(sv[0]);
 		p->fatal = 1;
 		return;
