@@ -119,6 +119,14 @@ assert_contains "$err" "  | hanging now"
 raw_log hang.txt live.c hang -- hang
 printf 'hanging now\n' | cmp - hang.txt || fail "log hang: '$(cat hang.txt)'"
 
+check "a task printing 64 MiB: the file it goes to is kept small meanwhile"
+expect_exit 0 execute live.c -j 1 -- heavy
+held=$(value live.c heavy -- heavy)
+[ "$held" -lt $((2 << 20)) ] || fail "the capture held $held bytes"
+raw_log heavy.txt live.c heavy -- heavy
+[ "$(wc -c <heavy.txt)" -le 65600 ] || fail "log heavy: $(wc -c <heavy.txt) bytes"
+grep -qx '\[\.\.\. [0-9]* bytes cut \.\.\.\]' heavy.txt || fail "log heavy: no mark"
+
 # tty_lines FILE: the lines a terminal shows for what was written to it
 # (a carriage return goes back to the line's start, ESC [ K erases the
 # rest of the line), one per line.

@@ -133,8 +133,9 @@ TEST(excerpt_of_many_lines_points_to_log)
 	ASSERT(strncmp(s, "  | zzz", 7) == 0);
 	ASSERT(strstr(s, "z...\n  (lines shortened; all of it: ctask log "
 			 "x.c f#3)\n"));
-	ASSERT_EQ(strlen(s), 4 + 200 + 4 + strlen("  (lines shortened; all of "
-						  "it: ctask log x.c f#3)\n"));
+	ASSERT_EQ(strlen(s), 4 + 200 + 4 +
+				     strlen("  (lines shortened; all of "
+					    "it: ctask log x.c f#3)\n"));
 	free(s);
 }
 
