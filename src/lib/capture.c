@@ -94,6 +94,17 @@ static size_t read_bounded(int fd, off_t pos, ctask_buf *out)
 
 /* ---- The executor's side of a worker ------------------------------------- */
 
+/* fd moved above 2 if it is there (an executor started with stdout closed
+ * would get its stdout's number back): the worker points 1 and 2 elsewhere. */
+static int above_stdio(int fd)
+{
+	if (fd < 0 || fd > 2)
+		return fd;
+	int moved = fcntl(fd, F_DUPFD_CLOEXEC, 3);
+	close(fd);
+	return moved;
+}
+
 int ctask_capture_open(void)
 {
 	int fd = memfd_create("ctask-output", MFD_CLOEXEC);
@@ -102,7 +113,7 @@ int ctask_capture_open(void)
 		fd = open(dir && *dir ? dir : "/tmp",
 			  O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
 	}
-	return fd;
+	return above_stdio(fd);
 }
 
 void ctask_capture_salvage(int *fd, ctask_buf *out)
@@ -405,12 +416,19 @@ static void on_readable(uv_poll_t *h, int status, int events)
 ctask_capture_channel *
 ctask_capture_channel_open(uv_loop_t *loop, ctask_capture_sink sink, void *ud)
 {
-	int fds[2];
-	if (pipe2(fds, O_CLOEXEC) != 0) {
+	int fds[2] = {-1, -1};
+	if (pipe2(fds, O_CLOEXEC) == 0)
+		fds[0] = above_stdio(fds[0]), fds[1] = above_stdio(fds[1]);
+	if (fds[0] < 0 || fds[1] < 0) {
+		int err = errno;
+		if (fds[0] >= 0)
+			close(fds[0]);
+		if (fds[1] >= 0)
+			close(fds[1]);
 		ctask_error_set(
 			CTASK_EIO,
 			"cannot make a pipe for the workers' output: %s",
-			strerror(errno));
+			strerror(err));
 		return NULL;
 	}
 	fcntl(fds[0], F_SETFL, O_NONBLOCK);
