@@ -204,7 +204,7 @@ void cli_show_provenance(const cli_session *ss, const ctask_task *t,
 			 const ctask_record *rec);
 
 extern const cli_command cmd_execute, cmd_status, cmd_invalidate, cmd_cleanup,
-	cmd_check, cmd_show, cmd_graph;
+	cmd_check, cmd_show, cmd_graph, cmd_log;
 
 #define CLI_COMMON_HELP                                                        \
 	"\nCommon options:\n"                                                  \

@@ -37,6 +37,10 @@ static const char help[] =
 	"to\n                     finish before they are killed (default 5)\n"
 	"  -q, --quiet        errors only (failed tasks): no progress, "
 	"warnings or\n                     summary\n"
+	"  --output MODE      what tasks print: 'capture' (default) keeps it "
+	"with the\n                     result (see ctask log); 'live' also "
+	"prints each line as\n                     it comes, after the "
+	"task's NAME#I\n"
 	"  --rerun-stale      recompute the stale results (computed with code "
 	"that\n                     has changed since) and everything "
 	"downstream; without\n                     it they are reused, with a "
@@ -60,6 +64,7 @@ enum {
 	OPT_TTL,
 	OPT_GRACE,
 	OPT_RERUN_STALE,
+	OPT_OUTPUT,
 };
 
 /* Parses a number for option opt into *out; min is the smallest allowed. */
@@ -105,6 +110,15 @@ static int on_opt(void *ud, int opt, const char *arg)
 		return 0;
 	case OPT_GRACE:
 		return number("--grace", arg, 0, &ea->o.grace);
+	case OPT_OUTPUT:
+		if (strcmp(arg, "capture") && strcmp(arg, "live"))
+			return cli_error("execute", EXIT_USAGE,
+					 "--output '%s': expected capture or "
+					 "live",
+					 arg);
+		ea->o.output = strcmp(arg, "live") ? CTASK_OUTPUT_CAPTURE
+						   : CTASK_OUTPUT_LIVE;
+		return 0;
 	}
 	if (opt == OPT_TARGET) {
 		if (ea->ntargets == 64)
@@ -309,6 +323,7 @@ static int run(int argc, char **argv)
 		{"grace", required_argument, NULL, OPT_GRACE},
 		{"quiet", no_argument, NULL, 'q'},
 		{"rerun-stale", no_argument, NULL, OPT_RERUN_STALE},
+		{"output", required_argument, NULL, OPT_OUTPUT},
 		{0},
 	};
 	cli_common c;
@@ -320,9 +335,16 @@ static int run(int argc, char **argv)
 		return rc;
 	c.small = true;	     /* see ctask_exec_states_small */
 	ctask_git_warm_up(); /* provenance, if anything runs: see code.c */
+	/* For the failure excerpts: how to see a task's whole output. */
+	ctask_buf log_command = {0};
+	ctask_buf_printf(&log_command, "ctask log%s%s%s%s", c.file ? " " : "",
+			 c.file ? c.file : "", c.store ? " --store " : "",
+			 c.store ? c.store : "");
+	ea.o.log_command = (const char *)log_command.p;
 	cli_session ss;
 	if ((rc = cli_open(&ss, &c, false)) != 0) {
 		ctask_git_cool_down();
+		ctask_buf_free(&log_command);
 		return rc;
 	}
 	uint8_t *want = NULL;
@@ -353,6 +375,7 @@ static int run(int argc, char **argv)
 	ctask_exec_stats_free(&total);
 done:
 	free(want);
+	ctask_buf_free(&log_command);
 	cli_close(&ss);
 	ctask_git_cool_down();
 	return rc;

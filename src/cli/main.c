@@ -10,7 +10,7 @@
 
 static const cli_command *const commands[] = {
 	&cmd_execute,	 &cmd_status,  &cmd_check, &cmd_show,
-	&cmd_invalidate, &cmd_cleanup, &cmd_graph,
+	&cmd_invalidate, &cmd_cleanup, &cmd_graph, &cmd_log,
 };
 #define NCOMMANDS (sizeof commands / sizeof commands[0])
 

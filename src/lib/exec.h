@@ -11,6 +11,7 @@
 #define CTASK_EXEC_H
 
 #include "buf.h"
+#include "capture.h"
 #include "graph.h"
 #include "store.h"
 #include "sys.h"
@@ -47,7 +48,8 @@ typedef struct {
 	uint32_t from;
 } ctask_slice;
 
-/* A finished task. The scheduler owns result and message (malloc'd). */
+/* A finished task. The scheduler owns result, message and output
+ * (malloc'd). */
 typedef struct {
 	ctask_task *task;
 	int state;	  /* CTASK_REC_DONE or CTASK_REC_FAILED */
@@ -55,6 +57,7 @@ typedef struct {
 	char *message;	  /* failure message, when failed */
 	double started;	  /* unix time */
 	double duration;  /* seconds */
+	ctask_buf output; /* what it printed, bounded (capture.h) */
 } ctask_outcome;
 
 /* What a runner reports back to whoever started the tasks. */
@@ -105,6 +108,7 @@ typedef struct {
 	bool stop_on_failure;
 	void (*worker_init)(void);
 	void (*worker_fini)(void);
+	ctask_capture_opts capture; /* what tasks print (capture.h) */
 } ctask_pool_opts;
 
 typedef struct uv_loop_s uv_loop_t;
@@ -144,9 +148,20 @@ typedef struct {
 	const char *git_commit; /* provenance of this run's results; NULL: */
 	int git_dirty;		/* no repository; -1: unknown */
 	const char *task_file;	/* what the results record as the task file
-				   whose graph made them (its stem); NULL:
-				   unknown */
+				   whose graph made them (cli_task_identity);
+				   NULL:  unknown */
+	int output;		/* CTASK_OUTPUT_*: what tasks print */
+	/* How a user sees a task's output, for the failure excerpt: "ctask
+	 * log primes.c" (NAME#I follows); NULL: "ctask log". */
+	const char *log_command;
 } ctask_exec_opts;
+
+/* What tasks print (with jobs > 0) is captured and kept with the result;
+ * LIVE also prints each line as it comes, after its task's NAME#I. */
+enum {
+	CTASK_OUTPUT_CAPTURE,
+	CTASK_OUTPUT_LIVE,
+};
 
 enum {
 	CTASK_PROGRESS_NONE,

@@ -10,8 +10,10 @@
  *                        or FROM_PREVIOUS, u32 id: the result of the task
  *                        run just before, for a chain of tasks)
  *   worker -> executor   results: u32 length, u32 id, u8 state, f64 started,
- *                        f64 duration, u32 length, bytes (value or message);
- *                        (state STOPPED: not run, the executor is stopping)
+ *                        f64 duration, u32 length, bytes (value or message),
+ *                        then to the frame's end what the task printed
+ *                        (capture.c); (state STOPPED: not run, the executor
+ *                        is stopping)
  *
  * Small tasks travel many to a batch and their results are written back
  * together, so a tiny task costs neither a process start nor a round trip
@@ -95,7 +97,8 @@ typedef struct {
 	bool interrupted;     /* killed by stop(now): return its tasks */
 	int init_deaths;      /* died before finishing any task */
 	bool finished_one;
-	bool stuck; /* as can_start last saw it: see stuck() */
+	bool stuck;	/* as can_start last saw it: see stuck() */
+	int capture_fd; /* its tasks' output (capture.c); -1: none */
 } worker;
 
 struct pool {
@@ -189,10 +192,12 @@ static void maybe_send(outbox *ob, bool force)
 		send_out(ob);
 }
 
+/* A frame's header, for a value or message of n bytes followed by on bytes
+ * of output. */
 static void put_header(uint8_t *q, uint32_t id, int state, double started,
-		       double duration, size_t n)
+		       double duration, size_t n, size_t on)
 {
-	uint32_t len = (uint32_t)(4 + 1 + 8 + 8 + 4 + n), m = (uint32_t)n;
+	uint32_t len = (uint32_t)(4 + 1 + 8 + 8 + 4 + n + on), m = (uint32_t)n;
 	memcpy(q, &len, 4);
 	memcpy(q + 4, &id, 4);
 	q[8] = (uint8_t)state;
@@ -203,24 +208,27 @@ static void put_header(uint8_t *q, uint32_t id, int state, double started,
 
 #define HEADER 29 /* a frame's bytes before its value or message */
 
-/* Puts one result frame in the outbox; one that does not fit even in an
- * empty outbox goes to the socket at once (a large result is not a tiny
- * task's). */
+/* Puts one result frame in the outbox: the value or message p (n bytes),
+ * then the task's output o (on bytes; see capture.c). One that does not
+ * fit even in an empty outbox goes to the socket at once (a large result
+ * is not a tiny task's). */
 static void put_result(outbox *ob, uint32_t id, int state, double started,
-		       double duration, const void *p, size_t n)
+		       double duration, const void *p, size_t n, const void *o,
+		       size_t on)
 {
 	uint32_t used = atomic_load(&ob->slot->out_len);
-	if (used && HEADER + n > OUTBOX_CAP - used) {
+	if (used && HEADER + n + on > OUTBOX_CAP - used) {
 		send_out(ob);
 		used = 0;
 	}
 	ob->answers++;
-	if (HEADER + n > OUTBOX_CAP) {
+	if (HEADER + n + on > OUTBOX_CAP) {
 		ob->big.len = 0;
 		put_header(ctask_buf_reserve(&ob->big, HEADER), id, state,
-			   started, duration, n);
+			   started, duration, n, on);
 		ob->big.len = HEADER;
 		ctask_buf_append(&ob->big, p, n);
+		ctask_buf_append(&ob->big, o, on);
 		if (ctask_write_all(ob->fd, ob->big.p, ob->big.len) < 0)
 			_exit(0);
 		ctask_buf_free(&ob->big);
@@ -228,10 +236,12 @@ static void put_result(outbox *ob, uint32_t id, int state, double started,
 	}
 	if (used == 0)
 		ob->slot->out_first = ob->answers - 1;
-	put_header(ob->box + used, id, state, started, duration, n);
+	put_header(ob->box + used, id, state, started, duration, n, on);
 	if (n)
 		memcpy(ob->box + used + HEADER, p, n);
-	atomic_store(&ob->slot->out_len, used + HEADER + (uint32_t)n);
+	if (on)
+		memcpy(ob->box + used + HEADER + n, o, on);
+	atomic_store(&ob->slot->out_len, used + HEADER + (uint32_t)(n + on));
 }
 
 /* Input lengths of this value mean "the result of task id, the one run
@@ -276,13 +286,19 @@ static bool run_one(const ctask_graph *g, shared_slot *slot, uint32_t id,
 		    const ctask_slice *in, uint32_t nin, outbox *out,
 		    previous *prev)
 {
+	ctask_capture_begin(id);
 	atomic_store(&slot->started, ctask_monotonic());
 	atomic_store(&slot->current, id);
 	ctask_outcome oc;
 	ctask_exec_task(g, ctask_graph_task(g, id), in, nin, &oc);
+	ctask_buf printed = {0}; /* owned here: what the task printed */
+	ctask_capture_end(&printed);
 	atomic_store(&slot->current, NO_TASK);
 	prev->id = NO_TASK;
-	if (oc.state == CTASK_REC_DONE && oc.result.len > UINT32_MAX - 64) {
+	if (printed.len > UINT32_MAX / 2) /* frames carry 32-bit lengths */
+		printed.len = 0;
+	if (oc.state == CTASK_REC_DONE &&
+	    oc.result.len > UINT32_MAX - 64 - printed.len) {
 		/* Frames carry 32-bit lengths. */
 		oc.state = CTASK_REC_FAILED;
 		ctask_buf m = {0};
@@ -294,7 +310,7 @@ static bool run_one(const ctask_graph *g, shared_slot *slot, uint32_t id,
 	}
 	if (oc.state == CTASK_REC_DONE) {
 		put_result(out, id, oc.state, oc.started, oc.duration,
-			   oc.result.p, oc.result.len);
+			   oc.result.p, oc.result.len, printed.p, printed.len);
 		/* Keep it for a chained task: a move, not a copy. */
 		prev->id = id;
 		ctask_buf_free(&prev->bytes);
@@ -302,8 +318,10 @@ static bool run_one(const ctask_graph *g, shared_slot *slot, uint32_t id,
 		oc.result = (ctask_buf){0};
 	} else {
 		put_result(out, id, oc.state, oc.started, oc.duration,
-			   oc.message, strlen(oc.message));
+			   oc.message, strlen(oc.message), printed.p,
+			   printed.len);
 	}
+	ctask_buf_free(&printed);
 	ctask_buf_free(&oc.result);
 	free(oc.message);
 	return oc.state == CTASK_REC_DONE;
@@ -361,7 +379,8 @@ static void run_batch(const pool *pl, shared_slot *slot, const uint8_t *p,
 		 * failure, or a chained input is missing (the task before it
 		 * failed). */
 		if (atomic_load(&slot->stop) || halted(pl) || !have) {
-			put_result(out, id, STATE_STOPPED, 0, 0, NULL, 0);
+			put_result(out, id, STATE_STOPPED, 0, 0, NULL, 0, NULL,
+				   0);
 			prev.id = NO_TASK;
 			continue;
 		}
@@ -400,6 +419,7 @@ static _Noreturn void worker_main(pool *p, int fd, shared_slot *slot)
 		_exit(0);
 	if (p->o.worker_init)
 		p->o.worker_init();
+	ctask_capture_untagged("CTASK_WORKER_INIT");
 	ctask_buf msg = {0};
 	outbox out = {slot,
 		      p->outboxes + (slot - p->shm) * OUTBOX_CAP,
@@ -418,6 +438,7 @@ static _Noreturn void worker_main(pool *p, int fd, shared_slot *slot)
 	}
 	if (p->o.worker_fini)
 		p->o.worker_fini();
+	ctask_capture_stop("CTASK_WORKER_FINI");
 	_exit(0);
 }
 
@@ -459,7 +480,7 @@ static void inflight_push(worker *w, uint32_t id)
 }
 
 /* Turns one result frame into an outcome for the scheduler. */
-static void on_frame(worker *w, const uint8_t *f)
+static void on_frame(worker *w, const uint8_t *f, uint32_t len)
 {
 	pool *p = w->p;
 	uint32_t id = get_u32(f), n = get_u32(f + 21);
@@ -479,6 +500,8 @@ static void on_frame(worker *w, const uint8_t *f)
 		ctask_buf_append(&oc.result, f + 25, n);
 	else
 		oc.message = strndup((const char *)f + 25, n);
+	if (len - 25 > n) /* it printed something */
+		ctask_buf_append(&oc.output, f + 25 + n, len - 25 - n);
 	w->finished_one = true;
 	w->init_deaths = 0;
 	p->mean =
@@ -527,7 +550,7 @@ static bool parse_frames(worker *w)
 			w->rbuf.len = 0;
 			return false;
 		}
-		on_frame(w, f);
+		on_frame(w, f, len);
 		off += 4 + len;
 	}
 	memmove(w->rbuf.p, w->rbuf.p + off, w->rbuf.len - off);
@@ -552,7 +575,7 @@ static void recover(worker *w)
 		if ((int32_t)(k - w->answered) >= 0) {
 			if (!frame_ok(w, q + 4, len))
 				return;
-			on_frame(w, q + 4);
+			on_frame(w, q + 4, len);
 		}
 		q += 4 + len;
 		left -= 4 + len;
@@ -651,9 +674,11 @@ static void reap(worker *w)
 		}
 		ctask_outcome oc = {.task = t, .state = CTASK_REC_FAILED};
 		oc.message = death_message(w, st, p->o.task_timeout);
+		ctask_capture_salvage(&w->capture_fd, &oc.output);
 		oc.started = ctask_now();
 		p->base.ev.finished(p->base.ev.ud, &oc);
 	}
+	ctask_capture_salvage(&w->capture_fd, NULL); /* closes it */
 	w->killed_task = NO_TASK;
 	w->interrupted = false;
 	w->finished_one = false;
@@ -716,6 +741,7 @@ static void spawn(worker *w)
 	atomic_store(&w->slot->out_len, 0);
 	w->sent = w->back = w->answered = 0;
 	fflush(NULL);
+	w->capture_fd = ctask_capture_open();
 	pid_t pid = fork();
 	/* The child does the same: whichever runs first, the group exists
 	 * before the executor could signal it. */
@@ -726,10 +752,12 @@ static void spawn(worker *w)
 		for (int i = 0; i < p->o.jobs; i++)
 			if (p->w[i].pipe_open)
 				close_pipe_fd(&p->w[i]);
+		ctask_capture_start(w->capture_fd, &p->o.capture);
 		worker_main(p, sv[1], w->slot);
 	}
 	close(sv[1]);
 	if (pid < 0) {
+		ctask_capture_salvage(&w->capture_fd, NULL);
 		close(sv[0]);
 		p->fatal = 1;
 		return;

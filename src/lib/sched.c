@@ -111,6 +111,8 @@ typedef struct {
 	bool stop;     /* start nothing more */
 	bool progress_shown;
 	int error; /* a store error met in a callback */
+	/* The channel of the workers' output lines (capture.c). */
+	ctask_capture_channel *chan;
 } sched;
 
 static void logf_(sched *sc, const char *fmt, ...)
@@ -408,6 +410,8 @@ static int commit(sched *sc)
 			.commit = sc->o->git_commit,
 			.dirty = sc->o->git_commit ? sc->o->git_dirty : -1,
 			.task_file = sc->o->task_file,
+			.output = oc->output.len ? oc->output.p : NULL,
+			.output_len = oc->output.len,
 		};
 	}
 	int rc = ctask_store_put(sc->s, sc->nbatch, recs);
@@ -417,6 +421,7 @@ static int commit(sched *sc)
 	for (size_t i = 0; i < sc->nbatch; i++) {
 		sc->in_batch[sc->batch[i].task->id] = 0;
 		ctask_buf_free(&sc->batch[i].result);
+		ctask_buf_free(&sc->batch[i].output);
 		free(sc->batch[i].message);
 	}
 	sc->nbatch = 0;
@@ -436,7 +441,7 @@ static void add_to_batch(sched *sc, ctask_outcome *oc)
 		sc->batch_t0 = ctask_monotonic();
 	sc->batch[sc->nbatch++] = *oc;
 	sc->in_batch[oc->task->id] = 1;
-	sc->batch_bytes += oc->result.len;
+	sc->batch_bytes += oc->result.len + oc->output.len;
 	if (sc->nbatch >= BATCH_MAX_RECORDS ||
 	    sc->batch_bytes >= BATCH_MAX_BYTES)
 		fail_store(sc, commit(sc));
@@ -518,6 +523,24 @@ static void keep(sched *sc, const ctask_task *t, const ctask_buf *res)
 	sc->kept_bytes += res->len;
 }
 
+/* Under a failure line: the end of what the task printed, and how to see
+ * all of it. */
+static void show_output(sched *sc, const ctask_outcome *oc)
+{
+	if (oc->output.len == 0)
+		return;
+	const ctask_task *t = oc->task;
+	ctask_buf how = {0}; /* owned here */
+	ctask_buf_printf(&how, "%s %s#%u",
+			 sc->o->log_command ? sc->o->log_command : "ctask log",
+			 ctask_task_name(sc->g, t), ctask_task_index(t));
+	clear_progress(sc);
+	ctask_capture_excerpt(sc->log, oc->output.p, oc->output.len,
+			      (const char *)how.p);
+	fflush(sc->log);
+	ctask_buf_free(&how);
+}
+
 /* The runner's report of a finished task. */
 static void on_finished(void *ud, ctask_outcome *oc)
 {
@@ -533,7 +556,8 @@ static void on_finished(void *ud, ctask_outcome *oc)
 		return;
 	}
 	const char *name = ctask_task_name(sc->g, t);
-	uint32_t index = ctask_task_index(t); /* NAME#I, as show takes it */
+	uint32_t index = ctask_task_index(t);  /* NAME#I, as show takes it */
+	ctask_capture_channel_drain(sc->chan); /* its live lines first */
 	int attempt = ++sc->tries[t->id];
 	fail_store(sc,
 		   ctask_store_attempt(sc->s, &t->hash, name, attempt,
@@ -549,10 +573,12 @@ static void on_finished(void *ud, ctask_outcome *oc)
 		push_ready(sc, t->id);
 		free(oc->message);
 		ctask_buf_free(&oc->result);
+		ctask_buf_free(&oc->output);
 		return;
 	}
 	logf_(sc, "ctask: %s#%" PRIu32 " failed: %s\n", name, index,
 	      oc->message);
+	show_output(sc, oc);
 	mark_failed(sc, t);
 	add_to_batch(sc, oc);
 	if (!sc->o->keep_going && !sc->stop) {
@@ -1112,6 +1138,20 @@ static void show_progress(sched *sc, bool force)
 	sc->progress_shown = live;
 }
 
+/* Lines the workers sent (capture.c): on stdout, between redraws of the
+ * progress line, never into it. */
+static void on_output(void *ud, const char *p, size_t n)
+{
+	sched *sc = ud;
+	bool shown = sc->progress_shown;
+	clear_progress(sc);
+	fflush(sc->log);
+	fwrite(p, 1, n, stdout);
+	fflush(stdout);
+	if (shown)
+		show_progress(sc, true);
+}
+
 /* ---- Timers and signals -------------------------------------------------- */
 
 static void on_tick(uv_timer_t *h)
@@ -1203,6 +1243,12 @@ static int make_runner(sched *sc)
 			      .stop_on_failure = !sc->o->keep_going,
 			      .worker_init = sc->o->worker_init,
 			      .worker_fini = sc->o->worker_fini};
+	if (!(sc->chan = ctask_capture_channel_open(&sc->loop, on_output, sc)))
+		return CTASK_EIO;
+	po.capture =
+		(ctask_capture_opts){.fd = ctask_capture_channel_fd(sc->chan),
+				     .live = sc->o->output == CTASK_OUTPUT_LIVE,
+				     .g = sc->g};
 	sc->r = ctask_runner_pool(sc->g, &sc->loop, &po, ev);
 	return sc->r ? 0 : CTASK_EIO;
 }
@@ -1282,6 +1328,9 @@ static int run_executor(sched *sc)
 	}
 	fail_store(sc, commit(sc));
 	clear_progress(sc);
+	/* The workers are gone: their last lines, after the progress line
+	 * (so none is drawn again). */
+	ctask_capture_channel_close(sc->chan);
 	int erc = ctask_store_executor_end(sc->s, &sc->ex, sc->st->ran,
 					   sc->st->failed);
 	ctask_store_set_executor(sc->s, NULL);
