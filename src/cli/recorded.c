@@ -66,10 +66,10 @@ int cli_task_identity(cli_session *ss)
 		*slash = '\0';
 	ctask_buf b = {0}; /* handed to ss->ident */
 	relative_to(&b, store, file);
+	ctask_buf_byte(&b, 0);
 	char *dot = strrchr((char *)b.p, '.');
 	if (dot && !strchr(dot, '/'))
-		*dot = '\0', b.len = (size_t)(dot - (char *)b.p);
-	ctask_buf_byte(&b, 0);
+		*dot = '\0'; /* "primes.c" and "primes.so" are one task file */
 	free(ss->ident);
 	ss->ident = (char *)b.p;
 	return 0;
