@@ -72,6 +72,9 @@ typedef enum {
 } ctask_dtype;
 
 #define CTASK_MAX_DIMS 8
+/* Deepest nesting of a value: lists, maps and arrays are one level each
+ * (README, "Values"). Building a deeper value fails the task. */
+#define CTASK_MAX_DEPTH 512
 
 /* Name of a type or dtype, for messages ("int", "float64", ...). */
 CTASK_EXTERN const char *ctask_type_name(ctask_type t);
