@@ -660,6 +660,45 @@ TEST(constructor_failures)
 	expect_fail("test", t_null_item, NULL, "test: list item 1 is NULL");
 }
 
+/* ---- Long failure messages ---------------------------------------------- */
+
+static char *long_msg; /* what t_long_msg fails with */
+
+static ctask_value *t_long_msg(ctask_ctx *cx, const ctask_args *a)
+{
+	(void)a;
+	return ctask_fail(cx, "%s", long_msg);
+}
+
+/* n bytes of c, then tail (malloc'd). */
+static char *repeat(char c, size_t n, const char *tail)
+{
+	char *s = malloc(n + strlen(tail) + 1);
+	memset(s, c, n);
+	strcpy(s + n, tail);
+	return s;
+}
+
+/* Up to CTASK_MESSAGE_MAX bytes are kept whole; past it the message is cut
+ * (never inside a UTF-8 character) and says how many bytes went. */
+TEST(fail_message_bound)
+{
+	ASSERT_EQ(CTASK_MESSAGE_MAX, 65536);
+	long_msg = repeat('a', CTASK_MESSAGE_MAX, "");
+	expect_fail("test", t_long_msg, NULL, long_msg);
+
+	long_msg = repeat('a', 1 << 20, "");
+	char *want = repeat('a', CTASK_MESSAGE_MAX, "... [983040 bytes cut]");
+	expect_fail("test", t_long_msg, NULL, want);
+
+	/* "\xc3\xa9" straddles the bound: it goes whole */
+	long_msg = repeat('a', CTASK_MESSAGE_MAX - 1,
+			  "\xc3\xa9"
+			  "bcdefghij");
+	want = repeat('a', CTASK_MESSAGE_MAX - 1, "... [11 bytes cut]");
+	expect_fail("test", t_long_msg, NULL, want);
+}
+
 /* ---- Depth (value.h): one limit for every reader and writer -------------- */
 
 /* A 1-d uint8 array holding 7: one level. */
@@ -1106,7 +1145,7 @@ TEST_MAIN(T(encode_ints), T(encode_floats), T(encode_others),
 	  T(roundtrip_strings), T(roundtrip_arrays), T(roundtrip_nested),
 	  T(decode_rejects), T(decode_all_float16), T(decode_depth),
 	  T(decode_prefixes), T(accessor_failures), T(arg_failures),
-	  T(constructor_failures), T(depth_decode), T(depth_list_item),
-	  T(depth_build), T(depth_encode), T(accessor_outside_task_aborts),
-	  T(names), T(json_scalars), T(json_containers), T(utf8), T(arena),
-	  T(buf), T(cbor2_interop))
+	  T(constructor_failures), T(fail_message_bound), T(depth_decode),
+	  T(depth_list_item), T(depth_build), T(depth_encode),
+	  T(accessor_outside_task_aborts), T(names), T(json_scalars),
+	  T(json_containers), T(utf8), T(arena), T(buf), T(cbor2_interop))

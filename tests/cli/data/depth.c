@@ -8,8 +8,7 @@ static ctask_value *deep(ctask_ctx *cx, const ctask_args *a)
 {
 	size_t shape[] = {1};
 	uint8_t *data;
-	ctask_value *v =
-		ctask_array(cx, CTASK_UINT8, 1, shape, (void **)&data);
+	ctask_value *v = ctask_array(cx, CTASK_UINT8, 1, shape, (void **)&data);
 	data[0] = 7;
 	for (int64_t i = 1; i < ctask_arg_int(a, 0); i++)
 		v = ctask_list_of(cx, 1, &v);
