@@ -76,11 +76,13 @@ void ctask_value_encode(const ctask_value *v, ctask_buf *out);
 int ctask_value_decode(ctask_arena *a, const uint8_t *p, size_t n,
 		       ctask_value **out);
 
-/* Finds item i of the encoded list p[0..n) without building values: items
- * 0..i are checked as ctask_value_decode checks them (so an item it returns
- * decodes, and a list that decodes has every item found); later items are
- * not read. Returns 0, CTASK_EINVALID if p is not a list or has no item i
- * (the message says which), or CTASK_ECORRUPT (message as the decoder's). */
+/* Finds item i of the encoded list p[0..n) without building values. Items
+ * before i are passed over by their structure alone (heads, lengths and
+ * levels, read as the decoder reads them), item i is checked as
+ * ctask_value_decode checks it, and later items are not read: so an item
+ * it returns decodes, and a list that decodes has every item found. Returns 0,
+ * CTASK_EINVALID if p is not a list or has no item i (the message says which),
+ * or CTASK_ECORRUPT (message as the decoder's). */
 int ctask_cbor_list_item(const uint8_t *p, size_t n, size_t i,
 			 const uint8_t **item, size_t *item_n);
 

@@ -773,11 +773,39 @@ static void check_item_depth(int k, const char *inner, int levels)
 	free(p);
 }
 
+/* Item 1 of [k lists around inner, 0]: the items passed over on the way
+ * are held to the same limit. */
+static void check_skip_depth(int k, const char *inner, int levels)
+{
+	size_t n, item_n;
+	uint8_t *d = nest_bytes(k, false, inner, &n);
+	uint8_t *p = malloc(n + 2);
+	p[0] = 0x82;
+	memcpy(p + 1, d, n);
+	p[n + 1] = 0x00;
+	const uint8_t *item = NULL;
+	int rc = ctask_cbor_list_item(p, n + 2, 1, &item, &item_n);
+	if (1 + k + levels <= CTASK_MAX_DEPTH) {
+		if (rc)
+			TFAIL("%d levels: %s", 1 + k + levels,
+			      ctask_error_last());
+		ASSERT(item == p + n + 1 && item_n == 1);
+	} else {
+		ASSERT_EQ(rc, CTASK_ECORRUPT);
+		ASSERT(strstr(ctask_error_last(),
+			      "nested deeper than 512 levels") != NULL);
+	}
+	free(p);
+	free(d);
+}
+
 TEST(depth_list_item)
 {
-	for (int k = 511; k <= 513; k++) {
+	for (int k = 510; k <= 513; k++) {
 		check_item_depth(k, "f6", 0);
 		check_item_depth(k, array_hex, 1);
+		check_skip_depth(k, "f6", 0);
+		check_skip_depth(k, array_hex, 1);
 	}
 	/* a map item deep inside is counted the same way */
 	size_t n, item_n;
