@@ -21,7 +21,7 @@
 
 #define ORIG_N (CTASK_INLINE_MAX + 4000) /* past inline: an object file */
 
-static char dir[] = "/tmp/ctask-fuzz-object.XXXXXX";
+static char dir[PATH_MAX]; /* $TMPDIR/ctask-fuzz-object.XXXXXX */
 static ctask_store *store;
 static ctask_hash key;		/* the task hash of the one result */
 static uint8_t orig[ORIG_N];	/* its bytes: a CBOR bytes value */
@@ -41,6 +41,9 @@ static void cleanup(void)
 
 static void setup(void)
 {
+	const char *tmp = getenv("TMPDIR");
+	snprintf(dir, sizeof dir, "%s/ctask-fuzz-object.XXXXXX",
+		 tmp && *tmp ? tmp : "/tmp");
 	CHECK(mkdtemp(dir) != NULL);
 	atexit(cleanup);
 	char path[PATH_MAX], hex[CTASK_HASH_HEX];
