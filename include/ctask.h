@@ -72,6 +72,9 @@ typedef enum {
 } ctask_dtype;
 
 #define CTASK_MAX_DIMS 8
+/* Deepest nesting of a value: lists, maps and arrays are one level each
+ * (README, "Values"). Building a deeper value fails the task. */
+#define CTASK_MAX_DEPTH 512
 
 /* Name of a type or dtype, for messages ("int", "float64", ...). */
 CTASK_EXTERN const char *ctask_type_name(ctask_type t);
@@ -164,7 +167,10 @@ CTASK_EXTERN ctask_value *ctask_arg_list(const ctask_args *a, size_t i);
 CTASK_EXTERN ctask_value *ctask_arg_map(const ctask_args *a, size_t i);
 
 /* Fails the running task with a message; does not return. Declared to return
- * a value so that `return ctask_fail(cx, "...")` reads naturally. */
+ * a value so that `return ctask_fail(cx, "...")` reads naturally. A message
+ * of up to CTASK_MESSAGE_MAX bytes is kept whole; a longer one is cut there
+ * (at a UTF-8 character boundary) and ends with "... [N bytes cut]". */
+#define CTASK_MESSAGE_MAX 65536
 CTASK_EXTERN ctask_value *ctask_fail(ctask_ctx *cx, const char *fmt, ...)
 	CTASK__PRINTF(2, 3);
 

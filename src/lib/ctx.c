@@ -4,6 +4,7 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 /* The context of the task running on this thread. Value accessors have no
  * context argument (they take only a value), so this is how a wrong-type
@@ -45,15 +46,50 @@ int ctask_ctx_run(ctask_ctx *cx, ctask_fn fn, const ctask_args *a,
 	return rc;
 }
 
+/* The message fmt formats, in a: whole up to CTASK_MESSAGE_MAX bytes, else
+ * cut there, back to the start of a UTF-8 character, with a mark saying how
+ * much was cut, so that a reader knows it is not the whole message. */
+static char *format_message(ctask_arena *a, const char *fmt, va_list ap)
+{
+	char small[1024], *full = small; /* full: malloc'd if not small */
+	va_list again;
+	va_copy(again, ap);
+	int n = vsnprintf(small, sizeof small, fmt, ap);
+	if (n >= (int)sizeof small) {
+		full = ctask_xmalloc((size_t)n + 1);
+		vsnprintf(full, (size_t)n + 1, fmt, again);
+	}
+	va_end(again);
+	if (n < 0)
+		return ctask_arena_strdup(a, "failed (the message could not "
+					     "be formatted)");
+	size_t len = (size_t)n, keep = len;
+	if (len > CTASK_MESSAGE_MAX) {
+		keep = CTASK_MESSAGE_MAX;
+		while (keep > 0 && ((unsigned char)full[keep] & 0xc0) == 0x80)
+			keep--;
+	}
+	char mark[48] = "";
+	if (keep < len)
+		snprintf(mark, sizeof mark, "... [%zu bytes cut]", len - keep);
+	size_t mark_n = strlen(mark);
+	char *msg = ctask_arena_alloc(a, keep + mark_n + 1);
+	memcpy(msg, full, keep);
+	memcpy(msg + keep, mark, mark_n + 1);
+	if (full != small)
+		free(full);
+	return msg;
+}
+
 _Noreturn void ctask_ctx_failv(ctask_ctx *cx, const char *fmt, va_list ap)
 {
-	char msg[1024];
-	vsnprintf(msg, sizeof msg, fmt, ap);
 	if (!cx || !cx->escape) {
-		fprintf(stderr, "ctask: %s\n", msg);
+		fputs("ctask: ", stderr);
+		vfprintf(stderr, fmt, ap);
+		fputc('\n', stderr);
 		abort();
 	}
-	cx->message = ctask_arena_strdup(cx->arena, msg);
+	cx->message = format_message(cx->arena, fmt, ap);
 	longjmp(*cx->escape, 1);
 }
 

@@ -179,17 +179,23 @@ typedef struct {
 	ctask_task *t;
 	const ctask_slice *in;
 	size_t nin;
+	ctask_buf *result; /* the outcome's */
 } run_input;
 
-/* The function ctask_ctx_run calls: decode arguments, then the task. Doing
- * both under ctask_ctx_run means a bad input fails just this task. */
+/* The function ctask_ctx_run calls: decode arguments, run the task, encode
+ * its result. Doing all three under ctask_ctx_run means a bad input, or a
+ * result the encoder refuses (value.h, "Depth"), fails just this task
+ * instead of aborting the worker. */
 static ctask_value *run_body(ctask_ctx *cx, const ctask_args *unused)
 {
 	(void)unused;
 	const run_input *ri = cx->user;
 	ctask_args a = {.fn_name = cx->name};
 	build_args(cx, ri->t, ri->in, ri->nin, &a);
-	return ri->t->fn(cx, &a);
+	ctask_value *v = ri->t->fn(cx, &a);
+	if (v)
+		ctask_value_encode(v, ri->result);
+	return v;
 }
 
 void ctask_exec_task(const ctask_graph *g, ctask_task *t, const ctask_slice *in,
@@ -200,21 +206,21 @@ void ctask_exec_task(const ctask_graph *g, ctask_task *t, const ctask_slice *in,
 	static _Thread_local ctask_arena *scratch;
 	if (!scratch)
 		scratch = ctask_arena_new();
-	run_input ri = {t, in, nin};
+	memset(out, 0, sizeof *out);
+	run_input ri = {t, in, nin, &out->result};
 	ctask_ctx cx = {.arena = scratch,
 			.name = ctask_task_name(g, t),
 			.user = &ri,
 			.inner = {t->inner[0], t->inner[1]}};
-	memset(out, 0, sizeof *out);
 	out->task = t;
 	out->started = ctask_now();
 	double t0 = ctask_monotonic();
 	ctask_value *v = NULL;
 	if (ctask_ctx_run(&cx, run_body, NULL, &v) == 0) {
 		out->state = CTASK_REC_DONE;
-		ctask_value_encode(v, &out->result);
 	} else {
 		out->state = CTASK_REC_FAILED;
+		ctask_buf_free(&out->result); /* a part, if encoding failed */
 		out->message =
 			ctask_xstrdup(cx.message ? cx.message : "failed");
 	}

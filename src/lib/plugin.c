@@ -11,6 +11,7 @@
 
 #include <dirent.h>
 #include <dlfcn.h>
+#include <elf.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
@@ -202,9 +203,119 @@ static int run_compiler(const char *src, const char *abs, const char *out,
 	return rc;
 }
 
-/* dlopens so and checks the entry point. */
+/* ---- ELF headers --------------------------------------------------------- */
+
+/* The machine this ctask runs as (EM_NONE: not known here, not checked). */
+#if defined(__x86_64__)
+#define HOST_MACHINE EM_X86_64
+#elif defined(__i386__)
+#define HOST_MACHINE EM_386
+#elif defined(__aarch64__)
+#define HOST_MACHINE EM_AARCH64
+#elif defined(__arm__)
+#define HOST_MACHINE EM_ARM
+#elif defined(__riscv)
+#define HOST_MACHINE EM_RISCV
+#elif defined(__powerpc64__)
+#define HOST_MACHINE EM_PPC64
+#elif defined(__powerpc__)
+#define HOST_MACHINE EM_PPC
+#elif defined(__s390__)
+#define HOST_MACHINE EM_S390
+#else
+#define HOST_MACHINE EM_NONE
+#endif
+
+/* A name for an e_machine, as uname -m says it where there is one. */
+static const char *machine_name(unsigned em, char buf[32])
+{
+	static const struct {
+		unsigned em;
+		const char *name;
+	} names[] = {
+		{EM_X86_64, "x86_64"},
+		{EM_386, "i386"},
+		{EM_AARCH64, "aarch64"},
+		{EM_ARM, "arm"},
+		{EM_RISCV, "riscv"},
+		{EM_PPC64, "ppc64"},
+		{EM_PPC, "ppc"},
+		{EM_S390, "s390x"},
+		{EM_MIPS, "mips"},
+		{EM_SPARCV9, "sparc64"},
+		{EM_IA_64, "ia64"},
+		{258 /* EM_LOONGARCH */, "loongarch64"},
+	};
+	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+		if (names[i].em == em)
+			return names[i].name;
+	snprintf(buf, 32, "ELF machine %u", em);
+	return buf;
+}
+
+/* Checks that so is an ELF file of this machine's class, byte order and
+ * machine, so that the user is told what the file is: for a .so built for
+ * another machine, dlopen says "No such file or directory" of a file that
+ * is there. A file that cannot be read is left to dlopen to report. */
+static int check_elf(const char *so, const char *display)
+{
+	unsigned char
+		h[EI_NIDENT + 4]; /* e_type and e_machine follow e_ident */
+	const unsigned char host_class =
+		sizeof(void *) == 8 ? ELFCLASS64 : ELFCLASS32;
+	const unsigned char host_data =
+		__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__ ? ELFDATA2LSB
+							  : ELFDATA2MSB;
+	int fd = open(so, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	ssize_t n = read(fd, h, sizeof h);
+	close(fd);
+	if (n < (ssize_t)sizeof h || memcmp(h, ELFMAG, SELFMAG) != 0)
+		return ctask_error_set(CTASK_ETASKFILE,
+				       "%s: not a shared library (not an ELF "
+				       "file)",
+				       display);
+	if (h[EI_CLASS] != ELFCLASS32 && h[EI_CLASS] != ELFCLASS64)
+		return ctask_error_set(CTASK_ETASKFILE,
+				       "%s: a corrupt ELF file (class %u)",
+				       display, h[EI_CLASS]);
+	if (h[EI_DATA] != ELFDATA2LSB && h[EI_DATA] != ELFDATA2MSB)
+		return ctask_error_set(CTASK_ETASKFILE,
+				       "%s: a corrupt ELF file (byte order %u)",
+				       display, h[EI_DATA]);
+	if (h[EI_CLASS] != host_class)
+		return ctask_error_set(
+			CTASK_ETASKFILE, "%s: a %s ELF file, this ctask is %s",
+			display,
+			h[EI_CLASS] == ELFCLASS32 ? "32-bit" : "64-bit",
+			host_class == ELFCLASS32 ? "32-bit" : "64-bit");
+	if (h[EI_DATA] != host_data)
+		return ctask_error_set(
+			CTASK_ETASKFILE,
+			"%s: a %s ELF file, this machine is %s", display,
+			h[EI_DATA] == ELFDATA2MSB ? "big-endian"
+						  : "little-endian",
+			host_data == ELFDATA2MSB ? "big-endian"
+						 : "little-endian");
+	/* In the file's byte order, which is now ours. */
+	uint16_t em;
+	memcpy(&em, h + EI_NIDENT + 2, sizeof em);
+	char a[32], b[32];
+	if (HOST_MACHINE != EM_NONE && em != HOST_MACHINE)
+		return ctask_error_set(CTASK_ETASKFILE,
+				       "%s: built for %s, this machine is %s",
+				       display, machine_name(em, a),
+				       machine_name(HOST_MACHINE, b));
+	return 0;
+}
+
+/* Checks the ELF header, dlopens so and checks the entry point. */
 static int load_so(ctask_plugin_handle *p, const char *display)
 {
+	int rc = check_elf(p->so_path, display);
+	if (rc < 0)
+		return rc;
 	p->dl = dlopen(p->so_path, RTLD_NOW | RTLD_LOCAL);
 	if (!p->dl)
 		return ctask_error_set(CTASK_ETASKFILE, "%s: cannot load: %s",

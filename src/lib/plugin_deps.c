@@ -63,10 +63,17 @@ long ctask_deps_parse(const char *text, size_t n, ctask_buf *paths)
 	ctask_buf w = {0};
 	bool targets = true, rule = false;
 	long count = 0;
+	size_t start = paths->len;
 	for (size_t i = 0; i < n; i++) {
 		char c = text[i];
 		bool sep = c == ' ' || c == '\t' || c == '\r';
-		if (c == '\\' && i + 1 < n && text[i + 1] == '\n') {
+		if (c == '\0') {
+			/* No path holds one: this is not a depfile (and a
+			 * NUL in a path would split it in two in paths). */
+			paths->len = start;
+			rule = false;
+			break;
+		} else if (c == '\\' && i + 1 < n && text[i + 1] == '\n') {
 			i++, sep = true; /* a continuation line */
 		} else if (c == '\\' && i + 2 < n && text[i + 1] == '\r' &&
 			   text[i + 2] == '\n') {
@@ -90,7 +97,8 @@ long ctask_deps_parse(const char *text, size_t n, ctask_buf *paths)
 		if (sep)
 			end_word(&w, targets, paths, &count);
 	}
-	end_word(&w, targets, paths, &count);
+	if (rule)
+		end_word(&w, targets, paths, &count);
 	ctask_buf_free(&w);
 	return rule ? count : -1;
 }

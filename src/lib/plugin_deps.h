@@ -65,8 +65,9 @@ ctask_deps_state ctask_deps_check(const char *manifest, const char *so,
 				  char **source);
 
 /* Parses a make-style depfile (n bytes of text): appends each prerequisite
- * path to paths with its NUL and returns how many, or -1 if the text has no
- * rule ("target: ..."). Handles line continuations and the escapes GCC and
+ * path to paths with its NUL and returns how many, or -1 (appending
+ * nothing) if the text has no rule ("target: ...") or holds a NUL byte,
+ * which no path can. Handles line continuations and the escapes GCC and
  * Clang write (\ and # after a backslash, $$). */
 long ctask_deps_parse(const char *text, size_t n, ctask_buf *paths);
 

@@ -22,10 +22,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Deepest nesting of lists, maps and arrays the decoder accepts. The encoder
- * refuses deeper values too, so that whatever is stored can be read back. */
-#define MAX_DEPTH 512
-
 /* Largest bytes value whose hex digits ctask_value_json prints. */
 #define JSON_MAX_HEX 64
 
@@ -345,6 +341,7 @@ static ctask_value *array_new(ctask_arena *a, ctask_dtype dt, int ndim,
 	ctask_value *v = value_new(a, CTASK_T_ARRAY);
 	v->dtype = (uint8_t)dt;
 	v->ndim = (uint8_t)ndim;
+	v->depth = 1;
 	v->len = count;
 	v->shape = ctask_arena_zalloc(a, sizeof(size_t) *
 						 (size_t)(ndim ? ndim : 1));
@@ -382,22 +379,43 @@ ctask_value *ctask_make_array(ctask_ctx *cx, ctask_dtype dt, int ndim,
 	return v;
 }
 
-/* Fails the task if items (or any item) is NULL. The items are shared, not
- * copied: values are immutable. */
+/* The depth of a list or map whose deepest item has depth deepest (value.h);
+ * fails the task past CTASK_MAX_DEPTH, naming the limit. */
+static uint16_t container_depth(ctask_ctx *cx, const char *api, int deepest)
+{
+	if (deepest >= CTASK_MAX_DEPTH)
+		ctask_ctx_failf(cx,
+				"%s: %s would be nested %d levels deep; values "
+				"have at most %d (CTASK_MAX_DEPTH)",
+				cx_name(cx, api),
+				strcmp(api, "ctask_make_map") ? "list" : "map",
+				deepest + 1, CTASK_MAX_DEPTH);
+	return (uint16_t)(deepest + 1);
+}
+
+/* Fails the task if items (or any item) is NULL, or if the list would be
+ * nested deeper than CTASK_MAX_DEPTH. The items are shared, not copied:
+ * values are immutable. */
 ctask_value *ctask_make_list(ctask_ctx *cx, size_t n, ctask_value *const *items)
 {
 	const char *api = "ctask_make_list";
+	int deepest = 0;
 	check_cx(cx, api);
 	if (n && !items)
 		ctask_ctx_failf(cx, "%s: list items are NULL",
 				cx_name(cx, api));
-	for (size_t i = 0; i < n; i++)
+	for (size_t i = 0; i < n; i++) {
 		if (!items[i])
 			ctask_ctx_failf(cx, "%s: list item %zu is NULL",
 					cx_name(cx, api), i);
+		if (items[i]->depth > deepest)
+			deepest = items[i]->depth;
+	}
 	if (n > SIZE_MAX / sizeof *items)
 		ctask_ctx_failf(cx, "%s: list is too long", cx_name(cx, api));
+	uint16_t depth = container_depth(cx, api, deepest);
 	ctask_value *v = value_new(cx->arena, CTASK_T_LIST);
+	v->depth = depth;
 	v->len = n;
 	v->u.items = ctask_arena_alloc(cx->arena, n * sizeof *items);
 	if (n)
@@ -449,12 +467,17 @@ static struct pair *map_pairs(ctask_ctx *cx, size_t n, const char *const *keys,
 
 /* A map with its keys sorted as the CBOR encoding needs them, so that
  * encoding and ctask_map_get need not sort. Fails the task on a duplicate
- * key (and see map_pairs). */
+ * key, past CTASK_MAX_DEPTH (and see map_pairs). */
 ctask_value *ctask_make_map(ctask_ctx *cx, size_t n, const char *const *keys,
 			    ctask_value *const *vals)
 {
+	int deepest = 0;
 	check_cx(cx, "ctask_make_map");
 	struct pair *ps = map_pairs(cx, n, keys, vals);
+	for (size_t i = 0; i < n; i++)
+		if (ps[i].v->depth > deepest)
+			deepest = ps[i].v->depth;
+	uint16_t depth = container_depth(cx, "ctask_make_map", deepest);
 	if (n > 1)
 		qsort(ps, n, sizeof *ps, pair_cmp);
 	for (size_t i = 1; i < n; i++)
@@ -463,6 +486,7 @@ ctask_value *ctask_make_map(ctask_ctx *cx, size_t n, const char *const *keys,
 					cx_name(cx, "ctask_make_map"),
 					ps[i].k->u.s);
 	ctask_value *v = value_new(cx->arena, CTASK_T_MAP);
+	v->depth = depth;
 	v->len = n;
 	v->u.items = ctask_arena_alloc(cx->arena, 2 * n * sizeof *v->u.items);
 	for (size_t i = 0; i < n; i++) {
@@ -779,10 +803,24 @@ static void copy_le(uint8_t *dst, const uint8_t *src, size_t count, size_t size)
 			dst[i * size + j] = src[i * size + size - 1 - j];
 }
 
+/* Fails the current task if a list, map or array with depth containers
+ * around it would be deeper than CTASK_MAX_DEPTH. The constructors keep
+ * such values from being made; this guards the bytes all the same, so that
+ * nothing unreadable is ever stored. */
+static void check_depth(int depth)
+{
+	if (depth >= CTASK_MAX_DEPTH)
+		ctask_ctx_failf(ctask_ctx_current(),
+				"%s: value nested deeper than %d levels "
+				"(CTASK_MAX_DEPTH)",
+				who("ctask_value_encode"), CTASK_MAX_DEPTH);
+}
+
 /* tag 40 [[shape...], typed-array tag (bytes)] */
-static void encode_array(const ctask_value *v, ctask_buf *b)
+static void encode_array(const ctask_value *v, ctask_buf *b, int depth)
 {
 	size_t size = dtypes[v->dtype].size, n = v->len * size;
+	check_depth(depth);
 	put_head(b, 6, 40);
 	put_head(b, 4, 2);
 	put_head(b, 4, v->ndim);
@@ -800,10 +838,7 @@ static void encode(const ctask_value *v, ctask_buf *b, int depth);
 static void encode_items(const ctask_value *v, ctask_buf *b, int depth)
 {
 	bool map = v->type == CTASK_T_MAP;
-	if (depth >= MAX_DEPTH)
-		ctask_ctx_failf(ctask_ctx_current(),
-				"%s: value nested deeper than %d levels",
-				who("ctask_value_encode"), MAX_DEPTH);
+	check_depth(depth);
 	put_head(b, map ? 5 : 4, v->len);
 	for (size_t i = 0; i < v->len; i++) {
 		encode(v->u.items[i], b, depth + 1);
@@ -841,7 +876,7 @@ static void encode(const ctask_value *v, ctask_buf *b, int depth)
 		ctask_buf_append(b, v->u.s, v->len);
 		break;
 	case CTASK_T_ARRAY:
-		encode_array(v, b);
+		encode_array(v, b, depth);
 		break;
 	case CTASK_T_LIST:
 	case CTASK_T_MAP:
@@ -850,8 +885,6 @@ static void encode(const ctask_value *v, ctask_buf *b, int depth)
 	}
 }
 
-/* A value nested deeper than the decoder accepts fails the current task,
- * so that nothing unreadable is ever stored. */
 void ctask_value_encode(const ctask_value *v, ctask_buf *out)
 {
 	encode(v, out, 0);
@@ -859,10 +892,23 @@ void ctask_value_encode(const ctask_value *v, ctask_buf *out)
 
 /* ---- Decoding ------------------------------------------------------------ */
 
+/* With a NULL arena the decoder only checks: values are not built, and
+ * each one "made" is the sink, which holds just its type and depth until
+ * the next is made (ctask_cbor_list_item). */
 typedef struct {
 	ctask_arena *a;
 	const uint8_t *start, *p, *end;
+	ctask_value sink;
 } dec;
+
+/* A new value of type t in d's arena, or the sink if d only checks. */
+static ctask_value *dnew(dec *d, ctask_type t)
+{
+	if (d->a)
+		return value_new(d->a, t);
+	d->sink = (ctask_value){.type = (uint8_t)t};
+	return &d->sink;
+}
 
 /* Sets the CTASK_ECORRUPT message, with the offset where decoding stopped,
  * and returns CTASK_ECORRUPT. */
@@ -926,8 +972,7 @@ static int dec_simple(dec *d, ctask_value **out)
 	uint8_t ib = *d->p, h[9];
 	size_t n = ib == 0xf9 ? 3 : ib == 0xfa ? 5 : ib == 0xfb ? 9 : 1;
 	if (ib >= 0xf4 && ib <= 0xf6) {
-		*out = value_new(d->a,
-				 ib == 0xf6 ? CTASK_T_NULL : CTASK_T_BOOL);
+		*out = dnew(d, ib == 0xf6 ? CTASK_T_NULL : CTASK_T_BOOL);
 		(*out)->u.b = ib == 0xf5;
 		d->p++;
 		return 0;
@@ -952,7 +997,7 @@ static int dec_simple(dec *d, ctask_value **out)
 	}
 	if (double_put(h, x) != n || memcmp(h, d->p, n) != 0)
 		return bad(d, "float not in shortest form");
-	*out = value_new(d->a, CTASK_T_DOUBLE);
+	*out = dnew(d, CTASK_T_DOUBLE);
 	(*out)->u.d = x;
 	d->p += n;
 	return 0;
@@ -964,8 +1009,8 @@ static int dec_string(dec *d, int major, uint64_t n, ctask_value **out)
 		return bad(d, "truncated");
 	if (major == 3 && !ctask_utf8_valid((const char *)d->p, n))
 		return bad(d, "string is not valid UTF-8");
-	*out = str_new(d->a, major == 3 ? CTASK_T_STRING : CTASK_T_BYTES, d->p,
-		       n);
+	ctask_type t = major == 3 ? CTASK_T_STRING : CTASK_T_BYTES;
+	*out = d->a ? str_new(d->a, t, d->p, n) : dnew(d, t);
 	d->p += n;
 	return 0;
 }
@@ -979,12 +1024,15 @@ static int dtype_of_tag(uint64_t tag)
 	return -1;
 }
 
-/* The part after tag 40: [[shape...], typed-array tag (bytes)]. The
- * elements are copied so that they are aligned (and in host order). */
-static int dec_array(dec *d, ctask_value **out)
+/* The part after tag 40: [[shape...], typed-array tag (bytes)]; the array
+ * is one level, with depth containers around it. The elements are copied
+ * so that they are aligned (and in host order). */
+static int dec_array(dec *d, int depth, ctask_value **out)
 {
 	uint64_t n, ndim, tag;
 	size_t shape[CTASK_MAX_DIMS], count;
+	if (depth >= CTASK_MAX_DEPTH)
+		return bad(d, "nested deeper than %d levels", CTASK_MAX_DEPTH);
 	int rc = get_head_of(d, 4, &n, "array list");
 	if (!rc && n != 2)
 		rc = bad(d, "tag 40 must hold a list of two items");
@@ -1021,8 +1069,14 @@ static int dec_array(dec *d, ctask_value **out)
 			   "typed array of %" PRIu64 " bytes does not "
 			   "match its shape",
 			   n);
-	*out = array_new(d->a, (ctask_dtype)dt, (int)ndim, shape, count);
-	copy_le((*out)->u.data, d->p, count, size);
+	if (d->a) {
+		*out = array_new(d->a, (ctask_dtype)dt, (int)ndim, shape,
+				 count);
+		copy_le((*out)->u.data, d->p, count, size);
+	} else {
+		*out = dnew(d, CTASK_T_ARRAY);
+		(*out)->depth = 1;
+	}
 	d->p += n;
 	return 0;
 }
@@ -1030,43 +1084,54 @@ static int dec_array(dec *d, ctask_value **out)
 static int dec_value(dec *d, int depth, ctask_value **out);
 
 /* n items of a list (or 2n of a map: keys, which must be text strings in
- * strictly increasing encoded order, then values). */
+ * strictly increasing encoded order, then values); the list or map is one
+ * level, with depth containers around it. */
 static int dec_items(dec *d, int depth, bool map, uint64_t n, ctask_value **out)
 {
-	if (depth >= MAX_DEPTH)
-		return bad(d, "nested deeper than %d levels", MAX_DEPTH);
+	if (depth >= CTASK_MAX_DEPTH)
+		return bad(d, "nested deeper than %d levels", CTASK_MAX_DEPTH);
 	if (n > left(d) / (map ? 2 : 1)) /* each item takes a byte or more */
 		return bad(d, "truncated");
-	ctask_value *v = value_new(d->a, map ? CTASK_T_MAP : CTASK_T_LIST);
-	v->len = (size_t)n;
-	v->u.items = ctask_arena_alloc(d->a, (map ? 2 : 1) * v->len *
-						     sizeof *v->u.items);
+	size_t len = (size_t)n;
+	ctask_value **items = NULL, *sink = NULL; /* items: in d's arena */
+	if (d->a)
+		items = ctask_arena_alloc(d->a,
+					  (map ? 2 : 1) * len * sizeof *items);
 	const uint8_t *prev = NULL; /* the previous key's encoding */
 	size_t prev_n = 0;
-	for (size_t i = 0; i < v->len; i++) {
+	int deepest = 0;
+	for (size_t i = 0; i < len; i++) {
 		const uint8_t *key = d->p;
+		ctask_value **slot = items ? &items[i] : &sink;
 		int rc;
 		if (map && left(d) && *d->p >> 5 != 3)
 			return bad(d, "map key is not a text string");
-		if ((rc = dec_value(d, depth + 1, &v->u.items[i])))
+		if ((rc = dec_value(d, depth + 1, slot)))
 			return rc;
-		if (!map)
-			continue;
-		size_t key_n = (size_t)(d->p - key);
-		int c = prev ? span_cmp(prev, prev_n, key, key_n) : -1;
-		if (c >= 0)
-			return bad(d, c ? "map keys out of order"
-					: "duplicate map key");
-		prev = key;
-		prev_n = key_n;
-		if ((rc = dec_value(d, depth + 1, &v->u.items[v->len + i])))
-			return rc;
+		if (map) {
+			size_t key_n = (size_t)(d->p - key);
+			int c = prev ? span_cmp(prev, prev_n, key, key_n) : -1;
+			if (c >= 0)
+				return bad(d, c ? "map keys out of order"
+						: "duplicate map key");
+			prev = key;
+			prev_n = key_n;
+			slot = items ? &items[len + i] : &sink;
+			if ((rc = dec_value(d, depth + 1, slot)))
+				return rc;
+		}
+		if ((*slot)->depth > deepest)
+			deepest = (*slot)->depth;
 	}
+	ctask_value *v = dnew(d, map ? CTASK_T_MAP : CTASK_T_LIST);
+	v->len = len;
+	v->u.items = items;
+	v->depth = (uint16_t)(deepest + 1);
 	*out = v;
 	return 0;
 }
 
-/* One value at d->p; depth counts the lists and maps around it. */
+/* One value at d->p; depth counts the lists, maps and arrays around it. */
 static int dec_value(dec *d, int depth, ctask_value **out)
 {
 	int major, rc;
@@ -1082,7 +1147,7 @@ static int dec_value(dec *d, int depth, ctask_value **out)
 	case 1:
 		if (val > INT64_MAX)
 			return bad(d, "integer out of the int64 range");
-		*out = value_new(d->a, CTASK_T_INT);
+		*out = dnew(d, CTASK_T_INT);
 		(*out)->u.i = major == 0 ? (int64_t)val : -1 - (int64_t)val;
 		return 0;
 	case 2:
@@ -1094,7 +1159,7 @@ static int dec_value(dec *d, int depth, ctask_value **out)
 	default: /* 6: the only tag allowed here is 40, a typed array */
 		if (val != 40)
 			return bad(d, "unknown tag %" PRIu64, val);
-		return dec_array(d, out);
+		return dec_array(d, depth, out);
 	}
 }
 
@@ -1103,7 +1168,7 @@ int ctask_value_decode(ctask_arena *a, const uint8_t *p, size_t n,
 		       ctask_value **out)
 {
 	static const uint8_t none[1];
-	dec d = {a, p ? p : none, p ? p : none, p ? p + n : none};
+	dec d = {a, p ? p : none, p ? p : none, p ? p + n : none, {0}};
 	ctask_value *v;
 	int rc = dec_value(&d, 0, &v);
 	if (rc)
@@ -1275,40 +1340,62 @@ void ctask_value_json(const ctask_value *v, FILE *f, size_t max_array_items)
 
 /* ---- Slicing without decoding -------------------------------------------- */
 
-/* Advances *off past one encoded item of p[0..n). Returns 0 or
- * CTASK_ECORRUPT. Structure only: the contents are checked when decoded. */
-static int skip_item(const uint8_t *p, size_t n, size_t *off, int depth)
+/* Moves d->p past one value with depth containers around it, reading only
+ * its structure: heads and lengths as get_head reads them, and levels
+ * counted as dec_value counts them (an array is checked whole: that costs
+ * no more than its head), but neither strings' UTF-8, floats' form nor map
+ * keys. So whatever dec_value accepts, this passes over, several times
+ * faster than dec_value's checks on strings and floats (a part of a long
+ * list is found by passing over the items before it). d has no arena. */
+static int skip_value(dec *d, int depth)
 {
-	if (depth > 512 || *off >= n)
-		return ctask_error_set(CTASK_ECORRUPT,
-				       "corrupt value: truncated list");
-	uint8_t b = p[*off];
-	int major = b >> 5, info = b & 31;
-	size_t len = info < 24 ? 0 : info <= 27 ? (size_t)1 << (info - 24) : 9;
-	if (len > 8 || n - *off - 1 < len)
-		return ctask_error_set(CTASK_ECORRUPT,
-				       "corrupt value: bad head");
-	uint64_t val = info < 24 ? (uint64_t)info : 0;
-	for (size_t i = 1; i <= len; i++)
-		val = val << 8 | p[*off + i];
-	*off += 1 + len;
-	uint64_t items = major == 4 ? val : major == 5 ? 2 * val : 0;
-	if (major == 6)
-		items = 1;
-	if (major == 2 || major == 3) {
-		if (val > n - *off)
-			return ctask_error_set(CTASK_ECORRUPT,
-					       "corrupt value: truncated");
-		*off += (size_t)val;
+	int major, rc;
+	uint64_t val;
+	if (!left(d))
+		return bad(d, "truncated");
+	if (*d->p >> 5 == 7) { /* simple values and floats */
+		uint8_t ib = *d->p;
+		size_t n = ib == 0xf9 ? 3 : ib == 0xfa ? 5 : ib == 0xfb ? 9 : 1;
+		if (left(d) < n)
+			return bad(d, "truncated");
+		d->p += n;
+		return 0;
 	}
-	for (uint64_t i = 0; i < items; i++) {
-		int rc = skip_item(p, n, off, depth + 1);
-		if (rc)
-			return rc;
+	if ((rc = get_head(d, &major, &val)))
+		return rc;
+	switch (major) {
+	case 0:
+	case 1:
+		return 0;
+	case 2:
+	case 3:
+		if (val > left(d))
+			return bad(d, "truncated");
+		d->p += val;
+		return 0;
+	case 4:
+	case 5:
+		if (depth >= CTASK_MAX_DEPTH)
+			return bad(d, "nested deeper than %d levels",
+				   CTASK_MAX_DEPTH);
+		if (val > left(d) / (major == 5 ? 2 : 1))
+			return bad(d, "truncated");
+		for (uint64_t k = 0; k < (major == 5 ? 2 : 1) * val; k++)
+			if ((rc = skip_value(d, depth + 1)))
+				return rc;
+		return 0;
+	default: {
+		ctask_value *sink;
+		if (val != 40)
+			return bad(d, "unknown tag %" PRIu64, val);
+		return dec_array(d, depth, &sink);
 	}
-	return 0;
+	}
 }
 
+/* Items before i are passed over by their structure (skip_value); item i
+ * is checked by the decoder itself, without an arena, so that what counts
+ * as a level, and what is corrupt, has one definition. */
 int ctask_cbor_list_item(const uint8_t *p, size_t n, size_t i,
 			 const uint8_t **item, size_t *item_n)
 {
@@ -1318,29 +1405,25 @@ int ctask_cbor_list_item(const uint8_t *p, size_t n, size_t i,
 			CTASK_EINVALID,
 			"the result is %s, so it has no item %zu", t, i);
 	}
-	size_t off = 0, count = 0;
-	uint8_t info = p[0] & 31;
-	/* The list's own head: length and where its items start. */
-	size_t len = info < 24 ? 0 : info <= 27 ? (size_t)1 << (info - 24) : 9;
-	if (len > 8 || n - 1 < len)
-		return ctask_error_set(CTASK_ECORRUPT,
-				       "corrupt value: bad head");
-	count = info < 24 ? info : 0;
-	for (size_t k = 1; k <= len; k++)
-		count = count << 8 | p[k];
-	off = 1 + len;
+	dec d = {NULL, p, p, p + n, {0}};
+	uint64_t count;
+	ctask_value *v;
+	int rc = get_head_of(&d, 4, &count, "list");
+	if (rc)
+		return rc;
 	if (i >= count)
 		return ctask_error_set(CTASK_EINVALID,
-				       "the result is a list of %zu, so it has "
-				       "no item %zu",
+				       "the result is a list of %" PRIu64
+				       ", so it has no item %zu",
 				       count, i);
+	/* The list is a level around its items, as when it is decoded. */
 	for (size_t k = 0; k < i; k++)
-		if (skip_item(p, n, &off, 0))
-			return CTASK_ECORRUPT;
-	size_t start = off;
-	if (skip_item(p, n, &off, 0))
-		return CTASK_ECORRUPT;
-	*item = p + start;
-	*item_n = off - start;
+		if ((rc = skip_value(&d, 1)))
+			return rc;
+	const uint8_t *start = d.p;
+	if ((rc = dec_value(&d, 1, &v)))
+		return rc;
+	*item = start;
+	*item_n = (size_t)(d.p - start);
 	return 0;
 }

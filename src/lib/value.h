@@ -18,6 +18,17 @@
  *               string of the elements.
  * The decoder accepts exactly this form and rejects anything else with
  * CTASK_ECORRUPT, so a value read back re-encodes to the same bytes.
+ *
+ * Depth (one definition for every reader and writer): a list, a map and an
+ * array are each one level; null, bools, numbers, strings and bytes are
+ * none. A value's depth is the most levels met going inward from it: 0 for
+ * 42, 1 for [42] and for an array, 2 for [[42]], [array] and {"k": [42]}.
+ * No value is deeper than CTASK_MAX_DEPTH (512, ctask.h): the constructors
+ * fail the task that tries to build one, the encoder fails the task if one
+ * reaches it anyway, and ctask_value_decode and ctask_cbor_list_item reject
+ * the bytes of one with CTASK_ECORRUPT ("nested deeper than 512 levels").
+ * They all count levels alike (an array's inner CBOR lists and tags are not
+ * levels of their own), so whatever is stored is read back by every reader.
  */
 #ifndef CTASK_VALUE_H
 #define CTASK_VALUE_H
@@ -29,10 +40,12 @@
 #include <stdio.h>
 
 struct ctask_value {
-	uint8_t type;  /* ctask_type */
-	uint8_t dtype; /* ctask_dtype, arrays only */
-	uint8_t ndim;  /* arrays only */
-	size_t len;    /* string/bytes bytes, list/map items, array elements */
+	uint8_t type;	/* ctask_type */
+	uint8_t dtype;	/* ctask_dtype, arrays only */
+	uint8_t ndim;	/* arrays only */
+	uint16_t depth; /* levels (see above): 0 scalar, 1 array, 1 + the
+			   deepest item for a list or map */
+	size_t len;	/* string/bytes bytes, list/map items, array elements */
 	union {
 		bool b;
 		int64_t i;
@@ -54,7 +67,8 @@ struct ctask_args {
 	ctask_value **v;
 };
 
-/* Appends the deterministic CBOR encoding of v to out. */
+/* Appends the deterministic CBOR encoding of v to out. A value deeper than
+ * CTASK_MAX_DEPTH fails the current task (see ctask_ctx_failf). */
 void ctask_value_encode(const ctask_value *v, ctask_buf *out);
 
 /* Decodes one value occupying exactly n bytes at p into arena a.
@@ -62,9 +76,13 @@ void ctask_value_encode(const ctask_value *v, ctask_buf *out);
 int ctask_value_decode(ctask_arena *a, const uint8_t *p, size_t n,
 		       ctask_value **out);
 
-/* Finds item i of the encoded list p[0..n) without decoding it. Returns 0,
- * CTASK_EINVALID if p is not a list or has no item i (the message says
- * which), or CTASK_ECORRUPT. */
+/* Finds item i of the encoded list p[0..n) without building values. Items
+ * before i are passed over by their structure alone (heads, lengths and
+ * levels, read as the decoder reads them), item i is checked as
+ * ctask_value_decode checks it, and later items are not read: so an item
+ * it returns decodes, and a list that decodes has every item found. Returns 0,
+ * CTASK_EINVALID if p is not a list or has no item i (the message says which),
+ * or CTASK_ECORRUPT (message as the decoder's). */
 int ctask_cbor_list_item(const uint8_t *p, size_t n, size_t i,
 			 const uint8_t **item, size_t *item_n);
 

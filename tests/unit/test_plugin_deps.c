@@ -46,6 +46,19 @@ TEST(depfile_plain_and_continued)
 	parse("no rule here\n", -1);
 }
 
+/* Found by fuzz/fuzz_depfile.c: a NUL byte in a path made two paths of it
+ * in the NUL-separated list, so the count and the list disagreed. */
+TEST(depfile_nul)
+{
+	static const char text[] = "x.so: a.c b\0c.h d.h\n";
+	ctask_buf paths = {0};
+	ASSERT_EQ(ctask_deps_parse(text, sizeof text - 1, &paths), -1);
+	ASSERT_EQ(paths.len, 0);
+	ASSERT_EQ(ctask_deps_parse(text, 9, &paths), 1); /* "x.so: a.c" */
+	ASSERT_STR((const char *)paths.p, "a.c");
+	ctask_buf_free(&paths);
+}
+
 TEST(depfile_escapes)
 {
 	ASSERT_STR(parse("x.so: my\\ dir/a.h b$$c.h d\\#e.h\n", 3),
@@ -236,6 +249,6 @@ TEST(manifest_not_ours)
 	remove_scratch();
 }
 
-TEST_MAIN(T(depfile_plain_and_continued), T(depfile_escapes),
+TEST_MAIN(T(depfile_plain_and_continued), T(depfile_escapes), T(depfile_nul),
 	  T(manifest_follows_contents), T(manifest_relative_paths_elsewhere),
 	  T(manifest_change_during_build), T(manifest_not_ours))

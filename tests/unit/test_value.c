@@ -646,18 +646,6 @@ static ctask_value *t_null_item(ctask_ctx *cx, const ctask_args *a)
 	return ctask_make_list(cx, 2, items);
 }
 
-/* 513 nested lists: encodable in memory, but not storable. */
-static ctask_value *t_deep(ctask_ctx *cx, const ctask_args *a)
-{
-	ctask_value *v = ctask_make_null(cx);
-	(void)a;
-	for (int i = 0; i < 513; i++)
-		v = ctask_make_list(cx, 1, &v);
-	ctask_buf b = {0};
-	ctask_value_encode(v, &b); /* fails, so b is not freed */
-	return v;
-}
-
 TEST(constructor_failures)
 {
 	expect_fail("test", t_bad_utf8, NULL,
@@ -670,8 +658,249 @@ TEST(constructor_failures)
 		    "test: array has -1 dimensions (0 to 8 allowed)");
 	expect_fail("test", t_huge, NULL, "test: array is too large");
 	expect_fail("test", t_null_item, NULL, "test: list item 1 is NULL");
-	expect_fail("test", t_deep, NULL,
-		    "test: value nested deeper than 512 levels");
+}
+
+/* ---- Long failure messages ---------------------------------------------- */
+
+static char *long_msg; /* what t_long_msg fails with */
+
+static ctask_value *t_long_msg(ctask_ctx *cx, const ctask_args *a)
+{
+	(void)a;
+	return ctask_fail(cx, "%s", long_msg);
+}
+
+/* n bytes of c, then tail (malloc'd). */
+static char *repeat(char c, size_t n, const char *tail)
+{
+	char *s = malloc(n + strlen(tail) + 1);
+	memset(s, c, n);
+	strcpy(s + n, tail);
+	return s;
+}
+
+/* Up to CTASK_MESSAGE_MAX bytes are kept whole; past it the message is cut
+ * (never inside a UTF-8 character) and says how many bytes went. */
+TEST(fail_message_bound)
+{
+	ASSERT_EQ(CTASK_MESSAGE_MAX, 65536);
+	long_msg = repeat('a', CTASK_MESSAGE_MAX, "");
+	expect_fail("test", t_long_msg, NULL, long_msg);
+
+	long_msg = repeat('a', 1 << 20, "");
+	char *want = repeat('a', CTASK_MESSAGE_MAX, "... [983040 bytes cut]");
+	expect_fail("test", t_long_msg, NULL, want);
+
+	/* "\xc3\xa9" straddles the bound: it goes whole */
+	long_msg = repeat('a', CTASK_MESSAGE_MAX - 1,
+			  "\xc3\xa9"
+			  "bcdefghij");
+	want = repeat('a', CTASK_MESSAGE_MAX - 1, "... [11 bytes cut]");
+	expect_fail("test", t_long_msg, NULL, want);
+}
+
+/* ---- Depth (value.h): one limit for every reader and writer -------------- */
+
+/* A 1-d uint8 array holding 7: one level. */
+static const char array_hex[] = "d8288281 01d84041 07";
+
+/* The bytes of k one-item lists (or one-key maps) around the value whose
+ * hex is inner; malloc'd. */
+static uint8_t *nest_bytes(int k, bool map, const char *inner, size_t *n)
+{
+	size_t in_n, head = map ? 3 : 1;
+	uint8_t *in = unhex(inner, &in_n);
+	uint8_t *p = malloc((size_t)k * head + in_n);
+	for (int i = 0; i < k; i++)
+		memcpy(p + (size_t)i * head, map ? "\xa1\x61k" : "\x81", head);
+	memcpy(p + (size_t)k * head, in, in_n);
+	*n = (size_t)k * head + in_n;
+	free(in);
+	return p;
+}
+
+/* Decodes k containers around inner (levels deep itself): accepted while
+ * the total is at most CTASK_MAX_DEPTH. */
+static void check_decode_depth(int k, bool map, const char *inner, int levels)
+{
+	ctask_arena *a = ctask_arena_new();
+	size_t n;
+	uint8_t *p = nest_bytes(k, map, inner, &n);
+	ctask_value *v = NULL;
+	int rc = ctask_value_decode(a, p, n, &v);
+	if (k + levels <= CTASK_MAX_DEPTH) {
+		if (rc)
+			TFAIL("%d levels: %s", k + levels, ctask_error_last());
+		ASSERT_EQ(v->depth, k + levels);
+	} else {
+		ASSERT_EQ(rc, CTASK_ECORRUPT);
+		ASSERT(strstr(ctask_error_last(),
+			      "nested deeper than 512 levels") != NULL);
+	}
+	free(p);
+	ctask_arena_free(a);
+}
+
+TEST(depth_decode)
+{
+	ASSERT_EQ(CTASK_MAX_DEPTH, 512);
+	for (int k = 511; k <= 513; k++) {
+		check_decode_depth(k, false, "f6", 0);
+		check_decode_depth(k, true, "f6", 0);
+		check_decode_depth(k, false, array_hex, 1);
+		check_decode_depth(k, true, array_hex, 1);
+	}
+}
+
+/* Item 0 of k lists around inner: found exactly when the whole decodes
+ * (511 lists around an array used to decode but not be found). */
+static void check_item_depth(int k, const char *inner, int levels)
+{
+	size_t n, item_n;
+	uint8_t *p = nest_bytes(k, false, inner, &n);
+	const uint8_t *item = NULL;
+	int rc = ctask_cbor_list_item(p, n, 0, &item, &item_n);
+	if (k + levels <= CTASK_MAX_DEPTH) {
+		if (rc)
+			TFAIL("%d levels: %s", k + levels, ctask_error_last());
+		ASSERT(item == p + 1);
+		ASSERT_EQ(item_n, n - 1);
+	} else {
+		ASSERT_EQ(rc, CTASK_ECORRUPT);
+		ASSERT(strstr(ctask_error_last(),
+			      "nested deeper than 512 levels") != NULL);
+	}
+	free(p);
+}
+
+/* Item 1 of [k lists around inner, 0]: the items passed over on the way
+ * are held to the same limit. */
+static void check_skip_depth(int k, const char *inner, int levels)
+{
+	size_t n, item_n;
+	uint8_t *d = nest_bytes(k, false, inner, &n);
+	uint8_t *p = malloc(n + 2);
+	p[0] = 0x82;
+	memcpy(p + 1, d, n);
+	p[n + 1] = 0x00;
+	const uint8_t *item = NULL;
+	int rc = ctask_cbor_list_item(p, n + 2, 1, &item, &item_n);
+	if (1 + k + levels <= CTASK_MAX_DEPTH) {
+		if (rc)
+			TFAIL("%d levels: %s", 1 + k + levels,
+			      ctask_error_last());
+		ASSERT(item == p + n + 1 && item_n == 1);
+	} else {
+		ASSERT_EQ(rc, CTASK_ECORRUPT);
+		ASSERT(strstr(ctask_error_last(),
+			      "nested deeper than 512 levels") != NULL);
+	}
+	free(p);
+	free(d);
+}
+
+TEST(depth_list_item)
+{
+	for (int k = 510; k <= 513; k++) {
+		check_item_depth(k, "f6", 0);
+		check_item_depth(k, array_hex, 1);
+		check_skip_depth(k, "f6", 0);
+		check_skip_depth(k, array_hex, 1);
+	}
+	/* a map item deep inside is counted the same way */
+	size_t n, item_n;
+	uint8_t *m = nest_bytes(511, true, "f6", &n);
+	uint8_t *p = malloc(n + 1);
+	p[0] = 0x81;
+	memcpy(p + 1, m, n);
+	const uint8_t *item;
+	ASSERT_EQ(ctask_cbor_list_item(p, n + 1, 0, &item, &item_n), 0);
+	free(p);
+	free(m);
+}
+
+static int build_levels; /* what t_build makes: this many levels */
+static bool build_map;
+
+/* build_levels - 1 lists (or maps) around an array. */
+static ctask_value *t_build(ctask_ctx *cx, const ctask_args *a)
+{
+	size_t shape[] = {1};
+	ctask_value *v = ctask_make_array(cx, CTASK_UINT8, 1, shape, NULL);
+	const char *key = "k";
+	(void)a;
+	for (int i = 1; i < build_levels; i++)
+		v = build_map ? ctask_make_map(cx, 1, &key, &v)
+			      : ctask_make_list(cx, 1, &v);
+	return v;
+}
+
+TEST(depth_build)
+{
+	for (int map = 0; map <= 1; map++) {
+		build_map = map;
+		build_levels = CTASK_MAX_DEPTH;
+		ctask_ctx cx = {.arena = ctask_arena_new(), .name = "test"};
+		ctask_value *v = NULL;
+		ASSERT_EQ(ctask_ctx_run(&cx, t_build, NULL, &v), 0);
+		ASSERT_EQ(v->depth, CTASK_MAX_DEPTH);
+		ctask_ctx *rcx = mkcx("test");
+		ASSERT_EQ(roundtrip(rcx, v)->depth, CTASK_MAX_DEPTH);
+		ctask_arena_free(cx.arena);
+		build_levels = CTASK_MAX_DEPTH + 1;
+		expect_fail("test", t_build, NULL,
+			    map ? "test: map would be nested 513 levels deep; "
+				  "values have at most 512 (CTASK_MAX_DEPTH)"
+				: "test: list would be nested 513 levels deep; "
+				  "values have at most 512 (CTASK_MAX_DEPTH)");
+	}
+}
+
+/* Encodes input (made by hand, so its depth fields say nothing) in a
+ * task. */
+static ctask_value *t_encode(ctask_ctx *cx, const ctask_args *a)
+{
+	ctask_buf b = {0}; /* on failure the task's longjmp leaks it */
+	(void)a;
+	ctask_value_encode(input, &b);
+	ctask_buf_free(&b);
+	return ctask_make_null(cx);
+}
+
+/* levels - 1 lists around an array, built without the constructors. */
+static ctask_value *forged(int levels)
+{
+	static size_t shape[1] = {1};
+	static uint8_t elem[16];
+	ctask_value *v = calloc(1, sizeof *v);
+	*v = (ctask_value){.type = CTASK_T_ARRAY,
+			   .dtype = CTASK_UINT8,
+			   .ndim = 1,
+			   .len = 1,
+			   .shape = shape};
+	v->u.data = elem;
+	for (int i = 1; i < levels; i++) {
+		ctask_value *l = calloc(1, sizeof *l);
+		l->type = CTASK_T_LIST;
+		l->len = 1;
+		l->u.items = malloc(sizeof *l->u.items);
+		l->u.items[0] = v;
+		v = l;
+	}
+	return v;
+}
+
+/* The encoder counts levels itself: it does not trust the depth fields. */
+TEST(depth_encode)
+{
+	input = forged(CTASK_MAX_DEPTH);
+	ctask_ctx cx = {.arena = ctask_arena_new(), .name = "test"};
+	ctask_value *out;
+	ASSERT_EQ(ctask_ctx_run(&cx, t_encode, NULL, &out), 0);
+	input = forged(CTASK_MAX_DEPTH + 1);
+	expect_fail("test", t_encode, NULL,
+		    "test: value nested deeper than 512 levels "
+		    "(CTASK_MAX_DEPTH)");
 }
 
 /* Outside any task, a wrong-type access prints and aborts. */
@@ -944,6 +1173,7 @@ TEST_MAIN(T(encode_ints), T(encode_floats), T(encode_others),
 	  T(roundtrip_strings), T(roundtrip_arrays), T(roundtrip_nested),
 	  T(decode_rejects), T(decode_all_float16), T(decode_depth),
 	  T(decode_prefixes), T(accessor_failures), T(arg_failures),
-	  T(constructor_failures), T(accessor_outside_task_aborts), T(names),
-	  T(json_scalars), T(json_containers), T(utf8), T(arena), T(buf),
-	  T(cbor2_interop))
+	  T(constructor_failures), T(fail_message_bound), T(depth_decode),
+	  T(depth_list_item), T(depth_build), T(depth_encode),
+	  T(accessor_outside_task_aborts), T(names), T(json_scalars),
+	  T(json_containers), T(utf8), T(arena), T(buf), T(cbor2_interop))
