@@ -530,7 +530,12 @@ static size_t *hash_order(const void *first, size_t stride, size_t n)
 
 /* ---- open --------------------------------------------------------------- */
 
-/* Returns 1 if dir has no entries, 0 if it has, -1 (errno) on failure. */
+/* The prefix of a database being made (create_db), and of SQLite's files
+ * beside it: "ctask.db.tmp-TAG-RANDOM", TAG naming its maker (sys.h). */
+#define DB_TMP "ctask.db.tmp-"
+
+/* Returns 1 if dir has no entries but databases being made (another
+ * process is creating a store there), 0 if it has, -1 (errno) on failure. */
 static int dir_is_empty(const char *dir)
 {
 	DIR *d = opendir(dir);
@@ -540,7 +545,8 @@ static int dir_is_empty(const char *dir)
 	int empty = 1;
 	while ((e = readdir(d)))
 		if (strcmp(e->d_name, ".") != 0 &&
-		    strcmp(e->d_name, "..") != 0) {
+		    strcmp(e->d_name, "..") != 0 &&
+		    strncmp(e->d_name, DB_TMP, strlen(DB_TMP)) != 0) {
 			empty = 0;
 			break;
 		}
@@ -554,11 +560,16 @@ static uint32_t be32(const uint8_t *p)
 	       (uint32_t)p[2] << 8 | p[3];
 }
 
+/* What check_dir finds: a store, or none yet: then ctask.db is to be made
+ * (create_db), or an empty one initialised in place (made by an older
+ * ctask, or in place by create_db, and interrupted or under way). */
+enum { FRESH_NOT = 0, FRESH_NEW, FRESH_IN_PLACE };
+
 /* Checks DIR/ctask.db from its header alone, before SQLite ever opens it:
  * opening a foreign WAL database would create files beside it, and a
- * directory that is not a store is never to be touched. Sets *fresh when
- * ctask.db is empty and CREATE is given (a creation that was interrupted,
- * or is under way in another process). */
+ * directory that is not a store is never to be touched. Sets *fresh to
+ * FRESH_IN_PLACE when ctask.db is empty and CREATE is given; without
+ * CREATE, an empty ctask.db is a store that does not exist yet. */
 static int check_header(sq_store *s, int flags, int *fresh)
 {
 	const char *dir = s->base.path;
@@ -589,11 +600,12 @@ static int check_header(sq_store *s, int flags, int *fresh)
 			" file)",
 			dir);
 	else if (n == 0 && (flags & CTASK_STORE_CREATE))
-		*fresh = 1;
+		*fresh = FRESH_IN_PLACE;
 	else if (n == 0)
-		rc = ctask_error_set(
-			CTASK_ESTORE,
-			"%s is not a ctask store (ctask.db is empty)", dir);
+		rc = ctask_error_set(CTASK_ENOTFOUND,
+				     "store %s does not exist yet (its ctask.db"
+				     " is empty)",
+				     dir);
 	else if (n < (ssize_t)sizeof h || memcmp(h, "SQLite format 3", 16))
 		rc = ctask_error_set(
 			CTASK_ESTORE,
@@ -619,7 +631,9 @@ done:
 }
 
 /* Decides what DIR is: missing or empty (then *fresh: create a store in it,
- * if CREATE), or an existing store (checked by check_header). */
+ * if CREATE), or an existing store (checked by check_header). A directory
+ * holding only a database another process is making counts as empty:
+ * create_db makes the store whole in one step. */
 static int check_dir(sq_store *s, int flags, int *fresh)
 {
 	const char *dir = s->base.path;
@@ -633,7 +647,7 @@ static int check_dir(sq_store *s, int flags, int *fresh)
 			return ctask_error_set(CTASK_ENOTFOUND,
 					       "store %s does not exist", dir);
 		if (mkdir(dir, 0777) == 0) {
-			*fresh = 1;
+			*fresh = FRESH_NEW;
 			return 0;
 		}
 		if (errno == ENOENT)
@@ -662,10 +676,67 @@ static int check_dir(sq_store *s, int flags, int *fresh)
 			" empty)",
 			dir);
 	if (empty) {
-		*fresh = 1;
+		*fresh = FRESH_NEW;
 		return 0;
 	}
 	return check_header(s, flags, fresh);
+}
+
+/* Whether link(2) failed because the file system has no hard links. */
+static bool no_links(int e)
+{
+	return e == EPERM || e == EOPNOTSUPP || e == ENOTSUP || e == ENOSYS ||
+	       e == EMLINK;
+}
+
+/* Makes DIR/ctask.db appear whole, in one step: a database is made and
+ * initialised (schema, WAL mode) under a temporary name of its own
+ * (DB_TMP), then linked into place. link, unlike rename, fails if
+ * ctask.db exists: executors started together on a new store (a job
+ * array) each make one, the first link wins and the others open that.
+ * So no process ever opens a ctask.db being made: one seen empty, or in
+ * rollback mode while another switched it to WAL, failed half of such
+ * executors. On a file system without hard links, sets *fresh to
+ * FRESH_IN_PLACE (ctask.db is then made in place, as by older ctasks:
+ * openers that find it empty wait for its initialisation). */
+static int create_db(sq_store *s, int *fresh)
+{
+	ctask_buf tmp = {0}, path = {0}; /* owned here */
+	char tag[CTASK_PROC_TAG_MAX], r[17];
+	int rc;
+
+	ctask_proc_tag(tag);
+	rand_hex(r);
+	ctask_buf_printf(&tmp, "%s/" DB_TMP "%s-%s", s->base.path, tag, r);
+	ctask_buf_printf(&path, "%s/ctask.db", s->base.path);
+	/* s->db for sq_fail's messages; closed (and reset) below. */
+	rc = sqlite3_open_v2((char *)tmp.p, &s->db,
+			     SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
+				     SQLITE_OPEN_NOMUTEX,
+			     NULL);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_exec(s->db, schema_sql, NULL, NULL, NULL);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_exec(s->db, "PRAGMA journal_mode = WAL", NULL,
+				  NULL, NULL);
+	rc = rc == SQLITE_OK ? 0 : sq_fail(s, rc, "cannot create the store");
+	/* The only connection: closing it checkpoints and removes the WAL. */
+	if (sqlite3_close(s->db) != SQLITE_OK && !rc)
+		rc = sq_fail(s, SQLITE_IOERR, "cannot create the store");
+	s->db = NULL;
+	*fresh = FRESH_NOT;
+	if (!rc && link((char *)tmp.p, (char *)path.p) == 0) {
+		if (fsync_dir(s->base.path) != 0)
+			rc = sys_fail(s, "sync", s->base.path);
+	} else if (!rc && no_links(errno)) {
+		*fresh = FRESH_IN_PLACE;
+	} else if (!rc && errno != EEXIST) { /* EEXIST: another was first */
+		rc = sys_fail(s, "create", (char *)path.p);
+	}
+	unlink((char *)tmp.p);
+	ctask_buf_free(&tmp);
+	ctask_buf_free(&path);
+	return rc;
 }
 
 /* Opens ctask.db read-write (creating and initialising it when fresh). */
@@ -753,6 +824,24 @@ static int make_dir(sq_store *s, const char *name)
 	return rc;
 }
 
+/* Sets WAL mode (a no-op once the database is in it). SQLite does not
+ * call the busy handler here while another connection holds the write lock
+ * (it already holds a read lock then), so this waits as busy_wait would,
+ * up to BUSY_TIMEOUT_MS. Returns an SQLite result code. */
+static int set_wal(sq_store *s)
+{
+	double t0 = ctask_monotonic();
+	for (;;) {
+		int rc = sqlite3_exec(s->db, "PRAGMA journal_mode = WAL", NULL,
+				      NULL, NULL);
+		if ((rc & 0xff) != SQLITE_BUSY ||
+		    ctask_monotonic() - t0 >= BUSY_TIMEOUT_MS / 1000.0)
+			return rc;
+		struct timespec ts = {0, 1000000};
+		nanosleep(&ts, NULL);
+	}
+}
+
 /* Proves the store writable by writing: access(W_OK) says yes to root
  * whatever the modes (and root is who runs in containers), and says nothing
  * about the WAL and lock files SQLite needs. Takes the write lock (database
@@ -768,11 +857,12 @@ static int check_writable(sq_store *s)
 				     "store %s is not writable", s->base.path);
 		goto done;
 	}
-	rc = sqlite3_exec(
-		s->db,
-		"PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;"
-		" BEGIN IMMEDIATE; COMMIT;",
-		NULL, NULL, NULL);
+	rc = set_wal(s);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_exec(s->db,
+				  "PRAGMA synchronous = NORMAL;"
+				  " BEGIN IMMEDIATE; COMMIT;",
+				  NULL, NULL, NULL);
 	if (rc != SQLITE_OK) {
 		rc = sq_fail(s, rc, "cannot write ctask.db");
 		goto done;
@@ -940,7 +1030,9 @@ static int sq_open(const char *dir, int flags, ctask_store **out)
 
 	s->base.ops = &ctask_store__sqlite_ops;
 	s->base.path = ctask_xstrdup(dir);
-	if ((rc = check_dir(s, flags, &fresh)) || (rc = open_db(s, fresh)) ||
+	if ((rc = check_dir(s, flags, &fresh)) ||
+	    (fresh == FRESH_NEW && (rc = create_db(s, &fresh))) ||
+	    (rc = open_db(s, fresh == FRESH_IN_PLACE)) ||
 	    (rc = check_meta(s)) || (rc = check_writable(s)) ||
 	    (rc = check_wal(s)) || (rc = migrate(s)) ||
 	    (rc = setup_connection(s)))

@@ -521,6 +521,40 @@ TEST(not_a_store)
 	cleanup();
 }
 
+/* A store being created: a directory holding only the database another
+ * process is making (ctask.db.tmp-*) is no store yet, not a foreign
+ * directory; an empty ctask.db (an older ctask making it in place) is no
+ * store yet without CREATE, and is initialised with it. */
+TEST(store_being_created)
+{
+	fresh();
+	ASSERT_EQ(mkdir(sdir, 0755), 0);
+	char p[192];
+	snprintf(p, sizeof p, "%s/ctask.db.tmp-0123456789abcdef-1-2-x", sdir);
+	FILE *f = fopen(p, "w");
+	fclose(f);
+	ctask_store *s = (ctask_store *)1;
+	ASSERT_EQ(ctask_store_open(sdir, 0, &s), CTASK_ENOTFOUND);
+	ASSERT(s == NULL);
+	ctask_store_close(open_new());
+	ASSERT(exists("%s/ctask.db", sdir));
+
+	cleanup();
+	fresh();
+	ASSERT_EQ(mkdir(sdir, 0755), 0);
+	f = fopen(db, "w");
+	fclose(f);
+	ASSERT_EQ(ctask_store_open(sdir, 0, &s), CTASK_ENOTFOUND);
+	ASSERT(strstr(ctask_error_last(), "does not exist yet"));
+	s = open_new();
+	uint8_t d[3] = {1, 2, 3};
+	put1(s, done_rec(1, d, 3));
+	ctask_store_close(s);
+	ASSERT_EQ(ctask_store_open(sdir, 0, &s), 0);
+	ctask_store_close(s);
+	cleanup();
+}
+
 TEST(no_meta_format)
 {
 	fresh();
@@ -1890,8 +1924,8 @@ TEST(notes)
 TEST_MAIN(T(create_reopen), T(put_get), T(scan_all), T(failed_roundtrip),
 	  T(replace_failed_by_done), T(delete_objects), T(corrupt_object),
 	  T(missing_object), T(corrupt_inline), T(not_a_store),
-	  T(no_meta_format), T(schema_version_4), T(schema_1_migrated),
-	  T(schema_2_migrated), T(notes),
+	  T(no_meta_format), T(store_being_created), T(schema_version_4),
+	  T(schema_1_migrated), T(schema_2_migrated), T(notes),
 	  T(lease_after_scan_sees_other_writers),
 	  T(takeover_takes_only_what_it_asks), T(put_releases_across_rows),
 	  T(schema_1_in_use_not_migrated), T(put_many_rows), T(done_lookup),
