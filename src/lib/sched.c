@@ -1179,6 +1179,13 @@ static void set_executor(sched *sc)
 	sc->ex.pid = (int)getpid();
 	sc->ex.started = ctask_now();
 	sc->ex.ttl = sc->o->lease_ttl;
+	/* So that an executor of this host can tell at once that this one
+	 * died (kill -9), and take over its tasks without waiting for the
+	 * ttl (store.h, ctask_executor). */
+	const ctask_proc_id *me = ctask_proc_self();
+	sc->ex.boot_id = me->boot_id;
+	sc->ex.pid_ns = me->pid_ns;
+	sc->ex.proc_start = me->start;
 	snprintf(sc->owner, sizeof sc->owner, "%s:%d:%.6f", sc->ex.host,
 		 sc->ex.pid, sc->ex.started);
 	sc->ex.owner = sc->owner;

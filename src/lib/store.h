@@ -80,8 +80,9 @@ typedef struct {
 	/* RUNNING records (scan only): until when the lease lives (its
 	 * owner's expiry, or when the owner ended; 0 if the owner is
 	 * unknown), and whether it is alive at the time of the scan (expires
-	 * > now on the scanning host's clock). A task whose lease is not
-	 * alive is not running anywhere: its owner died. */
+	 * > now on the scanning host's clock, and its owner is not proven
+	 * gone: see ctask_executor). A task whose lease is not alive is not
+	 * running anywhere: its owner died. */
 	double expires;
 	bool live;
 } ctask_record;
@@ -181,6 +182,12 @@ typedef struct {
 	/* The lease ttl the executor runs with, for executor_begin's first
 	 * expiry (leases and heartbeats take theirs as arguments); 0: 30 s. */
 	double ttl;
+	/* What proves, to another process on the same host, that the
+	 * executor has ended (sys.h, ctask_proc_id): then its leases are
+	 * dead at once, not when they expire. NULL or 0: unknown (its leases
+	 * live until they expire). */
+	const char *boot_id, *pid_ns;
+	uint64_t proc_start;
 } ctask_executor;
 
 /* Outcome of trying to lease one task (ctask_store_lease's out[i]). */
@@ -210,11 +217,13 @@ int ctask_store_executor_end(ctask_store *s, const ctask_executor *e,
  *          e->started: someone failed it during this run (also while
  *          another executor retries it). An older failure is retried, i.e.
  *          TAKEN;
- *   HELD   another owner holds a live lease (its owner has not ended and
- *          its expiry has not passed);
+ *   HELD   another owner holds a live lease (its owner has not ended,
+ *          its expiry has not passed, and it is not proven gone: an owner
+ *          of this host and pid namespace whose process has ended is dead
+ *          at once, see ctask_executor);
  *   TAKEN  otherwise: the lease is now e's (inserted, or replacing one
- *          whose owner ended or expired). A lease e already holds is
- *          reported TAKEN.
+ *          whose owner ended, expired or is gone). A lease e already
+ *          holds is reported TAKEN.
  * Leasing also renews all of e's leases: e's expiry becomes now + ttl (and
  * e's executor record is created if missing, or made live again if e had
  * ended). expires (may be NULL) gets, per hash, the lease's expiry for
@@ -255,17 +264,22 @@ typedef struct {
 	int pid;
 	double started; /* when owner took the lease (kept on renewal) */
 	double expires; /* the owner's expiry, or when it ended if it has */
+	/* Alive: expires > now and the owner is not proven gone (see
+	 * ctask_executor). */
+	bool live;
 } ctask_lease;
 
-/* Calls cb for every lease (expired ones too: alive iff expires > now),
+/* Calls cb for every lease (dead ones too: see live),
  * ordered by hash. Stops early and returns cb's value if it is non-zero.
  * cb must not call ctask_store_leases on s. */
 int ctask_store_leases(ctask_store *s,
 		       int (*cb)(void *ud, const ctask_lease *l), void *ud);
 
 /* One executor record, for status. Strings are valid during the callback.
- * It is live iff not finished and expires > now: so are its leases. A
- * killed executor stops being live when its expiry passes. */
+ * It is live iff not finished, expires > now and not proven gone (see
+ * ctask_executor): so are its leases. A killed executor stops being live
+ * at once if it ran on this host (and pid namespace), else when its expiry
+ * passes. */
 typedef struct {
 	const char *owner, *host;
 	int pid;
@@ -274,6 +288,7 @@ typedef struct {
 			    each heartbeat and lease) */
 	double finished; /* 0 until it ends (a killed one never does) */
 	uint64_t done, failed;
+	bool live;
 } ctask_executor_rec;
 
 /* Calls cb for every executor record, oldest first; stops early as

@@ -118,10 +118,12 @@ enum {
 	"CASE WHEN x.finished IS NULL THEN coalesce(x.expires, 0)"             \
 	" ELSE min(x.finished, x.expires) END"
 
-/* Lease rows, with their owners' expiry, name, host and pid (load_rows). */
+/* Lease rows, with their owners' expiry, name, host, pid and identity
+ * (load_rows). */
 #define LEASE_ROWS                                                             \
 	"SELECT l.id, l.leased, " LEASE_EXPIRES ", l.hashes,"                  \
-	" coalesce(x.owner, ''), coalesce(x.host, ''), x.pid"                  \
+	" coalesce(x.owner, ''), coalesce(x.host, ''), x.pid, x.boot_id,"      \
+	" x.pid_ns, x.proc_start"                                              \
 	" FROM leases l LEFT JOIN executors x ON x.id = l.owner"
 
 /* The columns of put's rows, ?1..?17 (PUT_COLS of them). */
@@ -174,27 +176,31 @@ static const char *const stmt_sql[ST_COUNT] = {
 	 * again keeps its leases. */
 	[ST_EXEC_BEGIN] =
 		"INSERT INTO executors (owner, host, pid, started, heartbeat,"
-		" expires, finished, done, failed)"
-		" VALUES (?1, ?2, ?3, ?4, ?5, ?6, NULL, 0, 0)"
+		" expires, finished, done, failed, boot_id, pid_ns, proc_start)"
+		" VALUES (?1, ?2, ?3, ?4, ?5, ?6, NULL, 0, 0, ?7, ?8, ?9)"
 		" ON CONFLICT (owner) DO UPDATE SET host = excluded.host,"
 		" pid = excluded.pid, started = excluded.started,"
 		" heartbeat = excluded.heartbeat, expires = excluded.expires,"
-		" finished = NULL, done = 0, failed = 0",
+		" finished = NULL, done = 0, failed = 0,"
+		" boot_id = excluded.boot_id, pid_ns = excluded.pid_ns,"
+		" proc_start = excluded.proc_start",
 	/* The leaser's row (made if missing, live again if ended), with its
 	 * expiry renewed: ?5 is now, ?6 now + ttl. */
 	[ST_EXEC_CLAIM] =
 		"INSERT INTO executors (owner, host, pid, started, heartbeat,"
-		" expires, finished, done, failed)"
-		" VALUES (?1, ?2, ?3, ?4, ?5, ?6, NULL, 0, 0)"
+		" expires, finished, done, failed, boot_id, pid_ns, proc_start)"
+		" VALUES (?1, ?2, ?3, ?4, ?5, ?6, NULL, 0, 0, ?7, ?8, ?9)"
 		" ON CONFLICT (owner) DO UPDATE SET expires = excluded.expires,"
-		" finished = NULL RETURNING id",
+		" finished = NULL, boot_id = excluded.boot_id,"
+		" pid_ns = excluded.pid_ns, proc_start = excluded.proc_start"
+		" RETURNING id",
 	[ST_EXEC_BEAT] = "UPDATE executors SET heartbeat = ?2, expires = ?3,"
 			 " done = ?4 WHERE owner = ?1",
 	[ST_EXEC_END] = "UPDATE executors SET heartbeat = ?2, finished = ?2,"
 			" done = ?3, failed = ?4 WHERE owner = ?1",
 	[ST_EXECUTORS] = "SELECT owner, host, pid, started, heartbeat,"
-			 " finished, done, failed, expires FROM executors"
-			 " ORDER BY started, owner",
+			 " finished, done, failed, expires, boot_id, pid_ns,"
+			 " proc_start FROM executors ORDER BY started, owner",
 	[ST_ATTEMPT] = "INSERT OR REPLACE INTO attempts (hash, attempt, name,"
 		       " message, started, duration, host, owner)"
 		       " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
@@ -1073,11 +1079,14 @@ static void sq_close(ctask_store *base)
 
 /* ---- lease rows ---------------------------------------------------------- */
 
-/* One lease row, decoded: its hashes are hs[off .. off + n) of the set. */
+/* One lease row, decoded: its hashes are hs[off .. off + n) of the set.
+ * gone: its owner is proven to have ended (owner_gone), so the row is dead
+ * whatever its expiry says. */
 typedef struct {
 	sqlite3_int64 id;
 	double leased, expires;
 	int pid;
+	bool gone;
 	size_t off, n;
 	size_t owner_s, host_s; /* offsets into the set's strs */
 } lease_row;
@@ -1113,10 +1122,25 @@ static size_t keep_text(ctask_buf *b, sqlite3_stmt *q, int col)
 	return off;
 }
 
+/* Whether the owner of the row under q (its pid in column pid; its boot
+ * id, pid namespace and start in columns id, id + 1 and id + 2) is proven
+ * to have ended: only an owner of this host and pid namespace can be
+ * (sys.h). */
+static bool owner_gone(sqlite3_stmt *q, int pid, int id)
+{
+	return ctask_proc_gone((const char *)sqlite3_column_text(q, id),
+			       (const char *)sqlite3_column_text(q, id + 1),
+			       sqlite3_column_int(q, pid),
+			       (uint64_t)sqlite3_column_int64(q, id + 2)) == 1;
+}
+
 /* Appends the rows of statement which (ST_LEASE_ROWS; ST_LEASE_MINE or
  * ST_LEASE_OTHERS: of owner, or not) to ls. A hashes blob that is not whole
- * hashes is CTASK_ECORRUPT. */
-static int load_rows(sq_store *s, int which, sqlite3_int64 owner, lease_set *ls)
+ * hashes is CTASK_ECORRUPT. Rows of other owners that have not expired at
+ * now are checked for a gone owner (a read of /proc each: such rows are
+ * few, the other executors' batches in flight). */
+static int load_rows(sq_store *s, int which, sqlite3_int64 owner, double now,
+		     lease_set *ls)
 {
 	sqlite3_stmt *q = s->st[which];
 	int rc = 0, r;
@@ -1144,11 +1168,14 @@ static int load_rows(sq_store *s, int which, sqlite3_int64 owner, lease_set *ls)
 		if (n)
 			memcpy(ls->hs + ls->nh, sqlite3_column_blob(q, 3),
 			       bytes);
+		double expires = sqlite3_column_double(q, 2);
 		ls->v[ls->n++] = (lease_row){
 			.id = sqlite3_column_int64(q, 0),
 			.leased = sqlite3_column_double(q, 1),
-			.expires = sqlite3_column_double(q, 2),
+			.expires = expires,
 			.pid = sqlite3_column_int(q, 6),
+			.gone = which != ST_LEASE_MINE && expires > now &&
+				owner_gone(q, 6, 7),
 			.off = ls->nh,
 			.n = n,
 			.owner_s = keep_text(&ls->strs, q, 4), /* coalesced: */
@@ -1211,11 +1238,17 @@ static int release_sorted(sq_store *s, sqlite3_int64 owner, size_t n,
 			  const ctask_hash *hs)
 {
 	lease_set ls = {0}; /* owned here */
-	int rc = load_rows(s, ST_LEASE_MINE, owner, &ls);
+	int rc = load_rows(s, ST_LEASE_MINE, owner, 0, &ls);
 	for (size_t r = 0; r < ls.n && !rc; r++)
 		rc = strip_row(s, &ls, &ls.v[r], n, hs);
 	lease_set_free(&ls);
 	return rc;
+}
+
+/* Whether row lives at now: not expired, owner not gone. */
+static bool row_live(const lease_row *row, double now)
+{
+	return row->expires > now && !row->gone;
 }
 
 /* One lease as status sees it: a hash of a row. */
@@ -1230,8 +1263,11 @@ static int by_entry(const void *a, const void *b)
 	int c = ctask_hash_cmp(&x->h, &y->h);
 	if (c)
 		return c;
-	/* The same task in two rows (an owner that leased it again): the
-	 * one that lives longest, then the one taken first. */
+	/* The same task in two rows (an owner that leased it again, or a
+	 * gone owner's and its taker's): a live one, the one that lives
+	 * longest, then the one taken first. */
+	if (x->row->gone != y->row->gone)
+		return x->row->gone ? 1 : -1;
 	if (x->row->expires != y->row->expires)
 		return x->row->expires > y->row->expires ? -1 : 1;
 	return (x->row->leased > y->row->leased) -
@@ -1326,7 +1362,7 @@ static int scan_leases(sq_store *s, ctask_scan_cb cb, void *ud)
 	lease_set ls = {0};    /* owned here */
 	lease_entry *e = NULL; /* owned here */
 	double now = ctask_now(), recorded;
-	int rc = load_rows(s, ST_LEASE_ROWS, 0, &ls), state;
+	int rc = load_rows(s, ST_LEASE_ROWS, 0, now, &ls), state;
 	size_t n = rc ? 0 : lease_entries(&ls, &e);
 
 	for (size_t i = 0; i < n && !rc; i++) {
@@ -1341,7 +1377,7 @@ static int scan_leases(sq_store *s, ctask_scan_cb cb, void *ud)
 		rec.host = (const char *)ls.strs.p + e[i].row->host_s;
 		rec.dirty = -1;
 		rec.expires = e[i].row->expires;
-		rec.live = rec.expires > now;
+		rec.live = row_live(e[i].row, now);
 		rc = cb(ud, &rec);
 	}
 	free(e);
@@ -1953,6 +1989,17 @@ done:
 
 /* ---- executors and leases ---------------------------------------------- */
 
+/* Binds e's identity (boot id, pid namespace, start) to ?i .. ?i+2. */
+static void bind_identity(sqlite3_stmt *q, int i, const ctask_executor *e)
+{
+	bind_str(q, i, e->boot_id && *e->boot_id ? e->boot_id : NULL);
+	bind_str(q, i + 1, e->pid_ns && *e->pid_ns ? e->pid_ns : NULL);
+	if (e->proc_start)
+		sqlite3_bind_int64(q, i + 2, (sqlite3_int64)e->proc_start);
+	else
+		sqlite3_bind_null(q, i + 2);
+}
+
 /* Records e as live (see ctask_store_executor_begin); one statement. */
 static int sq_executor_begin(ctask_store *base, const ctask_executor *e)
 {
@@ -1965,6 +2012,7 @@ static int sq_executor_begin(ctask_store *base, const ctask_executor *e)
 	sqlite3_bind_double(q, 4, e->started);
 	sqlite3_bind_double(q, 5, now);
 	sqlite3_bind_double(q, 6, now + (e->ttl > 0 ? e->ttl : 30));
+	bind_identity(q, 7, e);
 	return step_done(s, ST_EXEC_BEGIN, "cannot record an executor");
 }
 
@@ -2023,6 +2071,7 @@ static int claim_executor(sq_store *s, const ctask_executor *e, double now,
 	sqlite3_bind_double(q, 4, e->started);
 	sqlite3_bind_double(q, 5, now);
 	sqlite3_bind_double(q, 6, until);
+	bind_identity(q, 7, e);
 	int rc = 0, r = sqlite3_step(q);
 	if (r == SQLITE_ROW) {
 		*id = sqlite3_column_int64(q, 0);
@@ -2050,15 +2099,16 @@ static int lease_result(sq_store *s, const ctask_executor *e,
 }
 
 /* Takes the n hashes e took (sorted) out of the rows of ls whose owners
- * ended or expired: a task is taken over alone, and the rest of a dead
- * owner's batch stays its own, alive again if it comes back (an executor
- * paused past its ttl renews its expiry when it resumes). */
+ * ended, expired or are gone: a task is taken over alone, and the rest of
+ * a dead owner's batch stays its own, alive again if it comes back (an
+ * executor paused past its ttl renews its expiry when it resumes; one
+ * proven gone never does). */
 static int take_over(sq_store *s, lease_set *ls, double now, size_t n,
 		     const ctask_hash *hs)
 {
 	int rc = 0;
 	for (size_t r = 0; r < ls->n && !rc; r++)
-		if (ls->v[r].expires <= now)
+		if (!row_live(&ls->v[r], now))
 			rc = strip_row(s, ls, &ls->v[r], n, hs);
 	return rc;
 }
@@ -2068,7 +2118,7 @@ static bool held(const lease_set *ls, double now, const ctask_hash *h,
 		 double *exp)
 {
 	for (size_t r = 0; r < ls->n; r++)
-		if (ls->v[r].expires > now && row_has(ls, &ls->v[r], h)) {
+		if (row_live(&ls->v[r], now) && row_has(ls, &ls->v[r], h)) {
 			*exp = ls->v[r].expires;
 			return true;
 		}
@@ -2129,7 +2179,7 @@ static int sq_lease(ctask_store *base, const ctask_executor *e, double ttl,
 	if ((rc = step_done(s, ST_BEGIN, "cannot start a transaction")))
 		goto done;
 	if (!(rc = claim_executor(s, e, now, until, &me)))
-		rc = load_rows(s, ST_LEASE_OTHERS, me, &others);
+		rc = load_rows(s, ST_LEASE_OTHERS, me, now, &others);
 	sqlite3_int64 version = 0;
 	if (!rc)
 		rc = data_version(s, &version);
@@ -2204,7 +2254,8 @@ static int sq_leases(ctask_store *base,
 	sq_store *s = (sq_store *)base;
 	lease_set ls = {0};    /* owned here */
 	lease_entry *e = NULL; /* owned here */
-	int rc = load_rows(s, ST_LEASE_ROWS, 0, &ls);
+	double now = ctask_now();
+	int rc = load_rows(s, ST_LEASE_ROWS, 0, now, &ls);
 	size_t n = rc ? 0 : lease_entries(&ls, &e);
 	for (size_t i = 0; i < n && !rc; i++) {
 		const lease_row *row = e[i].row;
@@ -2215,6 +2266,7 @@ static int sq_leases(ctask_store *base,
 			.pid = row->pid,
 			.started = row->leased,
 			.expires = row->expires,
+			.live = row_live(row, now),
 		};
 		rc = cb(ud, &l);
 	}
@@ -2230,6 +2282,7 @@ static int sq_executors(ctask_store *base,
 {
 	sq_store *s = (sq_store *)base;
 	sqlite3_stmt *q = s->st[ST_EXECUTORS];
+	double now = ctask_now();
 	int rc, r;
 
 	if ((rc = walk_begin(s, ST_EXECUTORS, "executors")))
@@ -2245,6 +2298,8 @@ static int sq_executors(ctask_store *base,
 		x.done = (uint64_t)sqlite3_column_int64(q, 6);
 		x.failed = (uint64_t)sqlite3_column_int64(q, 7);
 		x.expires = sqlite3_column_double(q, 8);
+		x.live = sqlite3_column_type(q, 5) == SQLITE_NULL &&
+			 x.expires > now && !owner_gone(q, 2, 9);
 		if ((rc = cb(ud, &x)))
 			goto done;
 	}

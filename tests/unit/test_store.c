@@ -7,6 +7,7 @@
 
 #include "error.h"
 #include "store.h"
+#include "sys.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -728,7 +729,10 @@ static double wall(void)
 
 static ctask_executor executor(const char *owner)
 {
-	ctask_executor e = {owner, "hostA", (int)getpid(), wall(), 0};
+	ctask_executor e = {.owner = owner,
+			    .host = "hostA",
+			    .pid = (int)getpid(),
+			    .started = wall()};
 	return e;
 }
 
@@ -1281,6 +1285,96 @@ TEST(executor_expiry)
 	ASSERT_EQ(ctask_store_executor_begin(s, &bad), CTASK_EUSAGE);
 	bad.ttl = NAN;
 	ASSERT_EQ(ctask_store_executor_begin(s, &bad), CTASK_EUSAGE);
+	ctask_store_close(s);
+	cleanup();
+}
+
+/* Live executors and leases of a store, as listed for status --workers. */
+static int live_exec_cb(void *ud, const ctask_executor_rec *r)
+{
+	*(int *)ud += r->live;
+	return 0;
+}
+
+static int live_lease_cb(void *ud, const ctask_lease *l)
+{
+	*(int *)ud += l->live;
+	return 0;
+}
+
+static int live_executors(ctask_store *s)
+{
+	int n = 0;
+	ASSERT_EQ(ctask_store_executors(s, live_exec_cb, &n), 0);
+	return n;
+}
+
+static int live_leases(ctask_store *s)
+{
+	int n = 0;
+	ASSERT_EQ(ctask_store_leases(s, live_lease_cb, &n), 0);
+	return n;
+}
+
+/* An executor of this host (same boot id and pid namespace) whose process
+ * has ended is dead at once, with a long ttl ahead: its leases are taken
+ * over, scan and the listings say it is not running. Only proof counts:
+ * the same row with another boot id (another host, or a container with
+ * its own pid namespace) lives until its expiry, pid gone or not. */
+TEST(gone_owner_dead_at_once)
+{
+	fresh();
+	ctask_store *s = open_new();
+	const ctask_proc_id *me = ctask_proc_self();
+	pid_t kid = fork();
+	ASSERT(kid >= 0);
+	if (kid == 0) {
+		for (;;)
+			pause();
+	}
+	ctask_executor a = executor("h:a:1"), b = executor("h:b:2");
+	a.pid = kid;
+	a.boot_id = me->boot_id;
+	a.pid_ns = me->pid_ns;
+	ASSERT_EQ(ctask_proc_start(kid, &a.proc_start), 0);
+	a.ttl = 600;
+	b.boot_id = me->boot_id;
+	b.pid_ns = me->pid_ns;
+	b.proc_start = me->start;
+	uint8_t out[2];
+
+	ASSERT_EQ(ctask_store_executor_begin(s, &a), 0);
+	lease(s, &a, 600, 1, 2, out, NULL);
+	ASSERT(out[0] == CTASK_LEASE_TAKEN && out[1] == CTASK_LEASE_TAKEN);
+	lease(s, &b, 600, 1, 1, out, NULL);
+	ASSERT_EQ(out[0], CTASK_LEASE_HELD); /* a runs */
+	ASSERT_EQ(scan_running(s).live, 2);
+	ASSERT_EQ(live_executors(s), 2);
+	ASSERT_EQ(live_leases(s), 2);
+
+	kill(kid, SIGKILL);
+	ASSERT_EQ(waitpid(kid, NULL, 0), kid);
+	ASSERT_EQ(scan_running(s).live, 0);
+	ASSERT_EQ(live_executors(s), 1); /* b */
+	ASSERT_EQ(live_leases(s), 0);
+	lease(s, &b, 600, 1, 1, out, NULL);
+	ASSERT_EQ(out[0], CTASK_LEASE_TAKEN);
+	struct run_ud u = scan_running(s);
+	ASSERT_EQ(u.running, 2);
+	ASSERT_EQ(u.live, 1); /* b's; task 2 is still in a's dead row */
+
+	/* the same row, of another host: a's pid proves nothing there */
+	sql(db, "UPDATE executors SET boot_id = 'another-boot' WHERE owner ="
+		" 'h:a:1'");
+	ASSERT_EQ(live_executors(s), 2);
+	lease(s, &b, 600, 2, 1, out, NULL);
+	ASSERT_EQ(out[0], CTASK_LEASE_HELD);
+	ASSERT_EQ(scan_running(s).live, 2);
+	/* nor does a row of unknown identity (made before schema 3) */
+	sql(db, "UPDATE executors SET boot_id = NULL, pid_ns = NULL,"
+		" proc_start = NULL WHERE owner = 'h:a:1'");
+	lease(s, &b, 600, 2, 1, out, NULL);
+	ASSERT_EQ(out[0], CTASK_LEASE_HELD);
 	ctask_store_close(s);
 	cleanup();
 }
@@ -1934,5 +2028,5 @@ TEST_MAIN(T(create_reopen), T(put_get), T(scan_all), T(failed_roundtrip),
 	  T(put_releases_lease), T(failed_during_run), T(heartbeat_extends),
 	  T(release_own_only), T(executors_begin_end), T(attempts_recorded),
 	  T(lease_usage), T(lease_race), T(running_row), T(executor_expiry),
-	  T(killed_executor_taken_over), T(lease_over_failure),
-	  T(provenance_roundtrip), T(get_sorted))
+	  T(killed_executor_taken_over), T(gone_owner_dead_at_once),
+	  T(lease_over_failure), T(provenance_roundtrip), T(get_sorted))
