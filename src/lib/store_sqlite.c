@@ -6,6 +6,11 @@
  *   objects/ab/cdef...   results larger than CTASK_INLINE_MAX, named by the
  *                        XXH3-128 of their bytes (2 hex digits, then 30)
  *   plugins/             the compiled-plugin cache (owned by plugin.c)
+ *   tmp/                 files being written (objects), or taken away (by
+ *                        a delete, until it commits), each named by its
+ *                        owner's tag (sys.h): a writer that opens the store
+ *                        removes those of owners proven gone (killed), and
+ *                        puts back the objects a killed delete took away
  *
  * Durability. An object file is written to a temporary name, fsynced,
  * renamed and its directory fsynced before the row naming it is committed,
@@ -299,11 +304,10 @@ typedef struct {
 _Static_assert(ST_COUNT <= 32, "walking has a bit per statement");
 _Static_assert(CTASK_SCAN_SMALL == 12, "update ST_SCAN");
 
-/* Objects taken out of objects/ inside a transaction: renamed to a .tmp-
- * name so a rollback can put them back; unlinked after the commit. */
+/* Objects taken out of objects/ inside a transaction: renamed into tmp/
+ * (del_path) so a rollback can put them back; unlinked after the commit. */
 typedef struct {
 	char hex[CTASK_HASH_HEX];
-	char tmp[40];
 } dropped;
 typedef struct {
 	dropped *v; /* owned by the list (malloc); drops_finish frees it */
@@ -312,6 +316,7 @@ typedef struct {
 } drop_list;
 
 static void sq_close(ctask_store *base);
+static void sweep_temporaries(sq_store *s);
 
 /* ---- errors and small helpers ------------------------------------------ */
 
@@ -481,13 +486,30 @@ static int fsync_dir(const char *path)
 	return rc;
 }
 
-/* "DIR/objects/ab/cdef..." (or with sub, "DIR/objects/ab/SUB"). */
-static void object_path(const sq_store *s, ctask_buf *b, const char *hex,
-			const char *sub)
+/* "DIR/objects/ab/cdef...". */
+static void object_path(const sq_store *s, ctask_buf *b, const char *hex)
 {
 	b->len = 0;
-	ctask_buf_printf(b, "%s/objects/%.2s/%s", s->base.path, hex,
-			 sub ? sub : hex + 2);
+	ctask_buf_printf(b, "%s/objects/%.2s/%s", s->base.path, hex, hex + 2);
+}
+
+/* "DIR/tmp/KIND-TAG-EXTRA": a temporary file of this process (KIND obj:
+ * an object being written, probe: check_writable's), named so that
+ * sweep_temporaries can tell when its owner is gone. */
+static void tmp_path(const sq_store *s, ctask_buf *b, const char *kind,
+		     const char *extra)
+{
+	char tag[CTASK_PROC_TAG_MAX];
+	ctask_proc_tag(tag);
+	b->len = 0;
+	ctask_buf_printf(b, "%s/tmp/%s-%s-%s", s->base.path, kind, tag, extra);
+}
+
+/* Where a delete puts object hex until it commits: "DIR/tmp/del-TAG-HEX"
+ * (the object's name in it, so that it can be put back). */
+static void del_path(const sq_store *s, ctask_buf *b, const char *hex)
+{
+	tmp_path(s, b, "del", hex);
 }
 
 static int is_hex32(const char *p, size_t n)
@@ -851,7 +873,7 @@ static int set_wal(sq_store *s)
 /* Proves the store writable by writing: access(W_OK) says yes to root
  * whatever the modes (and root is who runs in containers), and says nothing
  * about the WAL and lock files SQLite needs. Takes the write lock (database
- * and WAL files) and creates and removes a file in objects/. */
+ * and WAL files) and creates and removes a file in tmp/. */
 static int check_writable(sq_store *s)
 {
 	ctask_buf path = {0}; /* owned here */
@@ -873,11 +895,11 @@ static int check_writable(sq_store *s)
 		rc = sq_fail(s, rc, "cannot write ctask.db");
 		goto done;
 	}
-	if ((rc = make_dir(s, "objects")) || (rc = make_dir(s, "plugins")))
+	if ((rc = make_dir(s, "objects")) || (rc = make_dir(s, "plugins")) ||
+	    (rc = make_dir(s, "tmp")))
 		goto done;
 	rand_hex(r);
-	ctask_buf_printf(&path, "%s/objects/.tmp-probe-%ld-%s", s->base.path,
-			 (long)getpid(), r);
+	tmp_path(s, &path, "probe", r);
 	fd = open((char *)path.p, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC,
 		  0600);
 	if (fd < 0) {
@@ -1055,6 +1077,7 @@ static int sq_open(const char *dir, int flags, ctask_store **out)
 			goto done;
 		}
 	}
+	sweep_temporaries(s);
 done:
 	ctask_buf_free(&many);
 	if (rc)
@@ -1419,7 +1442,7 @@ static int read_object(sq_store *s, const char *hex, uint64_t size,
 	ctask_hash h;
 	char got[CTASK_HASH_HEX];
 
-	object_path(s, &path, hex, NULL);
+	object_path(s, &path, hex);
 	fd = open((char *)path.p, O_RDONLY | O_CLOEXEC);
 	if (fd < 0 && errno == ENOENT) {
 		why = "missing";
@@ -1584,7 +1607,7 @@ static int write_object(sq_store *s, const char *hex, const uint8_t *data,
 	int rc = 0, fd = -1, made_sub = 0;
 	struct stat st;
 
-	object_path(s, &path, hex, NULL);
+	object_path(s, &path, hex);
 	if (stat((char *)path.p, &st) == 0)
 		goto done; /* content-addressed: same name, same bytes */
 	ctask_buf_printf(&sub, "%s/objects/%.2s", s->base.path, hex);
@@ -1595,8 +1618,7 @@ static int write_object(sq_store *s, const char *hex, const uint8_t *data,
 		goto done;
 	}
 	rand_hex(r);
-	ctask_buf_printf(&tmp, "%s/.tmp-%ld-%s", (char *)sub.p, (long)getpid(),
-			 r);
+	tmp_path(s, &tmp, "obj", r);
 	/* 0444: an object is never changed after it is written. */
 	fd = open((char *)tmp.p, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0444);
 	if (fd < 0) {
@@ -1740,7 +1762,7 @@ static int drop_unreferenced(sq_store *s, const obj_list *c, drop_list *d)
 			rc = r == SQLITE_ROW ? 0 : sq_fail(s, r, "cannot read");
 			continue;
 		}
-		object_path(s, &path, c->v[i], NULL);
+		object_path(s, &path, c->v[i]);
 		if (lstat((char *)path.p, &st) != 0)
 			continue; /* already dropped (listed twice) or missing
 				   */
@@ -1749,12 +1771,8 @@ static int drop_unreferenced(sq_store *s, const obj_list *c, drop_list *d)
 			d->v = ctask_xrealloc(d->v, d->cap * sizeof *d->v);
 		}
 		dropped *e = &d->v[d->n];
-		char r16[17];
-		rand_hex(r16);
 		memcpy(e->hex, c->v[i], CTASK_HASH_HEX);
-		snprintf(e->tmp, sizeof e->tmp, ".tmp-del-%ld-%s",
-			 (long)getpid(), r16);
-		object_path(s, &tmp, e->hex, e->tmp);
+		del_path(s, &tmp, e->hex);
 		if (rename((char *)path.p, (char *)tmp.p) != 0) {
 			rc = sys_fail(s, "remove", (char *)path.p);
 			continue;
@@ -1792,11 +1810,11 @@ static void drops_finish(sq_store *s, drop_list *d, int committed)
 	if (d->n && committed && sync_wal(s) != 0)
 		committed = 0; /* keeping unreferenced objects is harmless */
 	for (size_t i = 0; i < d->n; i++) {
-		object_path(s, &tmp, d->v[i].hex, d->v[i].tmp);
+		del_path(s, &tmp, d->v[i].hex);
 		if (committed) {
 			unlink((char *)tmp.p);
 		} else {
-			object_path(s, &path, d->v[i].hex, NULL);
+			object_path(s, &path, d->v[i].hex);
 			rename((char *)tmp.p, (char *)path.p);
 		}
 	}
@@ -1985,6 +2003,111 @@ done:
 	drops_finish(s, &drops, rc == 0);
 	free(objs.v);
 	return rc;
+}
+
+/* ---- temporaries of writers that were killed ----------------------------- */
+
+/* Whether name, a temporary of tmp/ ("KIND-TAG-...", prefix "KIND-") or a
+ * database being made in DIR (prefix DB_TMP), is an owner's proven gone. */
+static bool dead_temp(const char *name, const char *prefix)
+{
+	size_t n = strlen(prefix);
+	return strncmp(name, prefix, n) == 0 &&
+	       ctask_proc_tag_gone(name + n) == 1;
+}
+
+/* Puts object hex, which a killed delete had taken away to tmp (see
+ * drop_unreferenced), back into objects/ if a row names it (the delete
+ * died before committing, and SQLite rolled it back) and it is missing;
+ * else removes tmp (the delete had committed, or the object was written
+ * again). Under the write lock, so no delete or put is half way. */
+static int restore_dropped(sq_store *s, const char *tmp, const char *hex)
+{
+	ctask_buf path = {0}; /* owned here */
+	sqlite3_stmt *q = s->st[ST_OBJ_REF];
+	struct stat st;
+	int rc = 0;
+
+	object_path(s, &path, hex);
+	sqlite3_bind_text(q, 1, hex, -1, SQLITE_STATIC);
+	int r = sqlite3_step(q);
+	sqlite3_reset(q);
+	if (r == SQLITE_ROW && lstat((char *)path.p, &st) != 0 &&
+	    errno == ENOENT) {
+		char *slash = strrchr((char *)path.p, '/');
+		*slash = 0; /* objects/ab: deletes never remove it, but */
+		if (mkdir((char *)path.p, 0777) != 0 && errno != EEXIST)
+			rc = sys_fail(s, "create", (char *)path.p);
+		*slash = '/';
+		if (!rc && rename(tmp, (char *)path.p) != 0)
+			rc = sys_fail(s, "restore", (char *)path.p);
+	} else if (r == SQLITE_ROW || r == SQLITE_DONE) {
+		unlink(tmp);
+	} else {
+		rc = sq_fail(s, r, "cannot read results");
+	}
+	ctask_buf_free(&path);
+	return rc;
+}
+
+/* Removes the databases that writers proven gone were making (DB_TMP, in
+ * DIR). */
+static void sweep_databases(sq_store *s)
+{
+	ctask_buf path = {0}; /* owned here */
+	DIR *d = opendir(s->base.path);
+	struct dirent *e;
+	while (d && (e = readdir(d)))
+		if (dead_temp(e->d_name, DB_TMP)) {
+			path.len = 0;
+			ctask_buf_printf(&path, "%s/%s", s->base.path,
+					 e->d_name);
+			unlink((char *)path.p);
+		}
+	if (d)
+		closedir(d);
+	ctask_buf_free(&path);
+}
+
+/* Removes the temporaries of writers proven gone (killed on this host, see
+ * sys.h): the databases they were making, and in tmp/ the objects they were
+ * writing and their probe files; what a killed delete had taken away goes
+ * back (restore_dropped). A live writer's temporaries, and those of other
+ * hosts and containers, stay. Runs when the store is opened for writing
+ * (and so by cleanup), and is cheap: DIR holds a few entries, tmp/ only
+ * the files being written. Best effort: what cannot be removed now is
+ * tried again by the next writer. */
+static void sweep_temporaries(sq_store *s)
+{
+	ctask_buf dir = {0}, path = {0}; /* owned here */
+	int rc = 0, in_tx = 0;
+	sweep_databases(s);
+	ctask_buf_printf(&dir, "%s/tmp", s->base.path);
+	DIR *d = opendir((char *)dir.p);
+	struct dirent *e;
+	while (d && !rc && (e = readdir(d))) {
+		const char *name = e->d_name, *hex = strrchr(name, '-');
+		path.len = 0;
+		ctask_buf_printf(&path, "%s/%s", (char *)dir.p, name);
+		if (dead_temp(name, "obj-") || dead_temp(name, "probe-")) {
+			unlink((char *)path.p);
+		} else if (dead_temp(name, "del-") &&
+			   is_hex32(hex + 1, strlen(hex + 1))) {
+			if (!in_tx)
+				rc = step_done(s, ST_BEGIN,
+					       "cannot start a transaction");
+			in_tx = !rc;
+			if (!rc)
+				rc = restore_dropped(s, (char *)path.p,
+						     hex + 1);
+		}
+	}
+	if (d)
+		closedir(d);
+	if (in_tx)
+		tx_end(s, rc);
+	ctask_buf_free(&dir);
+	ctask_buf_free(&path);
 }
 
 /* ---- executors and leases ---------------------------------------------- */

@@ -201,41 +201,46 @@ int ctask_proc_gone(const char *boot_id, const char *pid_ns, long pid,
 	return gone_here(pid, start);
 }
 
-/* 64 bits standing for this host and namespace (FNV-1a of the boot id and
- * pid namespace); 0 when either is unknown. */
-static uint64_t place_hash(const ctask_proc_id *me)
+/* The place part of a tag, "BOOT-NS" (see ctask_proc_tag), or "" when
+ * this process's boot id or pid namespace is unknown. */
+static void place_of(const ctask_proc_id *me, char *out, size_t n)
 {
-	if (!me->boot_id[0] || !me->pid_ns[0])
-		return 0;
-	uint64_t h = 0xcbf29ce484222325u;
-	const char *parts[] = {me->boot_id, "\n", me->pid_ns};
-	for (size_t i = 0; i < 3; i++)
-		for (const char *p = parts[i]; *p; p++)
-			h = (h ^ (uint8_t)*p) * 0x100000001b3u;
-	return h ? h : 1;
+	const char *ns = strchr(me->pid_ns, '[');
+	size_t k = 0;
+	out[0] = 0;
+	if (!me->boot_id[0] || !ns)
+		return;
+	for (const char *p = me->boot_id; *p && k + 1 < n; p++)
+		if (*p != '-')
+			out[k++] = *p;
+	out[k] = 0;
+	snprintf(out + k, n - k, "-%.*s", (int)strspn(ns + 1, "0123456789"),
+		 ns + 1);
 }
 
 void ctask_proc_tag(char out[CTASK_PROC_TAG_MAX])
 {
 	const ctask_proc_id *me = ctask_proc_self();
-	snprintf(out, CTASK_PROC_TAG_MAX, "%016" PRIx64 "-%ld-%" PRIu64,
-		 place_hash(me), (long)getpid(), me->start);
+	char place[96];
+	place_of(me, place, sizeof place);
+	snprintf(out, CTASK_PROC_TAG_MAX, "%s-%ld-%" PRIu64,
+		 place[0] ? place : "x-x", (long)getpid(), me->start);
 }
 
 int ctask_proc_tag_gone(const char *name)
 {
-	const ctask_proc_id *me = ctask_proc_self();
-	char *end;
-	uint64_t place = place_hash(me);
-	if (place == 0 || strlen(name) < 17 || name[16] != '-' ||
-	    strtoull(name, &end, 16) != place || end != name + 16)
+	char place[96], *end;
+	place_of(ctask_proc_self(), place, sizeof place);
+	size_t n = strlen(place);
+	if (!n || strncmp(name, place, n) != 0 || name[n] != '-')
 		return 0;
-	long pid = strtol(name + 17, &end, 10);
-	if (end == name + 17 || *end != '-')
+	const char *p = name + n + 1;
+	long pid = strtol(p, &end, 10);
+	if (end == p || *end != '-' || pid <= 0)
 		return 0;
-	const char *s = end + 1;
-	uint64_t start = strtoull(s, &end, 10);
-	if (end == s || (*end && *end != '-') || pid <= 0 || start == 0)
+	p = end + 1;
+	uint64_t start = strtoull(p, &end, 10);
+	if (end == p || (*end && *end != '-') || start == 0)
 		return 0;
 	return gone_here(pid, start);
 }

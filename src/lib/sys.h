@@ -58,9 +58,10 @@ int ctask_proc_gone(const char *boot_id, const char *pid_ns, long pid,
 		    uint64_t start);
 
 /* A tag naming this process in the names of files it owns for a while
- * (temporaries): "H-PID-START", H 16 hex digits that stand for the boot id
- * and pid namespace. At most CTASK_PROC_TAG_MAX bytes with the NUL. */
-#define CTASK_PROC_TAG_MAX 64
+ * (temporaries): "BOOT-NS-PID-START", BOOT the boot id's 32 hex digits
+ * (without its dashes), NS the pid namespace's inode number ("x" for
+ * either when unknown). At most CTASK_PROC_TAG_MAX bytes with the NUL. */
+#define CTASK_PROC_TAG_MAX 128
 void ctask_proc_tag(char out[CTASK_PROC_TAG_MAX]);
 /* 1 if name begins with a tag (then "-" or the end) of a process that is
  * proven gone (as ctask_proc_gone: only this host's and namespace's tags

@@ -1289,6 +1289,114 @@ TEST(executor_expiry)
 	cleanup();
 }
 
+/* The tag (sys.h) of a process that has ended: a child's, reaped. */
+static void dead_tag(char tag[CTASK_PROC_TAG_MAX])
+{
+	int p[2];
+	ASSERT_EQ(pipe(p), 0);
+	pid_t kid = fork();
+	ASSERT(kid >= 0);
+	if (kid == 0) {
+		ctask_proc_tag(tag);
+		_exit(write(p[1], tag, CTASK_PROC_TAG_MAX) == CTASK_PROC_TAG_MAX
+			      ? 0
+			      : 1);
+	}
+	ASSERT_EQ(read(p[0], tag, CTASK_PROC_TAG_MAX), CTASK_PROC_TAG_MAX);
+	int st;
+	ASSERT_EQ(waitpid(kid, &st, 0), kid);
+	ASSERT(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	close(p[0]);
+	close(p[1]);
+}
+
+/* Makes an empty file at DIR/rel (rel formatted with a and b). */
+static void touch(const char *rel, const char *a, const char *b)
+{
+	char name[512], p[700];
+	snprintf(name, sizeof name, rel, a, b);
+	snprintf(p, sizeof p, "%s/%s", sdir, name);
+	int fd = open(p, O_CREAT | O_WRONLY, 0644);
+	ASSERT(fd >= 0);
+	close(fd);
+}
+
+/* Opening a store for writing removes the temporaries of writers that were
+ * killed (their tags name processes that have ended): objects being
+ * written, probe files, databases being made; and puts back in objects/
+ * what a killed delete had taken away, if a row still names it. What
+ * belongs to a live process or another host stays. */
+TEST(dead_writers_temporaries)
+{
+	fresh();
+	ctask_store *s = open_new();
+	uint8_t *big = bytes(30000, 3), *other = bytes(20000, 4);
+	put1(s, done_rec(1, big, 30000));
+	put1(s, done_rec(2, other, 20000));
+	ctask_store_close(s);
+	char dead[CTASK_PROC_TAG_MAX], live[CTASK_PROC_TAG_MAX];
+	char far[CTASK_PROC_TAG_MAX], of[256], t1[700], t2[700];
+	dead_tag(dead);
+	ctask_proc_tag(live);
+	snprintf(far, sizeof far, "%s", dead);
+	far[0] = far[0] == '0' ? '1' : '0'; /* another boot id */
+
+	touch("tmp/obj-%s-%s", dead, "1234");
+	touch("tmp/probe-%s-%s", dead, "5678");
+	touch("ctask.db.tmp-%s-%s", dead, "9abc");
+	touch("ctask.db.tmp-%s-%s-journal", dead, "9abc");
+	touch("tmp/obj-%s-%s", live, "1234");
+	touch("tmp/obj-%s-%s", far, "1234");
+	touch("ctask.db.tmp-%s-%s", far, "9abc");
+	/* a delete of task 1's object, killed before it committed */
+	object_file(big, 30000, of, sizeof of);
+	const char *hex1 = of + strlen(of) - 33; /* "ab/cd..." */
+	char h1[CTASK_HASH_HEX];
+	snprintf(h1, sizeof h1, "%.2s%s", hex1, hex1 + 3);
+	snprintf(t1, sizeof t1, "%s/tmp/del-%s-%s", sdir, dead, h1);
+	ASSERT_EQ(rename(of, t1), 0);
+	/* one of an object no row names (its delete committed), and one of
+	 * an object that is back in objects/ (written again since) */
+	touch("tmp/del-%s-%s", dead, "0123456789abcdef0123456789abcdef");
+	object_file(other, 20000, of, sizeof of);
+	const char *hex2 = of + strlen(of) - 33;
+	char h2[CTASK_HASH_HEX];
+	snprintf(h2, sizeof h2, "%.2s%s", hex2, hex2 + 3);
+	touch("tmp/del-%s-%s", dead, h2);
+
+	s = open_new();
+	char lst[4096], want[4096];
+	snprintf(t2, sizeof t2, "%s/tmp", sdir);
+	listing(t2, lst, sizeof lst);
+	snprintf(want, sizeof want, "./../obj-%s-1234/obj-%s-1234/", far, live);
+	if (strcmp(far, live) > 0)
+		snprintf(want, sizeof want, "./../obj-%s-1234/obj-%s-1234/",
+			 live, far);
+	ASSERT_STR(lst, want);
+	char p[700];
+	snprintf(p, sizeof p, "%s/ctask.db.tmp-%s-9abc", sdir, dead);
+	ASSERT(!exists("%s", p));
+	snprintf(p, sizeof p, "%s/ctask.db.tmp-%s-9abc-journal", sdir, dead);
+	ASSERT(!exists("%s", p));
+	snprintf(p, sizeof p, "%s/ctask.db.tmp-%s-9abc", sdir, far);
+	ASSERT(exists("%s", p));
+	ctask_record r;
+	ctask_buf b = {0};
+	ctask_hash h;
+	task_hash(1, &h);
+	ASSERT_EQ(ctask_store_get(s, &h, &r, &b), 0);
+	ASSERT_MEM(b.p, big, 30000);
+	task_hash(2, &h);
+	ASSERT_EQ(ctask_store_get(s, &h, &r, &b), 0);
+	ASSERT_MEM(b.p, other, 20000);
+	ASSERT_EQ(count_objects(), 2);
+	ctask_buf_free(&b);
+	ctask_store_close(s);
+	free(big);
+	free(other);
+	cleanup();
+}
+
 /* Live executors and leases of a store, as listed for status --workers. */
 static int live_exec_cb(void *ud, const ctask_executor_rec *r)
 {
@@ -2029,4 +2137,5 @@ TEST_MAIN(T(create_reopen), T(put_get), T(scan_all), T(failed_roundtrip),
 	  T(release_own_only), T(executors_begin_end), T(attempts_recorded),
 	  T(lease_usage), T(lease_race), T(running_row), T(executor_expiry),
 	  T(killed_executor_taken_over), T(gone_owner_dead_at_once),
-	  T(lease_over_failure), T(provenance_roundtrip), T(get_sorted))
+	  T(dead_writers_temporaries), T(lease_over_failure),
+	  T(provenance_roundtrip), T(get_sorted))

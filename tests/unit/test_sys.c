@@ -98,9 +98,23 @@ TEST(tags)
 	snprintf(name, sizeof name, "%s-0123abcd", tag);
 	ASSERT_EQ(ctask_proc_tag_gone(name), 0);
 
+	/* BOOT-NS: the boot id without dashes, the namespace's number */
+	const ctask_proc_id *me = ctask_proc_self();
+	char place[96];
+	size_t k = 0;
+	for (const char *p = me->boot_id; *p; p++)
+		if (*p != '-')
+			place[k++] = *p;
+	snprintf(place + k, sizeof place - k, "-%.*s",
+		 (int)strspn(strchr(me->pid_ns, '[') + 1, "0123456789"),
+		 strchr(me->pid_ns, '[') + 1);
+	snprintf(name, sizeof name, "%s-%ld-%llu", place, (long)getpid(),
+		 (unsigned long long)me->start);
+	ASSERT_STR(tag, name);
+
 	uint64_t start;
 	pid_t pid = child(&start);
-	snprintf(name, sizeof name, "%.16s-%ld-%llu-x", tag, (long)pid,
+	snprintf(name, sizeof name, "%s-%ld-%llu-x", place, (long)pid,
 		 (unsigned long long)start);
 	ASSERT_EQ(ctask_proc_tag_gone(name), 0);
 	kill(pid, SIGKILL);
@@ -109,13 +123,17 @@ TEST(tags)
 	/* the same process named by another host's (or container's) tag */
 	name[0] = name[0] == '0' ? '1' : '0';
 	ASSERT_EQ(ctask_proc_tag_gone(name), 0);
+	snprintf(name, sizeof name, "%.32s-1-%ld-%llu", place, (long)pid,
+		 (unsigned long long)start);
+	ASSERT_EQ(ctask_proc_tag_gone(name), 0);
 	/* names that are no tags at all */
 	ASSERT_EQ(ctask_proc_tag_gone(""), 0);
 	ASSERT_EQ(ctask_proc_tag_gone("x"), 0);
 	ASSERT_EQ(ctask_proc_tag_gone("1-2-3"), 0);
-	snprintf(name, sizeof name, "%.16s-%ld-0", tag, (long)pid);
+	ASSERT_EQ(ctask_proc_tag_gone("x-x-1-2"), 0);
+	snprintf(name, sizeof name, "%s-%ld-0", place, (long)pid);
 	ASSERT_EQ(ctask_proc_tag_gone(name), 0);
-	snprintf(name, sizeof name, "%.16s--1", tag);
+	snprintf(name, sizeof name, "%s--1", place);
 	ASSERT_EQ(ctask_proc_tag_gone(name), 0);
 }
 
