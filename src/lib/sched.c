@@ -1048,8 +1048,7 @@ static void on_tick(uv_timer_t *h)
 static void on_heartbeat(uv_timer_t *h)
 {
 	sched *sc = h->data;
-	int rc = ctask_store_heartbeat(sc->s, &sc->ex, sc->o->lease_ttl,
-				       sc->st->ran);
+	int rc = ctask_store_heartbeat(sc->s, &sc->ex, sc->o->lease_ttl);
 	if (rc < 0) /* a busy store: the next beat may get through */
 		logf_(sc, "ctask: warning: heartbeat: %s\n",
 		      ctask_error_last());

@@ -155,14 +155,13 @@ int ctask_store_lease(ctask_store *s, const ctask_executor *e, double ttl,
 	return s->ops->lease(s, e, ttl, n, hs, out, expires);
 }
 
-int ctask_store_heartbeat(ctask_store *s, const ctask_executor *e, double ttl,
-			  uint64_t done)
+int ctask_store_heartbeat(ctask_store *s, const ctask_executor *e, double ttl)
 {
 	int rc;
 	if ((rc = check_executor(e, "heartbeat")) ||
 	    (rc = check_ttl(ttl, "heartbeat")))
 		return rc;
-	return s->ops->heartbeat(s, e, ttl, done);
+	return s->ops->heartbeat(s, e, ttl);
 }
 
 int ctask_store_release(ctask_store *s, const ctask_executor *e, size_t n,

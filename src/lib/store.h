@@ -159,7 +159,8 @@ int ctask_store_changed(ctask_store *s);
  * are durable (written to a temporary name, fsynced, renamed, directory
  * fsynced) before the transaction commits. With an executor set
  * (ctask_store_set_executor), also releases its leases on the hashes written,
- * in the same transaction. */
+ * and adds the done and failed records to its counts (what status --workers
+ * shows as tasks done: the committed ones), in the same transaction. */
 int ctask_store_put(ctask_store *s, size_t n, const ctask_record *recs);
 
 /* Deletes the records of n hashes in one transaction, with their recorded
@@ -204,7 +205,7 @@ enum {
  * negative or not finite. */
 int ctask_store_executor_begin(ctask_store *s, const ctask_executor *e);
 
-/* Marks e finished (finished = heartbeat = now) with its counts, and
+/* Marks e finished (finished = heartbeat = now) with its final counts, and
  * releases all its leases, in one transaction. (Were it killed instead, its
  * leases would die when its expiry passes.) */
 int ctask_store_executor_end(ctask_store *s, const ctask_executor *e,
@@ -238,11 +239,11 @@ int ctask_store_lease(ctask_store *s, const ctask_executor *e, double ttl,
 		      double *expires);
 
 /* Renews every lease e holds and e's heartbeat: heartbeat = now, expires =
- * now + ttl, recording done (tasks done so far); one statement (the leases
- * live by their owner's record). An executor without a record (never begun
- * nor leasing) holds no leases: nothing happens. */
-int ctask_store_heartbeat(ctask_store *s, const ctask_executor *e, double ttl,
-			  uint64_t done);
+ * now + ttl; one statement (the leases live by their owner's record). An
+ * executor without a record (never begun nor leasing) holds no leases:
+ * nothing happens. (The counts of tasks done are put's: see
+ * ctask_store_put.) */
+int ctask_store_heartbeat(ctask_store *s, const ctask_executor *e, double ttl);
 
 /* Releases e's leases on n hashes (n == 0: all of e's leases), in one
  * transaction. Never touches other owners' leases; a hash e holds no lease

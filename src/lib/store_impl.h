@@ -41,8 +41,7 @@ struct ctask_store_ops {
 	int (*lease)(ctask_store *s, const ctask_executor *e, double ttl,
 		     size_t n, const ctask_hash *hs, uint8_t *out,
 		     double *expires);
-	int (*heartbeat)(ctask_store *s, const ctask_executor *e, double ttl,
-			 uint64_t done);
+	int (*heartbeat)(ctask_store *s, const ctask_executor *e, double ttl);
 	int (*release)(ctask_store *s, const ctask_executor *e, size_t n,
 		       const ctask_hash *hs);
 	int (*leases)(ctask_store *s, int (*cb)(void *ud, const ctask_lease *l),

@@ -106,6 +106,7 @@ enum {
 	ST_EXEC_BEGIN,
 	ST_EXEC_CLAIM,
 	ST_EXEC_BEAT,
+	ST_EXEC_COUNT,
 	ST_EXEC_END,
 	ST_EXECUTORS,
 	ST_ATTEMPT,
@@ -199,8 +200,11 @@ static const char *const stmt_sql[ST_COUNT] = {
 		" finished = NULL, boot_id = excluded.boot_id,"
 		" pid_ns = excluded.pid_ns, proc_start = excluded.proc_start"
 		" RETURNING id",
-	[ST_EXEC_BEAT] = "UPDATE executors SET heartbeat = ?2, expires = ?3,"
-			 " done = ?4 WHERE owner = ?1",
+	[ST_EXEC_BEAT] = "UPDATE executors SET heartbeat = ?2, expires = ?3"
+			 " WHERE owner = ?1",
+	/* What put adds to the putter's counts (id ?1). */
+	[ST_EXEC_COUNT] = "UPDATE executors SET done = coalesce(done, 0) + ?2,"
+			  " failed = coalesce(failed, 0) + ?3 WHERE id = ?1",
 	[ST_EXEC_END] = "UPDATE executors SET heartbeat = ?2, finished = ?2,"
 			" done = ?3, failed = ?4 WHERE owner = ?1",
 	[ST_EXECUTORS] = "SELECT owner, host, pid, started, heartbeat,"
@@ -1888,6 +1892,23 @@ static int put_many(sq_store *s, const ctask_record *recs,
 	return rc ? rc : PUT_MANY;
 }
 
+/* Adds the n records put to the counts of executor me, so that status
+ * --workers shows what it has committed (its heartbeat does not count). */
+static int count_put(sq_store *s, sqlite3_int64 me, size_t n,
+		     const ctask_record *recs)
+{
+	sqlite3_int64 done = 0, failed = 0;
+	for (size_t i = 0; i < n; i++) {
+		done += recs[i].state == CTASK_REC_DONE;
+		failed += recs[i].state == CTASK_REC_FAILED;
+	}
+	sqlite3_stmt *q = s->st[ST_EXEC_COUNT];
+	sqlite3_bind_int64(q, 1, me);
+	sqlite3_bind_int64(q, 2, done);
+	sqlite3_bind_int64(q, 3, failed);
+	return step_done(s, ST_EXEC_COUNT, "cannot record an executor");
+}
+
 /* Writes the records (see ctask_store_put): objects first, then every row
  * in one transaction, releasing the set executor's leases on them. */
 static int sq_put(ctask_store *base, size_t n, const ctask_record *recs)
@@ -1941,7 +1962,8 @@ static int sq_put(ctask_store *base, size_t n, const ctask_record *recs)
 		k++;
 	}
 	rc = 0;
-	if (me && (rc = release_sorted(s, me, n, sorted)))
+	if (me && ((rc = release_sorted(s, me, n, sorted)) ||
+		   (rc = count_put(s, me, n, recs))))
 		goto done;
 	/* A replaced row's object goes when no row names it any more (a task
 	 * whose result changed, or a failure replacing a result). */
@@ -2347,8 +2369,7 @@ done:
 }
 
 /* Renews e's heartbeat and expiry, and so all its leases: one UPDATE. */
-static int sq_heartbeat(ctask_store *base, const ctask_executor *e, double ttl,
-			uint64_t done)
+static int sq_heartbeat(ctask_store *base, const ctask_executor *e, double ttl)
 {
 	sq_store *s = (sq_store *)base;
 	sqlite3_stmt *q = s->st[ST_EXEC_BEAT];
@@ -2356,7 +2377,6 @@ static int sq_heartbeat(ctask_store *base, const ctask_executor *e, double ttl,
 	bind_str(q, 1, e->owner);
 	sqlite3_bind_double(q, 2, now);
 	sqlite3_bind_double(q, 3, now + ttl);
-	sqlite3_bind_int64(q, 4, (sqlite3_int64)done);
 	return step_done(s, ST_EXEC_BEAT, "cannot record a heartbeat");
 }
 

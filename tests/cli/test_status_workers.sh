@@ -37,4 +37,29 @@ assert_not_contains "$out" "executor $HOST:$pa " \
 	"status --workers (A was killed: it is not live)"
 assert_contains "$out" "no live executors"
 
+check "tasks done: what the executor has committed, not what its last heartbeat said"
+# A ttl of 600 s: the heartbeat, every 200 s, never comes during the test.
+export CTASK_TEST_LOG=$T/gate.log CTASK_TEST_N=6
+cp "$DATA/gate.c" gate.c
+start_bg g execute gate.c -q -j 1 --lease-ttl 600
+pg=$bg_pid
+wait_until 30 test -e collect-started
+# The six parts are committed within a second (a batch's age); collect
+# waits for the file release.
+six_done()
+{
+	run_ctask status gate.c --workers
+	[ "$rc" = 0 ] || fail "status exited $rc"
+	case "$out" in *"executor $HOST:$pg "*"tasks done 6  current tasks 1"*)
+		return 0 ;;
+	esac
+	return 1
+}
+wait_until 30 six_done
+assert_eq 6 "$(nres gate.ctaskdata)" "results in the store"
+touch release
+wait_bg g "$pg" 30
+assert_eq 0 "$rc" "exit status of the executor"
+assert_contains "$out" "ran 7 tasks"
+
 echo "PASS: test_status_workers"

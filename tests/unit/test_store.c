@@ -919,6 +919,38 @@ static int exec_cb(void *ud, const ctask_executor_rec *r)
 	return 0;
 }
 
+/* status --workers' "tasks done" is what an executor has committed: each
+ * put adds its records to the putter's counts, in its transaction; a
+ * heartbeat leaves them. */
+TEST(put_counts_tasks_done)
+{
+	fresh();
+	ctask_store *s = open_new();
+	ctask_executor e1 = executor("h:1:1"), e2 = executor("h:2:2");
+	uint8_t *d = bytes(10, 1);
+	ASSERT_EQ(ctask_store_executor_begin(s, &e1), 0);
+	ASSERT_EQ(ctask_store_executor_begin(s, &e2), 0);
+	ctask_store_set_executor(s, &e1);
+	ctask_record r[3] = {done_rec(1, d, 10), done_rec(2, d, 10),
+			     failed_rec(3, "boom")};
+	ASSERT_EQ(ctask_store_put(s, 3, r), 0);
+	put1(s, done_rec(4, d, 10));
+	ASSERT_EQ(ctask_store_heartbeat(s, &e1, 30), 0);
+	ctask_store_set_executor(s, NULL);
+	put1(s, done_rec(5, d, 10)); /* no executor's */
+	struct execs ex = {0};
+	ASSERT_EQ(ctask_store_executors(s, exec_cb, &ex), 0);
+	ASSERT_EQ(ex.n, 2);
+	ASSERT_STR(ex.owner[0], "h:1:1");
+	ASSERT_EQ(ex.r[0].done, 3);
+	ASSERT_EQ(ex.r[0].failed, 1);
+	ASSERT_EQ(ex.r[1].done, 0);
+	ASSERT_EQ(ex.r[1].failed, 0);
+	ctask_store_close(s);
+	free(d);
+	cleanup();
+}
+
 TEST(heartbeat_extends)
 {
 	fresh();
@@ -929,7 +961,7 @@ TEST(heartbeat_extends)
 
 	ASSERT_EQ(ctask_store_executor_begin(s, &e1), 0);
 	lease(s, &e1, 0.05, 1, 2, out, x);
-	ASSERT_EQ(ctask_store_heartbeat(s, &e1, 30, 5), 0);
+	ASSERT_EQ(ctask_store_heartbeat(s, &e1, 30), 0);
 	struct leases u = leases_of(s);
 	ASSERT_EQ(u.n, 2);
 	ASSERT(u.expires[0] > x[0] && u.expires[1] > x[1]);
@@ -942,7 +974,7 @@ TEST(heartbeat_extends)
 	ASSERT_EQ(ctask_store_executors(s, exec_cb, &ex), 0);
 	ASSERT_EQ(ex.n, 2);
 	ASSERT_STR(ex.owner[0], "h:1:1");
-	ASSERT_EQ(ex.r[0].done, 5);
+	ASSERT_EQ(ex.r[0].done, 0);
 	ASSERT(ex.r[0].heartbeat >= e1.started);
 	ASSERT(ex.r[0].expires == u.expires[0]);
 	ASSERT(ex.r[0].expires >= ex.r[0].heartbeat + 30);
@@ -1092,7 +1124,7 @@ TEST(lease_usage)
 	ASSERT_EQ(ctask_store_lease(s, &e1, 0, 1, &h, out, NULL), CTASK_EUSAGE);
 	ASSERT_EQ(ctask_store_lease(s, &anon, 30, 1, &h, out, NULL),
 		  CTASK_EUSAGE);
-	ASSERT_EQ(ctask_store_heartbeat(s, NULL, 30, 0), CTASK_EUSAGE);
+	ASSERT_EQ(ctask_store_heartbeat(s, NULL, 30), CTASK_EUSAGE);
 	ASSERT_EQ(ctask_store_lease(s, &e1, 30, 0, NULL, NULL, NULL), 0);
 	ASSERT_EQ(leases_of(s).n, 0);
 	ctask_store_close(s);
@@ -1272,12 +1304,12 @@ TEST(executor_expiry)
 	ASSERT(ex.r[0].heartbeat >= t0 && ex.r[0].heartbeat <= wall());
 	ASSERT(ex.r[1].expires == ex.r[1].heartbeat + 30);
 
-	ASSERT_EQ(ctask_store_heartbeat(s, &e1, 0.05, 3), 0);
+	ASSERT_EQ(ctask_store_heartbeat(s, &e1, 0.05), 0);
 	ASSERT_EQ(ctask_store_executor_end(s, &e2, 0, 0), 0);
 	memset(&ex, 0, sizeof ex);
 	ASSERT_EQ(ctask_store_executors(s, exec_cb, &ex), 0);
 	ASSERT(ex.r[0].expires == ex.r[0].heartbeat + 0.05);
-	ASSERT_EQ(ex.r[0].done, 3);
+	ASSERT_EQ(ex.r[0].done, 0);
 	ASSERT(ex.r[0].finished == 0);
 	ASSERT(ex.r[1].finished > 0);
 
@@ -1821,7 +1853,7 @@ TEST(takeover_takes_only_what_it_asks)
 	usleep(100000); /* past a's ttl */
 	lease(s, &b, 30, 1, 1, out, NULL);
 	ASSERT_EQ(out[0], CTASK_LEASE_TAKEN);
-	ASSERT_EQ(ctask_store_heartbeat(s, &a, 30, 0), 0); /* a is back */
+	ASSERT_EQ(ctask_store_heartbeat(s, &a, 30), 0); /* a is back */
 	lease(s, &c, 30, 2, 2, out, NULL);
 	ASSERT_EQ(out[0], CTASK_LEASE_HELD);
 	ASSERT_EQ(out[1], CTASK_LEASE_HELD);
@@ -2134,8 +2166,8 @@ TEST_MAIN(T(create_reopen), T(put_get), T(scan_all), T(failed_roundtrip),
 	  T(scan_small_results), T(read_only), T(not_found),
 	  T(concurrent_writers), T(lease_held_then_expired),
 	  T(put_releases_lease), T(failed_during_run), T(heartbeat_extends),
-	  T(release_own_only), T(executors_begin_end), T(attempts_recorded),
-	  T(lease_usage), T(lease_race), T(running_row), T(executor_expiry),
-	  T(killed_executor_taken_over), T(gone_owner_dead_at_once),
-	  T(dead_writers_temporaries), T(lease_over_failure),
-	  T(provenance_roundtrip), T(get_sorted))
+	  T(put_counts_tasks_done), T(release_own_only), T(executors_begin_end),
+	  T(attempts_recorded), T(lease_usage), T(lease_race), T(running_row),
+	  T(executor_expiry), T(killed_executor_taken_over),
+	  T(gone_owner_dead_at_once), T(dead_writers_temporaries),
+	  T(lease_over_failure), T(provenance_roundtrip), T(get_sorted))
