@@ -17,7 +17,7 @@ int ctask_store_open(const char *dir, int flags, ctask_store **out)
 	if (!dir || !*dir)
 		return ctask_error_set(CTASK_EUSAGE,
 				       "no store directory given");
-	if (flags & ~CTASK_STORE_CREATE)
+	if (flags & ~(CTASK_STORE_CREATE | CTASK_STORE_READONLY_OK))
 		return ctask_error_set(CTASK_EUSAGE,
 				       "unknown store open flags 0x%x", flags);
 	/* Only the embedded backend exists so far; a "redis://" prefix will
@@ -38,6 +38,11 @@ void ctask_store_close(ctask_store *s)
 const char *ctask_store_path(const ctask_store *s)
 {
 	return s->path;
+}
+
+bool ctask_store_readonly(const ctask_store *s)
+{
+	return s->readonly;
 }
 
 int ctask_store_scan(ctask_store *s, ctask_scan_cb cb, void *ud)

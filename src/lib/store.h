@@ -91,17 +91,26 @@ typedef struct ctask_store ctask_store;
 
 enum {
 	CTASK_STORE_CREATE = 1, /* create the store if it does not exist */
+	/* The caller only reads: a store it may not write (another user's
+	 * results, a read-only mount) is opened read-only rather than
+	 * refused. Then it is not migrated (a store of an older schema is
+	 * refused, CTASK_ESTORE), and every write fails with
+	 * CTASK_EREADONLY. A store that can be written is opened as usual. */
+	CTASK_STORE_READONLY_OK = 2,
 };
 
 /* Opens the SQLite store in directory dir. Without CTASK_STORE_CREATE, a
  * missing directory is CTASK_ENOTFOUND. Errors (message names dir):
  *   CTASK_ESTORE     dir exists but is not a ctask store, or has another
  *                    schema version
- *   CTASK_EREADONLY  dir or its database cannot be written
+ *   CTASK_EREADONLY  dir or its database cannot be written (see
+ *                    CTASK_STORE_READONLY_OK)
  * The caller owns *out and closes it with ctask_store_close. */
 int ctask_store_open(const char *dir, int flags, ctask_store **out);
 void ctask_store_close(ctask_store *s); /* accepts NULL */
 const char *ctask_store_path(const ctask_store *s);
+/* Whether s was opened read-only (CTASK_STORE_READONLY_OK). */
+bool ctask_store_readonly(const ctask_store *s);
 
 /* Calls cb for every record, ordered by hash, with what task states are
  * made of: hash, state, size, in_object and fingerprint (the rest is NULL,

@@ -61,7 +61,8 @@ struct ctask_store_ops {
 /* The common head of every backend's handle. */
 struct ctask_store {
 	const struct ctask_store_ops *ops;
-	char *path; /* where it was opened; owned by the handle (malloc) */
+	char *path;    /* where it was opened; owned by the handle (malloc) */
+	bool readonly; /* opened read-only (CTASK_STORE_READONLY_OK) */
 	/* The executor put and attempt act for (ctask_store_set_executor),
 	 * or NULL. Owned by the handle (malloc); store.c sets and frees
 	 * them, the backend only reads them. */

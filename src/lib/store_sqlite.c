@@ -1039,6 +1039,108 @@ static int migrate(sq_store *s)
 	return rc;
 }
 
+/* Opens ctask.db read-write, creating and initialising it when fresh
+ * (FRESH_IN_PLACE), and makes sure that it can be written (migrating it to
+ * this schema). */
+static int open_writable(sq_store *s, int fresh)
+{
+	int rc;
+	if ((rc = open_db(s, fresh == FRESH_IN_PLACE)) ||
+	    (rc = check_meta(s)) || (rc = check_writable(s)) ||
+	    (rc = check_wal(s)))
+		return rc;
+	return migrate(s);
+}
+
+/* The URI of DIR/ctask.db with query: "file:" and the path with the
+ * characters a URI gives meaning to (%, ?, #) escaped; an absolute path
+ * as file:///path. */
+static void db_uri(const sq_store *s, ctask_buf *b, const char *query)
+{
+	const char *p = s->base.path;
+	ctask_buf_str(b, p[0] == '/' ? "file://" : "file:");
+	for (; *p; p++)
+		if (*p == '%' || *p == '?' || *p == '#')
+			ctask_buf_printf(b, "%%%02x", (unsigned char)*p);
+		else
+			ctask_buf_byte(b, (uint8_t)*p);
+	ctask_buf_printf(b, "/ctask.db?%s", query);
+	ctask_buf_byte(b, 0);
+}
+
+/* Whether DIR/ctask.db-wal holds commits not yet in ctask.db. */
+static bool wal_has_frames(const sq_store *s)
+{
+	ctask_buf path = {0}; /* owned here */
+	struct stat st;
+	ctask_buf_printf(&path, "%s/ctask.db-wal", s->base.path);
+	bool has = stat((char *)path.p, &st) == 0 && st.st_size > 0;
+	ctask_buf_free(&path);
+	return has;
+}
+
+/* Opens ctask.db for reading only (CTASK_STORE_READONLY_OK), after it
+ * proved not writable. SQLite reads a WAL database without writing when
+ * its -shm and -wal files exist (a writer has it open, or was killed);
+ * else (the last writer closed it, and removed them) every commit is in
+ * ctask.db, which is then read as immutable: without the locks it could
+ * not make the -shm for. (A writer starting meanwhile, by someone who may
+ * write, writes to a new WAL: ctask.db itself only changes when that is
+ * checkpointed, after many pages.) A -wal without a -shm cannot be read
+ * without writing. A store of an older schema is not migrated, so refused:
+ * this ctask reads only its own. */
+static int open_readonly(sq_store *s)
+{
+	ctask_buf path = {0}; /* owned here */
+	sqlite3_int64 version = 0;
+	int rc, flags = SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX;
+
+	sqlite3_close_v2(s->db);
+	s->db = NULL;
+	ctask_buf_printf(&path, "%s/ctask.db", s->base.path);
+	rc = sqlite3_open_v2((char *)path.p, &s->db, flags, NULL);
+	rc = rc == SQLITE_OK ? check_meta(s)
+			     : sq_fail(s, rc, "cannot open ctask.db");
+	if (rc == CTASK_EREADONLY && !wal_has_frames(s)) {
+		sqlite3_close_v2(s->db);
+		s->db = NULL;
+		path.len = 0;
+		db_uri(s, &path, "immutable=1");
+		rc = sqlite3_open_v2((char *)path.p, &s->db,
+				     flags | SQLITE_OPEN_URI, NULL);
+		rc = rc == SQLITE_OK ? check_meta(s)
+				     : sq_fail(s, rc, "cannot open ctask.db");
+	} else if (rc == CTASK_EREADONLY) {
+		rc = ctask_error_set(CTASK_EREADONLY,
+				     "store %s is not writable, and its"
+				     " ctask.db-wal cannot be read without"
+				     " writing (it has no ctask.db-shm)",
+				     s->base.path);
+	}
+	if (!rc && (rc = query_int(s, "PRAGMA user_version", 0, &version)))
+		rc = sq_fail(s, rc, "cannot read ctask.db");
+	else if (!rc && version != CTASK_STORE_SCHEMA)
+		rc = ctask_error_set(CTASK_ESTORE,
+				     "store %s has schema version %lld and is"
+				     " not writable: this ctask reads version"
+				     " %d, to which it migrates a store it"
+				     " opens with write access",
+				     s->base.path, (long long)version,
+				     CTASK_STORE_SCHEMA);
+	s->base.readonly = rc == 0;
+	ctask_buf_free(&path);
+	return rc;
+}
+
+/* Refuses to write through a handle opened read-only. */
+static int read_only(const sq_store *s)
+{
+	if (!s->base.readonly)
+		return 0;
+	return ctask_error_set(CTASK_EREADONLY, "store %s is not writable",
+			       s->base.path);
+}
+
 /* "INSERT INTO results (...) VALUES (?1, ..., ?15), ..., (..., ?240) ON
  * CONFLICT (hash) DO NOTHING": PUT_MANY rows. */
 static void put_many_sql(ctask_buf *b)
@@ -1063,11 +1165,13 @@ static int sq_open(const char *dir, int flags, ctask_store **out)
 	s->base.ops = &ctask_store__sqlite_ops;
 	s->base.path = ctask_xstrdup(dir);
 	if ((rc = check_dir(s, flags, &fresh)) ||
-	    (fresh == FRESH_NEW && (rc = create_db(s, &fresh))) ||
-	    (rc = open_db(s, fresh == FRESH_IN_PLACE)) ||
-	    (rc = check_meta(s)) || (rc = check_writable(s)) ||
-	    (rc = check_wal(s)) || (rc = migrate(s)) ||
-	    (rc = setup_connection(s)))
+	    (fresh == FRESH_NEW && (rc = create_db(s, &fresh))))
+		goto done;
+	rc = open_writable(s, fresh);
+	if (rc == CTASK_EREADONLY && (flags & CTASK_STORE_READONLY_OK) &&
+	    fresh == FRESH_NOT)
+		rc = open_readonly(s);
+	if (rc || (rc = setup_connection(s)))
 		goto done;
 	put_many_sql(&many);
 	for (int i = 0; i < ST_COUNT; i++) {
@@ -1081,7 +1185,8 @@ static int sq_open(const char *dir, int flags, ctask_store **out)
 			goto done;
 		}
 	}
-	sweep_temporaries(s);
+	if (!s->base.readonly)
+		sweep_temporaries(s);
 done:
 	ctask_buf_free(&many);
 	if (rc)
@@ -1914,6 +2019,8 @@ static int count_put(sq_store *s, sqlite3_int64 me, size_t n,
 static int sq_put(ctask_store *base, size_t n, const ctask_record *recs)
 {
 	sq_store *s = (sq_store *)base;
+	if (s->base.readonly)
+		return read_only(s);
 	/* owned here: each record's content address, "" when inline */
 	char(*obj)[CTASK_HASH_HEX] = ctask_xcalloc(n, sizeof *obj);
 	obj_list old = {0};    /* owned here: objects of replaced rows */
@@ -1990,6 +2097,8 @@ static int sq_delete(ctask_store *base, size_t n, const ctask_hash *hs,
 		     uint64_t *count, uint64_t *freed)
 {
 	sq_store *s = (sq_store *)base;
+	if (s->base.readonly)
+		return read_only(s);
 	obj_list objs = {0};   /* owned here: objects of the deleted rows */
 	drop_list drops = {0}; /* owned here */
 	uint64_t deleted = 0;
@@ -2149,6 +2258,8 @@ static void bind_identity(sqlite3_stmt *q, int i, const ctask_executor *e)
 static int sq_executor_begin(ctask_store *base, const ctask_executor *e)
 {
 	sq_store *s = (sq_store *)base;
+	if (s->base.readonly)
+		return read_only(s);
 	sqlite3_stmt *q = s->st[ST_EXEC_BEGIN];
 	double now = ctask_now();
 	bind_str(q, 1, e->owner);
@@ -2189,6 +2300,8 @@ static int sq_executor_end(ctask_store *base, const ctask_executor *e,
 			   uint64_t done, uint64_t failed)
 {
 	sq_store *s = (sq_store *)base;
+	if (s->base.readonly)
+		return read_only(s);
 	sqlite3_stmt *q = s->st[ST_EXEC_END];
 	int rc;
 
@@ -2312,6 +2425,8 @@ static int sq_lease(ctask_store *base, const ctask_executor *e, double ttl,
 		    double *expires)
 {
 	sq_store *s = (sq_store *)base;
+	if (s->base.readonly)
+		return read_only(s);
 	double now = ctask_now(), until = now + ttl;
 	sqlite3_int64 me = 0;
 	lease_set others = {0}; /* owned here */
@@ -2372,6 +2487,8 @@ done:
 static int sq_heartbeat(ctask_store *base, const ctask_executor *e, double ttl)
 {
 	sq_store *s = (sq_store *)base;
+	if (s->base.readonly)
+		return read_only(s);
 	sqlite3_stmt *q = s->st[ST_EXEC_BEAT];
 	double now = ctask_now();
 	bind_str(q, 1, e->owner);
@@ -2386,6 +2503,8 @@ static int sq_release(ctask_store *base, const ctask_executor *e, size_t n,
 		      const ctask_hash *hs)
 {
 	sq_store *s = (sq_store *)base;
+	if (s->base.readonly)
+		return read_only(s);
 	int rc = step_done(s, ST_BEGIN, "cannot start a transaction");
 	return rc ? rc : tx_end(s, release_leases(s, e, n, hs));
 }
@@ -2461,6 +2580,8 @@ static int sq_attempt(ctask_store *base, const ctask_hash *h, const char *name,
 		      double duration)
 {
 	sq_store *s = (sq_store *)base;
+	if (s->base.readonly)
+		return read_only(s);
 	sqlite3_stmt *q = s->st[ST_ATTEMPT];
 	bind_hash(q, 1, h);
 	sqlite3_bind_int(q, 2, attempt);
@@ -2523,6 +2644,8 @@ static int sq_note_set(ctask_store *base, const char *key, const void *p,
 		       size_t n)
 {
 	sq_store *s = (sq_store *)base;
+	if (s->base.readonly)
+		return read_only(s);
 	sqlite3_stmt *q = NULL; /* owned here */
 	int rc = sqlite3_prepare_v2(s->db,
 				    "INSERT OR REPLACE INTO meta VALUES"

@@ -2131,6 +2131,82 @@ TEST(schema_2_migrated)
 	cleanup();
 }
 
+static int count_cb(void *ud, const ctask_record *r)
+{
+	(void)r;
+	++*(int *)ud;
+	return 0;
+}
+
+/* The checks of read_only_ok, in a process that may not write the
+ * store: it is refused, except with CTASK_STORE_READONLY_OK: then it
+ * reads, and every write says it is not writable, changing nothing. */
+static void readonly_ok_checks(const uint8_t *big)
+{
+	char before[512], after[512];
+	listing(sdir, before, sizeof before);
+	ctask_store *s;
+	ASSERT_EQ(ctask_store_open(sdir, 0, &s), CTASK_EREADONLY);
+	ASSERT_EQ(ctask_store_open(sdir, CTASK_STORE_READONLY_OK, &s), 0);
+	ASSERT(ctask_store_readonly(s));
+	ctask_record r, r3 = done_rec(3, big, 10);
+	ctask_buf b = {0};
+	ctask_hash h;
+	task_hash(1, &h);
+	ASSERT_EQ(ctask_store_get(s, &h, &r, &b), 0);
+	ASSERT_MEM(b.p, big, 30000);
+	int n = 0;
+	ASSERT_EQ(ctask_store_scan(s, count_cb, &n), 0);
+	ASSERT_EQ(n, 2);
+	ASSERT_EQ(ctask_store_put(s, 1, &r3), CTASK_EREADONLY);
+	ASSERT(strstr(ctask_error_last(), "not writable"));
+	ASSERT_EQ(ctask_store_delete(s, 1, &h, NULL, NULL), CTASK_EREADONLY);
+	ctask_executor e = executor("h:1:1");
+	uint8_t out[1];
+	ASSERT_EQ(ctask_store_executor_begin(s, &e), CTASK_EREADONLY);
+	ASSERT_EQ(ctask_store_lease(s, &e, 30, 1, &h, out, NULL),
+		  CTASK_EREADONLY);
+	ASSERT_EQ(ctask_store_note_set(s, "k", "v", 1), CTASK_EREADONLY);
+	ctask_store_close(s);
+	listing(sdir, after, sizeof after);
+	ASSERT_STR(after, before);
+	ASSERT(!exists("%s/ctask.db-wal", sdir));
+	ctask_buf_free(&b);
+}
+
+/* A store this process may not write: as root, checked by a child that
+ * became user nobody; otherwise after chmod -R a-w. */
+TEST(read_only_ok)
+{
+	fresh();
+	ctask_store *s = open_new();
+	uint8_t *big = bytes(30000, 2);
+	put1(s, done_rec(1, big, 30000));
+	put1(s, failed_rec(2, "boom"));
+	ctask_store_close(s);
+	char cmd[256];
+	snprintf(cmd, sizeof cmd, "chmod -R %s '%s'",
+		 getuid() == 0 ? "a+rX,go-w" : "a-w", root);
+	ASSERT_EQ(system(cmd), 0);
+	pid_t kid = fork();
+	ASSERT(kid >= 0);
+	if (kid == 0) {
+		if (getuid() == 0 && (setgroups(0, NULL) != 0 ||
+				      setresgid(65534, 65534, 65534) != 0 ||
+				      setresuid(65534, 65534, 65534) != 0))
+			TFAIL("cannot become nobody");
+		readonly_ok_checks(big);
+		exit(0);
+	}
+	int st;
+	ASSERT_EQ(waitpid(kid, &st, 0), kid);
+	ASSERT(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	snprintf(cmd, sizeof cmd, "chmod -R u+w '%s'", root);
+	ASSERT_EQ(system(cmd), 0);
+	free(big);
+	cleanup();
+}
+
 /* Notes keep a blob per key, replaced by a later set, across opens; a
  * missing key is CTASK_ENOTFOUND. */
 TEST(notes)
@@ -2159,7 +2235,7 @@ TEST_MAIN(T(create_reopen), T(put_get), T(scan_all), T(failed_roundtrip),
 	  T(replace_failed_by_done), T(delete_objects), T(corrupt_object),
 	  T(missing_object), T(corrupt_inline), T(not_a_store),
 	  T(no_meta_format), T(store_being_created), T(schema_version_4),
-	  T(schema_1_migrated), T(schema_2_migrated), T(notes),
+	  T(schema_1_migrated), T(schema_2_migrated), T(notes), T(read_only_ok),
 	  T(lease_after_scan_sees_other_writers),
 	  T(takeover_takes_only_what_it_asks), T(put_releases_across_rows),
 	  T(schema_1_in_use_not_migrated), T(put_many_rows), T(done_lookup),
