@@ -425,9 +425,20 @@ long cli_remove_marked(cli_session *ss, const uint8_t *marks, bool dry_run,
 				 task->state == CTASK_S_FAILED))
 			hs[nh++] = task->hash, per[task->name_id]++;
 	}
+	/* A marked task that was not done when its state was read may have
+	 * been stored since, by an executor that had read its inputs: it goes
+	 * too, so that no result outlives the inputs it was computed from (a
+	 * later put is refused by the store: store.h, ctask_store_put). */
+	size_t all = nh;
+	for (size_t t = 0; nh > 0 && t < n; t++) {
+		const ctask_task *task = ctask_graph_task(g, t);
+		if (marks[t] && task->state != CTASK_S_DONE &&
+		    task->state != CTASK_S_FAILED)
+			hs[all++] = task->hash;
+	}
 	int err = dry_run || nh == 0
 			  ? 0
-			  : ctask_store_delete(ss->store, nh, hs, NULL, NULL);
+			  : ctask_store_delete(ss->store, all, hs, NULL, NULL);
 	free(hs);
 	if (err < 0)
 		return -cli_lib_error(ss->c->cmd, err);

@@ -338,13 +338,39 @@ static void sched_free(sched *sc)
 
 /* ---- Committing ---------------------------------------------------------- */
 
+static void redo_refused(sched *sc, ctask_task *t);
+
+/* Points each done record of the batch at the hashes of its task's inputs,
+ * so that the store can refuse a result computed from results deleted
+ * meanwhile (an invalidate during the run: store.h, ctask_store_put).
+ * Returns the array they point into; the caller frees it. */
+static ctask_hash *batch_inputs(sched *sc, ctask_record *recs)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < sc->nbatch; i++)
+		if (recs[i].state == CTASK_REC_DONE)
+			CTASK_FOREACH_INPUT(sc->batch[i].task, d, n++);
+	ctask_hash *hs = ctask_xmalloc((n ? n : 1) * sizeof *hs);
+	n = 0;
+	for (size_t i = 0; i < sc->nbatch; i++) {
+		if (recs[i].state != CTASK_REC_DONE)
+			continue;
+		recs[i].inputs = hs + n;
+		CTASK_FOREACH_INPUT(sc->batch[i].task, d, hs[n++] = d->hash);
+		recs[i].ninputs = (size_t)(hs + n - recs[i].inputs);
+	}
+	return hs;
+}
+
 /* Writes the batch to the store in one transaction (which also releases
- * the leases of its tasks) and frees it. */
+ * the leases of its tasks) and frees it. Returns how many results the
+ * store refused (they run again: redo_refused), or an error. */
 static int commit(sched *sc)
 {
 	if (sc->nbatch == 0)
 		return 0;
 	ctask_record *recs = ctask_xcalloc(sc->nbatch, sizeof *recs);
+	uint8_t *refused = ctask_xcalloc(sc->nbatch, 1); /* owned here */
 	for (size_t i = 0; i < sc->nbatch; i++) {
 		const ctask_outcome *oc = &sc->batch[i];
 		recs[i] = (ctask_record){
@@ -363,8 +389,16 @@ static int commit(sched *sc)
 			.dirty = sc->o->git_commit ? sc->o->git_dirty : -1,
 		};
 	}
-	int rc = ctask_store_put(sc->s, sc->nbatch, recs);
+	ctask_hash *ins = batch_inputs(sc, recs); /* owned here */
+	int rc = ctask_store_put(sc->s, sc->nbatch, recs, refused);
 	free(recs);
+	free(ins);
+	for (size_t i = 0; rc >= 0 && i < sc->nbatch; i++)
+		if (refused[i]) {
+			redo_refused(sc, sc->batch[i].task);
+			rc++;
+		}
+	free(refused);
 	for (size_t i = 0; i < sc->nbatch; i++) {
 		sc->in_batch[sc->batch[i].task->id] = 0;
 		ctask_buf_free(&sc->batch[i].result);
@@ -443,6 +477,55 @@ static int undo(sched *sc, ctask_task *d, int why)
 	if (sc->pending[d->id] == 0)
 		push_ready(sc, d->id);
 	return 0;
+}
+
+/* Makes t, done, ready to run again (as undo, but t ran in this run: not
+ * a result found missing). */
+static void again(sched *sc, ctask_task *t)
+{
+	drop_kept(sc, t->id);
+	t->small_n = 0;
+	sc->todo[t->name_id] += sc->want[t->id];
+	t->state = CTASK_S_READY;
+	for (uint32_t k = sc->rdep_off[t->id]; k < sc->rdep_off[t->id + 1]; k++)
+		sc->pending[sc->rdeps[k]]++;
+	if (sc->pending[t->id] == 0)
+		push_ready(sc, t->id);
+}
+
+/* The store refused t's result: results t read were deleted after it read
+ * them (an invalidate during the run; item 6 of issue 10). So t runs
+ * again, after those of its inputs that the store no longer has (undone:
+ * recomputed first). t's lease is still this executor's. Its dependents
+ * that ran from t's result have theirs refused in turn; a stopping run
+ * leaves them all undone. */
+static void redo_refused(sched *sc, ctask_task *t)
+{
+	size_t n = 0;
+	CTASK_FOREACH_INPUT(t, d, n++);
+	ctask_task **ds = ctask_xmalloc((n ? n : 1) * sizeof *ds); /* owned */
+	ctask_hash *hs = ctask_xmalloc((n ? n : 1) * sizeof *hs);  /* owned */
+	uint8_t *there = ctask_xmalloc(n ? n : 1);		   /* owned */
+	n = 0;
+	CTASK_FOREACH_INPUT(t, d, {
+		if (d->state == CTASK_S_DONE) {
+			ds[n] = d;
+			hs[n++] = d->hash;
+		}
+	});
+	/* If this read fails, all of them run again. */
+	if (ctask_store_done(sc->s, n, hs, there) < 0)
+		memset(there, 0, n);
+	for (size_t k = 0; k < n; k++)
+		if (!there[k] && ds[k]->state == CTASK_S_DONE) {
+			drop_kept(sc, ds[k]->id);
+			undo(sc, ds[k], CTASK_ENOTFOUND);
+		}
+	if (t->state == CTASK_S_DONE) /* (unless undone as another's input) */
+		again(sc, t);
+	free(ds);
+	free(hs);
+	free(there);
 }
 
 static void record_duration(sched *sc, const ctask_outcome *oc)
@@ -1202,6 +1285,12 @@ static int run_executor(sched *sc)
 		rc = make_runner(sc);
 	if (rc == 0) {
 		run_loop(sc);
+		/* The last commit may refuse results (their inputs were
+		 * deleted meanwhile) and so leave tasks to run again. */
+		int c;
+		while ((c = commit(sc)) > 0 && !sc->stop)
+			run_loop(sc);
+		fail_store(sc, c);
 		sc->r->free(sc->r);
 	}
 	fail_store(sc, commit(sc));

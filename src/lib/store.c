@@ -69,10 +69,13 @@ int ctask_store_get_sorted(ctask_store *s, size_t n, const ctask_hash *hs,
 
 /* Checks the records before any backend sees them, so every backend gets
  * the same rules: a done record has its bytes, a failed one its message. */
-int ctask_store_put(ctask_store *s, size_t n, const ctask_record *recs)
+int ctask_store_put(ctask_store *s, size_t n, const ctask_record *recs,
+		    uint8_t *refused)
 {
 	for (size_t i = 0; i < n; i++) {
 		const ctask_record *r = &recs[i];
+		if (refused)
+			refused[i] = 0;
 		if (!r->name)
 			return ctask_error_set(
 				CTASK_EINVALID,
@@ -85,10 +88,15 @@ int ctask_store_put(ctask_store *s, size_t n, const ctask_record *recs)
 			return ctask_error_set(CTASK_EINVALID,
 					       "store put: %s: bad state %d",
 					       r->name, r->state);
+		if (r->ninputs && (!r->inputs || !refused))
+			return ctask_error_set(
+				CTASK_EUSAGE,
+				"store put: %s: inputs without %s", r->name,
+				r->inputs ? "a refused array" : "their hashes");
 	}
 	if (n == 0)
 		return 0;
-	return s->ops->put(s, n, recs);
+	return s->ops->put(s, n, recs, refused);
 }
 
 int ctask_store_delete(ctask_store *s, size_t n, const ctask_hash *hs,

@@ -77,6 +77,11 @@ typedef struct {
 	 * was captured); get NUL-terminates it (not counted in output_len). */
 	const uint8_t *output;
 	size_t output_len;
+	/* DONE records (put only): the hashes of the tasks whose results the
+	 * task read (its inputs), so that put can refuse a result computed
+	 * from results deleted meanwhile (see ctask_store_put). */
+	const ctask_hash *inputs;
+	size_t ninputs;
 	/* RUNNING records (scan only): until when the lease lives (its
 	 * owner's expiry, or when the owner ended; 0 if the owner is
 	 * unknown), and whether it is alive at the time of the scan (expires
@@ -169,8 +174,20 @@ int ctask_store_changed(ctask_store *s);
  * fsynced) before the transaction commits. With an executor set
  * (ctask_store_set_executor), also releases its leases on the hashes written,
  * and adds the done and failed records to its counts (what status --workers
- * shows as tasks done: the committed ones), in the same transaction. */
-int ctask_store_put(ctask_store *s, size_t n, const ctask_record *recs);
+ * shows as tasks done: the committed ones), in the same transaction.
+ *
+ * The store never holds a done result whose inputs were deleted after it
+ * read them (an invalidate during a run): if results were deleted since
+ * the last scan on s (or its opening, if it has not scanned), put checks
+ * in its transaction that each input of each DONE record has a done
+ * result, in the store or among the records it writes, and refuses the
+ * records that have one missing: it does not write them (nor release
+ * their leases), and sets refused[i] to 1 (else 0). A record may lose its
+ * input that way to another refused record of the same put. When nothing
+ * was deleted, this costs one read. refused may be NULL if no record has
+ * inputs. */
+int ctask_store_put(ctask_store *s, size_t n, const ctask_record *recs,
+		    uint8_t *refused);
 
 /* Deletes the records of n hashes in one transaction, with their recorded
  * attempts, and the object files no remaining record refers to. Adds the

@@ -27,7 +27,8 @@ struct ctask_store_ops {
 	int (*done)(ctask_store *s, size_t n, const ctask_hash *hs,
 		    uint8_t *done);
 	int (*changed)(ctask_store *s);
-	int (*put)(ctask_store *s, size_t n, const ctask_record *recs);
+	int (*put)(ctask_store *s, size_t n, const ctask_record *recs,
+		   uint8_t *refused);
 	int (*delete)(ctask_store *s, size_t n, const ctask_hash *hs,
 		      uint64_t *count, uint64_t *freed);
 	/* Executors and leases: same contracts as the ctask_store_*

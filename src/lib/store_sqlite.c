@@ -112,6 +112,8 @@ enum {
 	ST_ATTEMPT,
 	ST_ATTEMPTS,
 	ST_DATA_VERSION,
+	ST_DELETIONS,
+	ST_DELETIONS_BUMP,
 	ST_BEGIN,
 	ST_COMMIT,
 	ST_ROLLBACK,
@@ -215,6 +217,12 @@ static const char *const stmt_sql[ST_COUNT] = {
 		       " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
 	[ST_ATTEMPTS] = "SELECT count(*) FROM attempts WHERE hash = ?1",
 	[ST_DATA_VERSION] = "PRAGMA data_version",
+	/* How many deletes have removed results, ever (see sq_put). */
+	[ST_DELETIONS] = "SELECT coalesce((SELECT value FROM meta WHERE key ="
+			 " 'deletions'), 0)",
+	[ST_DELETIONS_BUMP] = "INSERT INTO meta VALUES ('deletions', 1)"
+			      " ON CONFLICT (key) DO UPDATE SET"
+			      " value = value + 1",
 	[ST_BEGIN] = "BEGIN IMMEDIATE",
 	[ST_COMMIT] = "COMMIT",
 	[ST_ROLLBACK] = "ROLLBACK",
@@ -297,15 +305,19 @@ typedef struct {
 	ctask_buf strs;		    /* owned; the strings of the last get */
 	ctask_buf output;	    /* owned; the output of the last get */
 	ctask_hash fp;		    /* the fingerprint of the last get */
-	unsigned walking;  /* bit 1 << ST_x: x is stepping for a callback */
+	uint64_t walking;  /* bit 1 << ST_x: x is stepping for a callback */
 	double busy_since; /* when the current wait for the lock began */
 	/* PRAGMA data_version when the last scan began: while it is the
 	 * same, no other connection has written since (see sq_lease). */
 	sqlite3_int64 scan_version;
 	bool scanned;
+	/* meta's deletions at the last scan (or the opening): while it is
+	 * the same, no result was deleted since, and every result the
+	 * caller read since is still there (see sq_put). */
+	sqlite3_int64 deletions_seen;
 } sq_store;
 
-_Static_assert(ST_COUNT <= 32, "walking has a bit per statement");
+_Static_assert(ST_COUNT <= 64, "walking has a bit per statement");
 _Static_assert(CTASK_SCAN_SMALL == 12, "update ST_SCAN");
 
 /* Objects taken out of objects/ inside a transaction: renamed into tmp/
@@ -321,6 +333,7 @@ typedef struct {
 
 static void sq_close(ctask_store *base);
 static void sweep_temporaries(sq_store *s);
+static int deletions(sq_store *s, sqlite3_int64 *v);
 
 /* ---- errors and small helpers ------------------------------------------ */
 
@@ -438,18 +451,18 @@ static void bind_str(sqlite3_stmt *q, int i, const char *t)
  * CTASK_EUSAGE. walk_end resets it and clears the mark. */
 static int walk_begin(sq_store *s, int which, const char *what)
 {
-	if (s->walking & 1u << which)
+	if (s->walking & (uint64_t)1 << which)
 		return ctask_error_set(CTASK_EUSAGE,
 				       "store %s called from its own callback",
 				       what);
-	s->walking |= 1u << which;
+	s->walking |= (uint64_t)1 << which;
 	return 0;
 }
 
 static void walk_end(sq_store *s, int which)
 {
 	sqlite3_reset(s->st[which]);
-	s->walking &= ~(1u << which);
+	s->walking &= ~((uint64_t)1 << which);
 }
 
 /* Copies column i (a hash) into h; CTASK_ECORRUPT if it is not one. */
@@ -1187,6 +1200,7 @@ static int sq_open(const char *dir, int flags, ctask_store **out)
 	}
 	if (!s->base.readonly)
 		sweep_temporaries(s);
+	rc = deletions(s, &s->deletions_seen);
 done:
 	ctask_buf_free(&many);
 	if (rc)
@@ -1517,6 +1531,16 @@ static int scan_leases(sq_store *s, ctask_scan_cb cb, void *ud)
 	return rc;
 }
 
+/* Sets *v to the count of deletes that removed results (ST_DELETIONS). */
+static int deletions(sq_store *s, sqlite3_int64 *v)
+{
+	sqlite3_stmt *q = s->st[ST_DELETIONS];
+	int r = sqlite3_step(q);
+	*v = sqlite3_column_int64(q, 0);
+	sqlite3_reset(q);
+	return r == SQLITE_ROW ? 0 : sq_fail(s, r, "cannot read ctask.db");
+}
+
 /* Sets *v to PRAGMA data_version: it changes when another connection
  * commits, and only then. */
 static int data_version(sq_store *s, sqlite3_int64 *v)
@@ -1532,7 +1556,10 @@ static int data_version(sq_store *s, sqlite3_int64 *v)
 static int sq_scan(ctask_store *base, bool small, ctask_scan_cb cb, void *ud)
 {
 	sq_store *s = (sq_store *)base;
-	int rc = data_version(s, &s->scan_version);
+	/* Before the results: a delete in between only makes put check. */
+	int rc = deletions(s, &s->deletions_seen);
+	if (rc == 0)
+		rc = data_version(s, &s->scan_version);
 	s->scanned = rc == 0;
 	if (rc == 0)
 		rc = scan_results(s, small, cb, ud);
@@ -1831,6 +1858,15 @@ typedef struct {
 	size_t n, cap;
 } obj_list;
 
+static void obj_add(obj_list *c, const char *hex)
+{
+	if (c->n == c->cap) {
+		c->cap = c->cap ? 2 * c->cap : 8;
+		c->v = ctask_xrealloc(c->v, c->cap * sizeof *c->v);
+	}
+	memcpy(c->v[c->n++], hex, CTASK_HASH_HEX);
+}
+
 /* Adds the object of h's current row, if it has one, to c. */
 static int note_object(sq_store *s, const ctask_hash *h, obj_list *c)
 {
@@ -1839,14 +1875,8 @@ static int note_object(sq_store *s, const ctask_hash *h, obj_list *c)
 	int rc = 0, r = sqlite3_step(q);
 	if (r == SQLITE_ROW) {
 		const char *o = (const char *)sqlite3_column_text(q, 0);
-		if (o && is_hex32(o, (size_t)sqlite3_column_bytes(q, 0))) {
-			if (c->n == c->cap) {
-				c->cap = c->cap ? 2 * c->cap : 8;
-				c->v = ctask_xrealloc(c->v,
-						      c->cap * sizeof *c->v);
-			}
-			memcpy(c->v[c->n++], o, CTASK_HASH_HEX);
-		}
+		if (o && is_hex32(o, (size_t)sqlite3_column_bytes(q, 0)))
+			obj_add(c, o);
 	} else if (r != SQLITE_DONE) {
 		rc = sq_fail(s, r, "cannot read a result");
 	}
@@ -2000,10 +2030,12 @@ static int put_many(sq_store *s, const ctask_record *recs,
 /* Adds the n records put to the counts of executor me, so that status
  * --workers shows what it has committed (its heartbeat does not count). */
 static int count_put(sq_store *s, sqlite3_int64 me, size_t n,
-		     const ctask_record *recs)
+		     const ctask_record *recs, const uint8_t *refused)
 {
 	sqlite3_int64 done = 0, failed = 0;
 	for (size_t i = 0; i < n; i++) {
+		if (refused && refused[i])
+			continue;
 		done += recs[i].state == CTASK_REC_DONE;
 		failed += recs[i].state == CTASK_REC_FAILED;
 	}
@@ -2014,9 +2046,98 @@ static int count_put(sq_store *s, sqlite3_int64 me, size_t n,
 	return step_done(s, ST_EXEC_COUNT, "cannot record an executor");
 }
 
+/* Whether h is an input that a record of this put can count on: a done
+ * result that this put writes (a DONE record of it not refused; order: the
+ * records' indices by hash), or else one the store has. */
+static int input_present(sq_store *s, size_t n, const ctask_record *recs,
+			 const size_t *order, const uint8_t *refused,
+			 const ctask_hash *h, bool *ok)
+{
+	size_t lo = 0, hi = n;
+	while (lo < hi) { /* the first record at or after h */
+		size_t mid = lo + (hi - lo) / 2;
+		if (ctask_hash_cmp(&recs[order[mid]].hash, h) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	size_t j = lo < n ? order[lo] : 0;
+	*ok = lo < n && ctask_hash_cmp(&recs[j].hash, h) == 0 &&
+	      recs[j].state == CTASK_REC_DONE && !refused[j];
+	if (*ok)
+		return 0;
+	int state;
+	double recorded;
+	int rc = state_of(s, h, &state, &recorded);
+	*ok = state == CTASK_REC_DONE;
+	return rc;
+}
+
+/* If results were deleted since this handle's last scan (the deletions
+ * counter moved), refuses (refused[i] = 1) the DONE records with an input
+ * not present (input_present), until none is left: a refused record may be
+ * another's input. Their objects go to old, to be dropped if no row names
+ * them. Inside put's transaction: the counter is read under the write
+ * lock, and no delete can come between the check and the commit. */
+static int check_inputs(sq_store *s, size_t n, const ctask_record *recs,
+			const size_t *order, char (*obj)[CTASK_HASH_HEX],
+			uint8_t *refused, obj_list *old)
+{
+	sqlite3_int64 now_deleted;
+	int rc = deletions(s, &now_deleted);
+	bool changed = !rc && now_deleted != s->deletions_seen;
+	while (changed && !rc) {
+		changed = false;
+		for (size_t i = 0; i < n && !rc; i++) {
+			const ctask_record *r = &recs[i];
+			if (refused[i] || r->state != CTASK_REC_DONE)
+				continue;
+			bool ok = true;
+			for (size_t k = 0; k < r->ninputs && ok && !rc; k++)
+				rc = input_present(s, n, recs, order, refused,
+						   &r->inputs[k], &ok);
+			if (!rc && !ok) {
+				refused[i] = 1;
+				changed = true;
+				if (obj[i][0])
+					obj_add(old, obj[i]);
+			}
+		}
+	}
+	return rc;
+}
+
+/* Writes the rows of the m records recs[order[0..m)], in hash order. */
+static int write_rows(sq_store *s, const ctask_record *recs,
+		      char (*obj)[CTASK_HASH_HEX], const size_t *order,
+		      size_t m, double now, obj_list *old)
+{
+	for (size_t k = 0; k < m;) {
+		size_t i = order[k];
+		int rc = put_many(s, recs, obj, order + k, m - k, now, old);
+		if (rc < 0)
+			return rc;
+		if (rc > 0) {
+			k += (size_t)rc;
+			continue;
+		}
+		/* Under the lock, an object found a moment ago may have been
+		 * dropped by a delete; this stat (or rewrite) settles it. */
+		if (obj[i][0] &&
+		    (rc = write_object(s, obj[i], recs[i].data, recs[i].size)))
+			return rc;
+		if ((rc = put_row(s, &recs[i], obj[i], now, old)))
+			return rc;
+		k++;
+	}
+	return 0;
+}
+
 /* Writes the records (see ctask_store_put): objects first, then every row
- * in one transaction, releasing the set executor's leases on them. */
-static int sq_put(ctask_store *base, size_t n, const ctask_record *recs)
+ * in one transaction (but those refused by check_inputs), releasing the
+ * set executor's leases on them. */
+static int sq_put(ctask_store *base, size_t n, const ctask_record *recs,
+		  uint8_t *refused)
 {
 	sq_store *s = (sq_store *)base;
 	if (s->base.readonly)
@@ -2026,9 +2147,11 @@ static int sq_put(ctask_store *base, size_t n, const ctask_record *recs)
 	obj_list old = {0};    /* owned here: objects of replaced rows */
 	drop_list drops = {0}; /* owned here */
 	int rc = 0, in_tx = 0;
-	sqlite3_int64 me = 0; /* the set executor's id; 0: none */
-	size_t *order = NULL; /* owned here */
+	sqlite3_int64 me = 0;	     /* the set executor's id; 0: none */
+	size_t *order = NULL, m = 0; /* owned here */
 	ctask_hash h, *sorted = ctask_xmalloc((n ? n : 1) * sizeof *sorted);
+	/* owned here: refused, or all 0 for a caller that has no inputs */
+	uint8_t *no = refused ? refused : ctask_xcalloc(n, 1);
 	double now = ctask_now();
 
 	/* Objects first, outside the lock: their fsyncs must not hold up the
@@ -2048,32 +2171,20 @@ static int sq_put(ctask_store *base, size_t n, const ctask_record *recs)
 	if (s->base.owner && (rc = executor_id(s, s->base.owner, &me)))
 		goto done;
 	order = hash_order(&recs[0].hash, sizeof *recs, n);
-	for (size_t k = 0; k < n; k++)
+	if ((rc = check_inputs(s, n, recs, order, obj, no, &old)))
+		goto done;
+	for (size_t k = 0; k < n; k++) /* the records to write */
+		if (!no[order[k]])
+			order[m++] = order[k];
+	for (size_t k = 0; k < m; k++)
 		sorted[k] = recs[order[k]].hash;
-	for (size_t k = 0; k < n;) {
-		size_t i = order[k];
-		if ((rc = put_many(s, recs, obj, order + k, n - k, now, &old)) <
-		    0)
-			goto done;
-		if (rc > 0) {
-			k += (size_t)rc;
-			continue;
-		}
-		/* Under the lock, an object found a moment ago may have been
-		 * dropped by a delete; this stat (or rewrite) settles it. */
-		if (obj[i][0] &&
-		    (rc = write_object(s, obj[i], recs[i].data, recs[i].size)))
-			goto done;
-		if ((rc = put_row(s, &recs[i], obj[i], now, &old)))
-			goto done;
-		k++;
-	}
-	rc = 0;
-	if (me && ((rc = release_sorted(s, me, n, sorted)) ||
-		   (rc = count_put(s, me, n, recs))))
+	if ((rc = write_rows(s, recs, obj, order, m, now, &old)) ||
+	    (me && ((rc = release_sorted(s, me, m, sorted)) ||
+		    (rc = count_put(s, me, n, recs, no)))))
 		goto done;
 	/* A replaced row's object goes when no row names it any more (a task
-	 * whose result changed, or a failure replacing a result). */
+	 * whose result changed, or a failure replacing a result), and so
+	 * does a refused record's. */
 	if ((rc = drop_unreferenced(s, &old, &drops)) ||
 	    (rc = step_done(s, ST_COMMIT, "cannot commit")))
 		goto done;
@@ -2082,6 +2193,10 @@ done:
 	if (in_tx)
 		rollback(s);
 	drops_finish(s, &drops, rc == 0);
+	if (rc && refused)
+		memset(refused, 0, n);
+	if (no != refused)
+		free(no);
 	free(old.v);
 	free(obj);
 	free(order);
@@ -2120,6 +2235,10 @@ static int sq_delete(ctask_store *base, size_t n, const ctask_hash *hs,
 				    "cannot delete attempts")))
 			goto done;
 	}
+	/* so that a put of results computed from these fails (sq_put) */
+	if (deleted &&
+	    (rc = step_done(s, ST_DELETIONS_BUMP, "cannot delete a result")))
+		goto done;
 	if ((rc = drop_unreferenced(s, &objs, &drops)) ||
 	    (rc = step_done(s, ST_COMMIT, "cannot commit")))
 		goto done;

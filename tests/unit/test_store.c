@@ -80,7 +80,7 @@ static ctask_record done_rec(int i, const uint8_t *data, size_t n)
 
 static void put1(ctask_store *s, ctask_record r)
 {
-	int rc = ctask_store_put(s, 1, &r);
+	int rc = ctask_store_put(s, 1, &r, NULL);
 	if (rc)
 		TFAIL("put: %d %s", rc, ctask_error_last());
 }
@@ -201,7 +201,7 @@ TEST(put_get)
 				done_rec(2, big, 100000),
 				done_rec(3, small, 0)};
 	recs[1].name = "g";
-	ASSERT_EQ(ctask_store_put(s, 3, recs), 0);
+	ASSERT_EQ(ctask_store_put(s, 3, recs, NULL), 0);
 	ASSERT_EQ(count_objects(), 1);
 	char of[256];
 	object_file(big, 100000, of, sizeof of);
@@ -270,7 +270,7 @@ TEST(scan_all)
 	ctask_record recs[5];
 	for (int i = 0; i < 5; i++)
 		recs[i] = done_rec(i, d, (size_t)(i + 1) * 4000);
-	ASSERT_EQ(ctask_store_put(s, 5, recs), 0);
+	ASSERT_EQ(ctask_store_put(s, 5, recs, NULL), 0);
 	struct scan_ud u = {0};
 	ASSERT_EQ(ctask_store_scan(s, scan_cb, &u), 0);
 	ASSERT_EQ(u.n, 5);
@@ -357,7 +357,7 @@ TEST(delete_objects)
 	ctask_record recs[4] = {
 		done_rec(1, shared, 30000), done_rec(2, shared, 30000),
 		done_rec(3, other, 40000), done_rec(4, other, 10)};
-	ASSERT_EQ(ctask_store_put(s, 4, recs), 0);
+	ASSERT_EQ(ctask_store_put(s, 4, recs, NULL), 0);
 	ASSERT_EQ(count_objects(), 2);
 	/* someone else's temporary file: never touched */
 	char of[256], tmp[300];
@@ -673,7 +673,7 @@ TEST(concurrent_writers)
 			for (int i = 0; i < 40; i++) {
 				ctask_record r = done_rec(k * 100 + i, big,
 							  i % 2 ? 30000 : 50);
-				if (ctask_store_put(s, 1, &r) != 0)
+				if (ctask_store_put(s, 1, &r, NULL) != 0)
 					_exit(3);
 				if (i % 10 == 9) {
 					ctask_hash h;
@@ -919,6 +919,109 @@ static int exec_cb(void *ud, const ctask_executor_rec *r)
 	return 0;
 }
 
+static int count_cb(void *ud, const ctask_record *r)
+{
+	(void)r;
+	++*(int *)ud;
+	return 0;
+}
+
+/* Puts one done record of task i (n bytes of d) with inputs in; returns
+ * whether it was refused. */
+static int put_with_inputs(ctask_store *s, int i, const uint8_t *d, size_t n,
+			   const int *in, size_t nin)
+{
+	ctask_hash hs[8];
+	ASSERT(nin <= 8);
+	for (size_t k = 0; k < nin; k++)
+		task_hash(in[k], &hs[k]);
+	ctask_record r = done_rec(i, d, n);
+	r.inputs = hs;
+	r.ninputs = nin;
+	uint8_t refused = 9;
+	ASSERT_EQ(ctask_store_put(s, 1, &r, &refused), 0);
+	ASSERT(refused <= 1);
+	return refused;
+}
+
+static bool has_result(ctask_store *s, int i)
+{
+	ctask_record r;
+	ctask_hash h;
+	task_hash(i, &h);
+	return ctask_store_get(s, &h, &r, NULL) == 0;
+}
+
+/* A result whose inputs were deleted after they were read (an invalidate
+ * during a run, by another process) is refused by put: not written, and
+ * reported. Inputs in the same put count (unless refused themselves);
+ * while nothing was deleted since the handle's scan, inputs are trusted
+ * (not looked up). */
+TEST(put_refuses_deleted_inputs)
+{
+	fresh();
+	ctask_store *s = open_new(), *other = open_new();
+	uint8_t *d = bytes(30000, 1);
+	put1(s, done_rec(1, d, 10));
+	put1(s, done_rec(2, d, 10));
+	int a[] = {1, 2}, b[] = {2}, ghost[] = {99};
+	/* nothing deleted: inputs are trusted, even one never stored */
+	ASSERT_EQ(put_with_inputs(s, 10, d, 10, ghost, 1), 0);
+	ASSERT(has_result(s, 10));
+	/* a delete that removes nothing counts for nothing */
+	ctask_hash h;
+	task_hash(98, &h);
+	ASSERT_EQ(ctask_store_delete(other, 1, &h, NULL, NULL), 0);
+	ASSERT_EQ(put_with_inputs(s, 11, d, 10, ghost, 1), 0);
+
+	task_hash(1, &h);
+	ASSERT_EQ(ctask_store_delete(other, 1, &h, NULL, NULL), 0);
+	int before = count_objects();
+	ASSERT_EQ(put_with_inputs(s, 3, d, 30000, a, 2), 1); /* 1 is gone */
+	ASSERT(!has_result(s, 3));
+	ASSERT_EQ(count_objects(), before); /* its object did not stay */
+	ASSERT_EQ(put_with_inputs(s, 4, d, 10, b, 1), 0);
+	ASSERT(has_result(s, 4));
+
+	/* one put: 5 reads 6 (written with it), 7 reads 1 (gone), 8 reads 7
+	 * (refused with it), 9 reads 1 too but 1 is in this put */
+	ctask_hash in5[1], in7[1], in8[1];
+	task_hash(6, &in5[0]);
+	task_hash(1, &in7[0]);
+	task_hash(7, &in8[0]);
+	ctask_record r[4] = {done_rec(5, d, 10), done_rec(6, d, 10),
+			     done_rec(7, d, 10), done_rec(8, d, 10)};
+	r[0].inputs = in5, r[0].ninputs = 1;
+	r[2].inputs = in7, r[2].ninputs = 1;
+	r[3].inputs = in8, r[3].ninputs = 1;
+	uint8_t refused[4];
+	ASSERT_EQ(ctask_store_put(s, 4, r, refused), 0);
+	ASSERT(!refused[0] && !refused[1] && refused[2] && refused[3]);
+	ASSERT(has_result(s, 5) && has_result(s, 6));
+	ASSERT(!has_result(s, 7) && !has_result(s, 8));
+	ctask_record r2[2] = {done_rec(9, d, 10), done_rec(1, d, 10)};
+	r2[0].inputs = in7, r2[0].ninputs = 1;
+	ASSERT_EQ(ctask_store_put(s, 2, r2, refused), 0);
+	ASSERT(!refused[0] && !refused[1]);
+	ASSERT(has_result(s, 9));
+
+	/* after a scan, what was deleted before it is known to the caller */
+	ASSERT_EQ(ctask_store_delete(other, 1, &in7[0], NULL, NULL), 0);
+	int n = 0;
+	ASSERT_EQ(ctask_store_scan(s, count_cb, &n), 0);
+	ASSERT_EQ(put_with_inputs(s, 12, d, 10, a, 2), 0);
+	ASSERT(has_result(s, 12));
+
+	/* inputs need somewhere to say what was refused */
+	ctask_record bad = done_rec(13, d, 10);
+	bad.inputs = in5, bad.ninputs = 1;
+	ASSERT_EQ(ctask_store_put(s, 1, &bad, NULL), CTASK_EUSAGE);
+	ctask_store_close(s);
+	ctask_store_close(other);
+	free(d);
+	cleanup();
+}
+
 /* status --workers' "tasks done" is what an executor has committed: each
  * put adds its records to the putter's counts, in its transaction; a
  * heartbeat leaves them. */
@@ -933,7 +1036,7 @@ TEST(put_counts_tasks_done)
 	ctask_store_set_executor(s, &e1);
 	ctask_record r[3] = {done_rec(1, d, 10), done_rec(2, d, 10),
 			     failed_rec(3, "boom")};
-	ASSERT_EQ(ctask_store_put(s, 3, r), 0);
+	ASSERT_EQ(ctask_store_put(s, 3, r, NULL), 0);
 	put1(s, done_rec(4, d, 10));
 	ASSERT_EQ(ctask_store_heartbeat(s, &e1, 30), 0);
 	ctask_store_set_executor(s, NULL);
@@ -1719,7 +1822,7 @@ TEST(get_sorted)
 		small[i][0] = (uint8_t)i;
 		recs[i] = done_rec(i, small[i], 8);
 	}
-	ASSERT_EQ(ctask_store_put(s, 200, recs), 0);
+	ASSERT_EQ(ctask_store_put(s, 200, recs, NULL), 0);
 	uint8_t *big = bytes(30000, 3);
 	put1(s, done_rec(500, big, 30000));
 	put1(s, failed_rec(501, "no"));
@@ -1880,7 +1983,7 @@ TEST(put_releases_across_rows)
 	lease(s, &a, 30, 4, 3, out, NULL); /* another: 4 5 6 */
 	ctask_record recs[3] = {done_rec(2, d, 10), done_rec(4, d, 10),
 				done_rec(5, d, 10)};
-	ASSERT_EQ(ctask_store_put(s, 3, recs), 0);
+	ASSERT_EQ(ctask_store_put(s, 3, recs, NULL), 0);
 	struct leases u = leases_of(s);
 	ASSERT_EQ(u.n, 3);
 	for (int i = 1; i <= 6; i++) {
@@ -1958,7 +2061,7 @@ TEST(put_many_rows)
 			recs[i].commit = i % 2 ? "abc" : NULL;
 			recs[i].dirty = i % 2 ? i % 4 == 1 : -1;
 		}
-		ASSERT_EQ(ctask_store_put(s, N, recs), 0);
+		ASSERT_EQ(ctask_store_put(s, N, recs, NULL), 0);
 		for (int i = 0; i < N; i++) {
 			ctask_record r;
 			ctask_buf b = {0};
@@ -1992,7 +2095,7 @@ TEST(put_many_rows)
 		mix[j] =
 			j < 8 ? failed_rec(j < 4 ? j : j + 1, "late") /* done */
 			      : done_rec(100 + j, d, 3);
-	ASSERT_EQ(ctask_store_put(s, 16, mix), 0);
+	ASSERT_EQ(ctask_store_put(s, 16, mix, NULL), 0);
 	for (int j = 0; j < 16; j++) {
 		ctask_record r;
 		ASSERT_EQ(ctask_store_get(s, &mix[j].hash, &r, NULL), 0);
@@ -2066,7 +2169,7 @@ TEST(scan_small_results)
 	uint8_t *d = bytes(13, 4);
 	ctask_record recs[4] = {done_rec(0, d, 12), done_rec(1, d, 13),
 				done_rec(2, d, 0), failed_rec(3, "x")};
-	ASSERT_EQ(ctask_store_put(s, 4, recs), 0);
+	ASSERT_EQ(ctask_store_put(s, 4, recs, NULL), 0);
 	ASSERT_EQ(ctask_store_scan_small(s, small_cb, NULL), 0);
 	ASSERT(small.seen[0] && !small.seen[1] && small.seen[2] &&
 	       !small.seen[3]);
@@ -2131,13 +2234,6 @@ TEST(schema_2_migrated)
 	cleanup();
 }
 
-static int count_cb(void *ud, const ctask_record *r)
-{
-	(void)r;
-	++*(int *)ud;
-	return 0;
-}
-
 /* The checks of read_only_ok, in a process that may not write the
  * store: it is refused, except with CTASK_STORE_READONLY_OK: then it
  * reads, and every write says it is not writable, changing nothing. */
@@ -2158,7 +2254,7 @@ static void readonly_ok_checks(const uint8_t *big)
 	int n = 0;
 	ASSERT_EQ(ctask_store_scan(s, count_cb, &n), 0);
 	ASSERT_EQ(n, 2);
-	ASSERT_EQ(ctask_store_put(s, 1, &r3), CTASK_EREADONLY);
+	ASSERT_EQ(ctask_store_put(s, 1, &r3, NULL), CTASK_EREADONLY);
 	ASSERT(strstr(ctask_error_last(), "not writable"));
 	ASSERT_EQ(ctask_store_delete(s, 1, &h, NULL, NULL), CTASK_EREADONLY);
 	ctask_executor e = executor("h:1:1");
@@ -2242,8 +2338,9 @@ TEST_MAIN(T(create_reopen), T(put_get), T(scan_all), T(failed_roundtrip),
 	  T(scan_small_results), T(read_only), T(not_found),
 	  T(concurrent_writers), T(lease_held_then_expired),
 	  T(put_releases_lease), T(failed_during_run), T(heartbeat_extends),
-	  T(put_counts_tasks_done), T(release_own_only), T(executors_begin_end),
-	  T(attempts_recorded), T(lease_usage), T(lease_race), T(running_row),
-	  T(executor_expiry), T(killed_executor_taken_over),
-	  T(gone_owner_dead_at_once), T(dead_writers_temporaries),
-	  T(lease_over_failure), T(provenance_roundtrip), T(get_sorted))
+	  T(put_counts_tasks_done), T(put_refuses_deleted_inputs),
+	  T(release_own_only), T(executors_begin_end), T(attempts_recorded),
+	  T(lease_usage), T(lease_race), T(running_row), T(executor_expiry),
+	  T(killed_executor_taken_over), T(gone_owner_dead_at_once),
+	  T(dead_writers_temporaries), T(lease_over_failure),
+	  T(provenance_roundtrip), T(get_sorted))
