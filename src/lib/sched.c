@@ -340,26 +340,14 @@ static void sched_free(sched *sc)
 
 static void redo_refused(sched *sc, ctask_task *t);
 
-/* Points each done record of the batch at the hashes of its task's inputs,
- * so that the store can refuse a result computed from results deleted
- * meanwhile (an invalidate during the run: store.h, ctask_store_put).
- * Returns the array they point into; the caller frees it. */
-static ctask_hash *batch_inputs(sched *sc, ctask_record *recs)
+/* Appends the hashes of the inputs of task ud to out: for the store, which
+ * refuses a result computed from results deleted meanwhile (an invalidate
+ * during the run: store.h, ctask_store_put). */
+static void task_inputs(void *ud, ctask_buf *out)
 {
-	size_t n = 0;
-	for (size_t i = 0; i < sc->nbatch; i++)
-		if (recs[i].state == CTASK_REC_DONE)
-			CTASK_FOREACH_INPUT(sc->batch[i].task, d, n++);
-	ctask_hash *hs = ctask_xmalloc((n ? n : 1) * sizeof *hs);
-	n = 0;
-	for (size_t i = 0; i < sc->nbatch; i++) {
-		if (recs[i].state != CTASK_REC_DONE)
-			continue;
-		recs[i].inputs = hs + n;
-		CTASK_FOREACH_INPUT(sc->batch[i].task, d, hs[n++] = d->hash);
-		recs[i].ninputs = (size_t)(hs + n - recs[i].inputs);
-	}
-	return hs;
+	ctask_task *t = ud;
+	CTASK_FOREACH_INPUT(t, d,
+			    ctask_buf_append(out, d->hash.b, sizeof d->hash.b));
 }
 
 /* Writes the batch to the store in one transaction (which also releases
@@ -387,12 +375,12 @@ static int commit(sched *sc)
 				sc->g, oc->task->name_id),
 			.commit = sc->o->git_commit,
 			.dirty = sc->o->git_commit ? sc->o->git_dirty : -1,
+			.inputs = task_inputs,
+			.inputs_ud = oc->task,
 		};
 	}
-	ctask_hash *ins = batch_inputs(sc, recs); /* owned here */
 	int rc = ctask_store_put(sc->s, sc->nbatch, recs, refused);
 	free(recs);
-	free(ins);
 	for (size_t i = 0; rc >= 0 && i < sc->nbatch; i++)
 		if (refused[i]) {
 			redo_refused(sc, sc->batch[i].task);

@@ -88,11 +88,11 @@ int ctask_store_put(ctask_store *s, size_t n, const ctask_record *recs,
 			return ctask_error_set(CTASK_EINVALID,
 					       "store put: %s: bad state %d",
 					       r->name, r->state);
-		if (r->ninputs && (!r->inputs || !refused))
+		if (r->inputs && !refused)
 			return ctask_error_set(
 				CTASK_EUSAGE,
-				"store put: %s: inputs without %s", r->name,
-				r->inputs ? "a refused array" : "their hashes");
+				"store put: %s: inputs, and no refused array",
+				r->name);
 	}
 	if (n == 0)
 		return 0;

@@ -77,11 +77,13 @@ typedef struct {
 	 * was captured); get NUL-terminates it (not counted in output_len). */
 	const uint8_t *output;
 	size_t output_len;
-	/* DONE records (put only): the hashes of the tasks whose results the
-	 * task read (its inputs), so that put can refuse a result computed
-	 * from results deleted meanwhile (see ctask_store_put). */
-	const ctask_hash *inputs;
-	size_t ninputs;
+	/* DONE records (put only): if not NULL, inputs(inputs_ud, out)
+	 * appends to out the hashes of the tasks whose results the task read
+	 * (its inputs), so that put can refuse a result computed from results
+	 * deleted meanwhile (see ctask_store_put). Called only then: listing
+	 * the inputs of 10^6 tasks costs more than their put. */
+	void (*inputs)(void *ud, ctask_buf *out);
+	void *inputs_ud;
 	/* RUNNING records (scan only): until when the lease lives (its
 	 * owner's expiry, or when the owner ended; 0 if the owner is
 	 * unknown), and whether it is alive at the time of the scan (expires

@@ -2073,6 +2073,41 @@ static int input_present(sq_store *s, size_t n, const ctask_record *recs,
 	return rc;
 }
 
+/* The inputs of the DONE records: those of recs[i] are the hashes in
+ * b.p[off[i] .. off[i + 1]). */
+typedef struct {
+	ctask_buf b;
+	size_t *off;
+} input_lists;
+
+static void list_inputs(size_t n, const ctask_record *recs, input_lists *in)
+{
+	in->off = ctask_xmalloc((n + 1) * sizeof *in->off);
+	for (size_t i = 0; i < n; i++) {
+		in->off[i] = in->b.len;
+		if (recs[i].state == CTASK_REC_DONE && recs[i].inputs)
+			recs[i].inputs(recs[i].inputs_ud, &in->b);
+	}
+	in->off[n] = in->b.len;
+}
+
+/* Whether every input of recs[i] is present (input_present). */
+static int inputs_present(sq_store *s, size_t n, const ctask_record *recs,
+			  const size_t *order, const uint8_t *refused,
+			  const input_lists *in, size_t i, bool *ok)
+{
+	const ctask_hash *hs = (const ctask_hash *)(in->b.p + in->off[i]);
+	size_t m = (in->off[i + 1] - in->off[i]) / sizeof *hs;
+	int rc = 0;
+	*ok = true;
+	for (size_t k = 0; k < m && *ok && !rc; k++) {
+		ctask_hash h; /* (the buffer holds bytes: copied, aligned) */
+		memcpy(&h, &hs[k], sizeof h);
+		rc = input_present(s, n, recs, order, refused, &h, ok);
+	}
+	return rc;
+}
+
 /* If results were deleted since this handle's last scan (the deletions
  * counter moved), refuses (refused[i] = 1) the DONE records with an input
  * not present (input_present), until none is left: a refused record may be
@@ -2084,18 +2119,19 @@ static int check_inputs(sq_store *s, size_t n, const ctask_record *recs,
 			uint8_t *refused, obj_list *old)
 {
 	sqlite3_int64 now_deleted;
+	input_lists in = {{0}, NULL}; /* owned here */
 	int rc = deletions(s, &now_deleted);
 	bool changed = !rc && now_deleted != s->deletions_seen;
+	if (changed)
+		list_inputs(n, recs, &in);
 	while (changed && !rc) {
 		changed = false;
 		for (size_t i = 0; i < n && !rc; i++) {
-			const ctask_record *r = &recs[i];
-			if (refused[i] || r->state != CTASK_REC_DONE)
-				continue;
 			bool ok = true;
-			for (size_t k = 0; k < r->ninputs && ok && !rc; k++)
-				rc = input_present(s, n, recs, order, refused,
-						   &r->inputs[k], &ok);
+			if (refused[i] || in.off[i] == in.off[i + 1])
+				continue;
+			rc = inputs_present(s, n, recs, order, refused, &in, i,
+					    &ok);
 			if (!rc && !ok) {
 				refused[i] = 1;
 				changed = true;
@@ -2104,6 +2140,8 @@ static int check_inputs(sq_store *s, size_t n, const ctask_record *recs,
 			}
 		}
 	}
+	ctask_buf_free(&in.b);
+	free(in.off);
 	return rc;
 }
 

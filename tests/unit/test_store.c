@@ -926,18 +926,39 @@ static int count_cb(void *ud, const ctask_record *r)
 	return 0;
 }
 
+/* The inputs of a test record (ctask_record.inputs): tasks task_hash(i). */
+typedef struct {
+	ctask_hash h[8];
+	size_t n;
+} test_inputs;
+
+static int input_calls; /* of inputs_of */
+
+static void inputs_of(void *ud, ctask_buf *out)
+{
+	const test_inputs *t = ud;
+	input_calls++;
+	ctask_buf_append(out, t->h, t->n * sizeof t->h[0]);
+}
+
+static test_inputs inputs(const int *in, size_t n)
+{
+	test_inputs t = {.n = n};
+	ASSERT(n <= 8);
+	for (size_t k = 0; k < n; k++)
+		task_hash(in[k], &t.h[k]);
+	return t;
+}
+
 /* Puts one done record of task i (n bytes of d) with inputs in; returns
  * whether it was refused. */
 static int put_with_inputs(ctask_store *s, int i, const uint8_t *d, size_t n,
 			   const int *in, size_t nin)
 {
-	ctask_hash hs[8];
-	ASSERT(nin <= 8);
-	for (size_t k = 0; k < nin; k++)
-		task_hash(in[k], &hs[k]);
+	test_inputs t = inputs(in, nin);
 	ctask_record r = done_rec(i, d, n);
-	r.inputs = hs;
-	r.ninputs = nin;
+	r.inputs = inputs_of;
+	r.inputs_ud = &t;
 	uint8_t refused = 9;
 	ASSERT_EQ(ctask_store_put(s, 1, &r, &refused), 0);
 	ASSERT(refused <= 1);
@@ -973,11 +994,13 @@ TEST(put_refuses_deleted_inputs)
 	task_hash(98, &h);
 	ASSERT_EQ(ctask_store_delete(other, 1, &h, NULL, NULL), 0);
 	ASSERT_EQ(put_with_inputs(s, 11, d, 10, ghost, 1), 0);
+	ASSERT_EQ(input_calls, 0); /* not even listed */
 
 	task_hash(1, &h);
 	ASSERT_EQ(ctask_store_delete(other, 1, &h, NULL, NULL), 0);
 	int before = count_objects();
 	ASSERT_EQ(put_with_inputs(s, 3, d, 30000, a, 2), 1); /* 1 is gone */
+	ASSERT_EQ(input_calls, 1);
 	ASSERT(!has_result(s, 3));
 	ASSERT_EQ(count_objects(), before); /* its object did not stay */
 	ASSERT_EQ(put_with_inputs(s, 4, d, 10, b, 1), 0);
@@ -985,28 +1008,29 @@ TEST(put_refuses_deleted_inputs)
 
 	/* one put: 5 reads 6 (written with it), 7 reads 1 (gone), 8 reads 7
 	 * (refused with it), 9 reads 1 too but 1 is in this put */
-	ctask_hash in5[1], in7[1], in8[1];
-	task_hash(6, &in5[0]);
-	task_hash(1, &in7[0]);
-	task_hash(7, &in8[0]);
+	int six[] = {6}, one[] = {1}, seven[] = {7};
+	test_inputs in5 = inputs(six, 1), in7 = inputs(one, 1),
+		    in8 = inputs(seven, 1);
 	ctask_record r[4] = {done_rec(5, d, 10), done_rec(6, d, 10),
 			     done_rec(7, d, 10), done_rec(8, d, 10)};
-	r[0].inputs = in5, r[0].ninputs = 1;
-	r[2].inputs = in7, r[2].ninputs = 1;
-	r[3].inputs = in8, r[3].ninputs = 1;
+	r[0].inputs = r[2].inputs = r[3].inputs = inputs_of;
+	r[0].inputs_ud = &in5;
+	r[2].inputs_ud = &in7;
+	r[3].inputs_ud = &in8;
 	uint8_t refused[4];
 	ASSERT_EQ(ctask_store_put(s, 4, r, refused), 0);
 	ASSERT(!refused[0] && !refused[1] && refused[2] && refused[3]);
 	ASSERT(has_result(s, 5) && has_result(s, 6));
 	ASSERT(!has_result(s, 7) && !has_result(s, 8));
 	ctask_record r2[2] = {done_rec(9, d, 10), done_rec(1, d, 10)};
-	r2[0].inputs = in7, r2[0].ninputs = 1;
+	r2[0].inputs = inputs_of;
+	r2[0].inputs_ud = &in7;
 	ASSERT_EQ(ctask_store_put(s, 2, r2, refused), 0);
 	ASSERT(!refused[0] && !refused[1]);
 	ASSERT(has_result(s, 9));
 
 	/* after a scan, what was deleted before it is known to the caller */
-	ASSERT_EQ(ctask_store_delete(other, 1, &in7[0], NULL, NULL), 0);
+	ASSERT_EQ(ctask_store_delete(other, 1, &in7.h[0], NULL, NULL), 0);
 	int n = 0;
 	ASSERT_EQ(ctask_store_scan(s, count_cb, &n), 0);
 	ASSERT_EQ(put_with_inputs(s, 12, d, 10, a, 2), 0);
@@ -1014,7 +1038,8 @@ TEST(put_refuses_deleted_inputs)
 
 	/* inputs need somewhere to say what was refused */
 	ctask_record bad = done_rec(13, d, 10);
-	bad.inputs = in5, bad.ninputs = 1;
+	bad.inputs = inputs_of;
+	bad.inputs_ud = &in5;
 	ASSERT_EQ(ctask_store_put(s, 1, &bad, NULL), CTASK_EUSAGE);
 	ctask_store_close(s);
 	ctask_store_close(other);
