@@ -17,8 +17,8 @@
  * leases with a heartbeat, and releases them as it puts their results. A
  * lease belongs to its owner's executor record and lives as long as that
  * record does: until the owner ends, or stops renewing it (a heartbeat
- * renews all of an owner's leases at once) and it expires; then it is taken
- * over.
+ * renews all of an owner's leases at once) and it expires, or is proven
+ * gone (killed on this host: see ctask_executor); then it is taken over.
  *
  * Time. "now" is the wall clock (CLOCK_REALTIME) of the host making the
  * call, in unix seconds: lease expiries written by one host are compared

@@ -35,10 +35,12 @@
  * owner is the rowid of the owner's executors row. A lease has no expiry of
  * its own: it lives while its owner's row is not finished and its expires
  * (now + ttl, set by every heartbeat and lease) has not passed, so a
- * heartbeat is one UPDATE however many tasks run. Taking leases reads the
- * other owners' rows, checks each hash against its result and the live
- * rows, takes the hashes it takes over out of the dead rows (only those:
- * a dead owner may come back), and inserts one row of the hashes taken,
+ * heartbeat is one UPDATE however many tasks run; and while its owner is
+ * not proven gone (an owner of this host and pid namespace whose process
+ * has ended: its row's boot_id, pid_ns, pid and proc_start say so). Taking
+ * leases reads the other owners' rows, checks each hash against its result and
+ * the live rows, takes the hashes it takes over out of the dead rows (only
+ * those: a dead owner may come back), and inserts one row of the hashes taken,
  * all under the write lock, so two executors can never both take the same
  * task: the second sees the first's row. Put takes the hashes it writes out
  * of the putter's rows. A row left empty is deleted.
