@@ -181,13 +181,14 @@ int ctask_store_changed(ctask_store *s);
  * The store never holds a done result whose inputs were deleted after it
  * read them (an invalidate during a run): if results were deleted since
  * the last scan on s (or its opening, if it has not scanned), put checks
- * in its transaction that each input of each DONE record has a done
- * result, in the store or among the records it writes, and refuses the
- * records that have one missing: it does not write them (nor release
- * their leases), and sets refused[i] to 1 (else 0). A record may lose its
- * input that way to another refused record of the same put. When nothing
- * was deleted, this costs one read. refused may be NULL if no record has
- * inputs. */
+ * in its transaction that each input of each DONE record (as its inputs
+ * function lists them) has a done result, in the store or among the
+ * records it writes, and refuses the records that have one missing: it
+ * does not write them (nor release their leases), and sets refused[i] to
+ * 1 (else 0). A record may lose its input that way to another refused
+ * record of the same put. When nothing was deleted, this costs one read
+ * (inputs is not called). refused may be NULL if no record has an inputs
+ * function. */
 int ctask_store_put(ctask_store *s, size_t n, const ctask_record *recs,
 		    uint8_t *refused);
 
