@@ -550,8 +550,10 @@ static void on_finished(void *ud, ctask_outcome *oc)
 		sc->st->ran++;
 		sc->st->ran_by_name[t->name_id]++;
 		keep(sc, t, &oc->result);
-		add_to_batch(sc, oc);
+		/* Done before it joins the batch: a commit that batch may
+		 * start can refuse t (redo_refused) and must find it done. */
 		mark_done(sc, t);
+		add_to_batch(sc, oc);
 		return;
 	}
 	const char *name = ctask_task_name(sc->g, t);
