@@ -732,8 +732,7 @@ static int check_dir(sq_store *s, int flags, int *fresh)
 /* Whether link(2) failed because the file system has no hard links. */
 static bool no_links(int e)
 {
-	return e == EPERM || e == EOPNOTSUPP || e == ENOTSUP || e == ENOSYS ||
-	       e == EMLINK;
+	return e == EPERM || e == EOPNOTSUPP || e == ENOTSUP || e == ENOSYS;
 }
 
 /* Makes DIR/ctask.db appear whole, in one step: a database is made and
@@ -2102,11 +2101,8 @@ static int inputs_present(sq_store *s, size_t n, const ctask_record *recs,
 	size_t m = (in->off[i + 1] - in->off[i]) / sizeof *hs;
 	int rc = 0;
 	*ok = true;
-	for (size_t k = 0; k < m && *ok && !rc; k++) {
-		ctask_hash h; /* (the buffer holds bytes: copied, aligned) */
-		memcpy(&h, &hs[k], sizeof h);
-		rc = input_present(s, n, recs, order, refused, &h, ok);
-	}
+	for (size_t k = 0; k < m && *ok && !rc; k++)
+		rc = input_present(s, n, recs, order, refused, &hs[k], ok);
 	return rc;
 }
 
@@ -2275,7 +2271,7 @@ static int sq_delete(ctask_store *base, size_t n, const ctask_hash *hs,
 				    "cannot delete attempts")))
 			goto done;
 	}
-	/* so that a put of results computed from these fails (sq_put) */
+	/* so that a put of results computed from these is refused (sq_put) */
 	if (deleted &&
 	    (rc = step_done(s, ST_DELETIONS_BUMP, "cannot delete a result")))
 		goto done;
