@@ -8,6 +8,7 @@
 #include "store.h"
 #include "value.h"
 
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -58,11 +59,12 @@ static int print_running(void *ud, const ctask_lease *l)
 	if (!t || t->state != CTASK_S_RUNNING || !l->live)
 		return 0;
 	if (w->shown++ < MAX_RUNNING_LINES) {
-		char hex[CTASK_HASH_HEX], since[16];
-		ctask_hash_hex(&t->hash, hex);
+		char since[16];
 		clock_of(l->started, since);
-		printf("running: %s (%.12s) on %s:%d since %s\n",
-		       ctask_task_name(w->g, t), hex, l->host, l->pid, since);
+		/* NAME#I, as show and --target take it */
+		printf("running: %s#%" PRIu32 " on %s:%d since %s\n",
+		       ctask_task_name(w->g, t), ctask_task_index(t), l->host,
+		       l->pid, since);
 	}
 	return 0;
 }
@@ -77,9 +79,13 @@ static int walk_leases(void *ud, const ctask_lease *l)
 			return 0;
 		char hex[CTASK_HASH_HEX];
 		ctask_hash_hex(&l->hash, hex);
-		printf("stale lease: %s (%.12s) held by %s:%d, ",
-		       t ? ctask_task_name(w->g, t) : "?", hex, l->host,
-		       l->pid);
+		if (t)
+			printf("stale lease: %s#%" PRIu32 " held by %s:%d, ",
+			       ctask_task_name(w->g, t), ctask_task_index(t),
+			       l->host, l->pid);
+		else /* a task of another graph: its hash is all we know */
+			printf("stale lease: %s held by %s:%d, ", hex, l->host,
+			       l->pid);
 		/* Not expired, yet dead: its owner's process has ended. */
 		if (l->expires > w->now)
 			printf("whose process has ended\n");

@@ -110,6 +110,10 @@ int cli_parse(const cli_command *cmd, int argc, char **argv,
 			c->verbose = true;
 			break;
 		case OPT_STORE:
+			if (!*optarg)
+				return cli_error(cmd->name, EXIT_USAGE,
+						 "--store needs a directory, "
+						 "not an empty string");
 			c->store = optarg;
 			break;
 		case OPT_CFLAGS:

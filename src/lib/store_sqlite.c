@@ -636,8 +636,13 @@ static int check_header(sq_store *s, int flags, int *fresh)
 	}
 	if (fd < 0 || fstat(fd, &st) != 0 ||
 	    (S_ISREG(st.st_mode) && (n = pread(fd, h, sizeof h, 0)) < 0)) {
-		rc = ctask_error_set(CTASK_EIO, "store %s: cannot read %s: %s",
-				     dir, (char *)path.p, strerror(errno));
+		/* Permissions are the store's problem (exit 4), not an I/O
+		 * error. */
+		int e = errno;
+		rc = ctask_error_set(e == EACCES || e == EPERM ? CTASK_ESTORE
+							       : CTASK_EIO,
+				     "store %s: cannot read %s: %s", dir,
+				     (char *)path.p, strerror(e));
 		goto done;
 	}
 	if (!S_ISREG(st.st_mode))
@@ -776,6 +781,16 @@ static int check_dir(sq_store *s, int flags, int *fresh)
 			return ctask_error_set(
 				e == EIO ? CTASK_EIO : CTASK_ESTORE,
 				"store %s: %s", dir, strerror(e));
+		char target[512];
+		ssize_t tn = readlink(dir, target, sizeof target - 1);
+		if (tn >= 0) { /* a symbolic link to nothing */
+			target[tn] = '\0';
+			return ctask_error_set(
+				CTASK_ESTORE,
+				"store %s is a symbolic link to %s,"
+				" which does not exist",
+				dir, target);
+		}
 		if (!(flags & CTASK_STORE_CREATE))
 			return ctask_error_set(CTASK_ENOTFOUND,
 					       "store %s does not exist", dir);

@@ -39,7 +39,7 @@ assert_not_contains "$out" "running: " "status"
 expect_exit 0 status block.c --workers
 assert_contains "$out" "no live executors"
 assert_not_contains "$out" "executor $HOST:$pa " "status --workers"
-assert_contains "$out" "stale lease: block ("
+assert_contains "$out" "stale lease: block#0 held by"
 assert_contains "$out" "held by $HOST:$pa, whose process has ended"
 
 check "B takes the task over at once and finishes the graph"

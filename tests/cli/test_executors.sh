@@ -85,8 +85,8 @@ expect_exit 0 status block.c --short
 assert_eq "2 tasks: 0 done, 0 ready, 1 waiting, 1 running, 0 failed" "$out" \
 	"status --short"
 expect_exit 0 status block.c
-assert_contains "$out" "running: block ("
-assert_contains "$out" ") on $HOST:$pa since "
+assert_contains "$out" "running: block#0 on "
+assert_contains "$out" "#0 on $HOST:$pa since "
 expect_exit 0 status block.c --workers
 assert_contains "$out" "executor $HOST:$pa "
 assert_contains "$out" "current tasks 1"
@@ -119,7 +119,7 @@ assert_eq "start 0" "$(cat block.log)" "block.log (A never finished the task)"
 
 check "status --workers after the kill: the stale lease"
 expect_exit 0 status block.c --workers
-assert_contains "$out" "stale lease: block ("
+assert_contains "$out" "stale lease: block#0 held by"
 # (", whose process has ended" or, once its ttl has passed, ", expired N s
 # ago": test_dead_owner.sh checks the first.)
 assert_contains "$out" "held by $HOST:$pa, "

@@ -27,7 +27,7 @@ wait_until 20 none_alive $workers
 lease_expired()
 {
 	run_ctask status block.c --workers
-	case "$out" in *"stale lease: block ("*) return 0 ;; esac
+	case "$out" in *"stale lease: block#0 held by"*) return 0 ;; esac
 	return 1
 }
 wait_until 20 lease_expired

@@ -57,3 +57,29 @@ assert_contains "$out" "count_primes"
 
 check "a missing task file is still exit 3"
 expect_error 3 "nothere.c" execute nothere.c --store missing/x
+
+check "--store at a dangling symbolic link: exit 4, names its target"
+ln -s "$T/nowhere/at-all" dangling
+for cmd in status execute; do
+	expect_error 4 "store dangling is a symbolic link to $T/nowhere/at-all, which does not exist" \
+		$cmd primes.c --store dangling
+done
+[ ! -e "$T/nowhere" ] || fail "execute created the link's target"
+
+check "--store '': a usage error (exit 2)"
+expect_error 2 "--store needs a directory" status primes.c --store ""
+
+check "a ctask.db the user may not read: exit 4, not an I/O error"
+if [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null; then
+	expect_exit 0 execute primes.c -q --store private
+	chmod 600 private/ctask.db
+	chmod o+rx "$T" private && chmod o+r primes.c
+	rc=0
+	err=$(setpriv --reuid=nobody --regid=nogroup --clear-groups \
+		"$CTASK" status primes.c --store private 2>&1 >/dev/null) || rc=$?
+	assert_eq 4 "$rc" "exit status as nobody"
+	assert_contains "$err" "cannot read private/ctask.db: Permission denied"
+else
+	echo "   (skipped: needs root and setpriv to read as another user)"
+fi
+echo "PASS"
