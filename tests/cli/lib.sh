@@ -18,6 +18,8 @@
 #   nres STORE             rows in STORE's results table
 #   value ARGS...          the "value" of `ctask show ARGS...` (exit 0)
 #   store_snapshot DIR     a stable fingerprint of a store (db dump + files)
+#   proc_tag PID [START]   the tag naming process PID (started at START, by
+#                          default its start time) in its temporaries' names
 #   json_get JSON EXPR     evaluates EXPR (Python, `j` is the parsed JSON)
 #   pyjson EXPR            same, JSON read from stdin
 
@@ -151,6 +153,21 @@ store_snapshot()
 	(cd "$dir" && find . -type f ! -name '*-wal' ! -name '*-shm' \
 		! -name ctask.db -print0 | LC_ALL=C sort -z |
 		xargs -0 -r sha256sum)
+}
+
+# proc_tag PID [START]: the tag that process PID of this host and pid
+# namespace names its temporary files by (sys.h, ctask_proc_tag),
+# "BOOT-NS-PID-START": the boot id without dashes, the pid namespace's
+# number, the pid and its start time (clock ticks after boot). START is by
+# default PID's own; another one names a process that is gone, as when a
+# pid is reused.
+proc_tag()
+{
+	local boot ns start=${2:-}
+	boot=$(tr -d - </proc/sys/kernel/random/boot_id)
+	ns=$(readlink /proc/self/ns/pid | tr -dc 0-9)
+	[ -n "$start" ] || start=$(awk '{ print $22 }' "/proc/$1/stat")
+	echo "$boot-$ns-$1-$start"
 }
 
 # A fingerprint of any directory: every path with its mode, and the sha256
