@@ -10,6 +10,8 @@
 #   run_ctask ARGS...      runs $CTASK, sets $rc, $out (stdout) and $err (stderr)
 #   expect_exit CODE ARGS... runs `ctask ARGS...` like run_ctask and fails
 #                          unless it exits with CODE
+#   expect_error CODE NEEDLE ARGS... the same, and ctask prints nothing on
+#                          stdout and one line on stderr containing NEEDLE
 #   assert_eq EXPECTED ACTUAL [what]
 #   assert_contains HAYSTACK NEEDLE [what]
 #   assert_not_contains HAYSTACK NEEDLE [what]
@@ -84,6 +86,23 @@ expect_exit()
 	run_ctask "$@"
 	if [ "$rc" != "$want" ]; then
 		fail "ctask $* exited $rc, expected $want"
+	fi
+}
+
+# expect_error CODE NEEDLE ARGS...: ctask ARGS exits CODE, prints nothing
+# on stdout and one line on stderr containing NEEDLE. A test that proves
+# more after each error (that a store is unchanged) defines
+# expect_error_more, which is called with ARGS.
+expect_error()
+{
+	local code=$1 needle=$2
+	shift 2
+	expect_exit "$code" "$@"
+	assert_lines 1 "$err" "stderr of ctask $*"
+	assert_contains "$err" "$needle" "stderr of ctask $*"
+	assert_eq "" "$out" "stdout of ctask $*"
+	if declare -F expect_error_more >/dev/null; then
+		expect_error_more "$@"
 	fi
 }
 
