@@ -20,6 +20,8 @@
 #   nres STORE             rows in STORE's results table
 #   value ARGS...          the "value" of `ctask show ARGS...` (exit 0)
 #   store_snapshot DIR     a stable fingerprint of a store (db dump + files)
+#   copy_task NAME [DEST]  copies task file data/NAME to DEST (default NAME),
+#                          with data/testlib.h beside it
 #   proc_tag PID [START]   the tag naming process PID (started at START, by
 #                          default its start time) in its temporaries' names
 #   json_get JSON EXPR     evaluates EXPR (Python, `j` is the parsed JSON)
@@ -172,6 +174,17 @@ store_snapshot()
 	(cd "$dir" && find . -type f ! -name '*-wal' ! -name '*-shm' \
 		! -name ctask.db -print0 | LC_ALL=C sort -z |
 		xargs -0 -r sha256sum)
+}
+
+# copy_task NAME [DEST]: copies the task file $DATA/NAME to the file DEST
+# (default ./NAME), and testlib.h, which task files may include, beside it:
+# ctask compiles a task file with only ctask.h's directory on the include
+# path, so a quoted include is found only next to the file.
+copy_task()
+{
+	local dest=${2:-$1}
+	cp "$DATA/$1" "$dest"
+	cp "$DATA/testlib.h" "$(dirname "$dest")/"
 }
 
 # proc_tag PID [START]: the tag that process PID of this host and pid

@@ -159,7 +159,7 @@ at_least()
 # (export CTASK_TEST_N for more). $HOST names this host as executors do.
 block_setup()
 {
-	cp "$DATA/par_block.c" "$T/block.c"
+	copy_task par_block.c "$T/block.c"
 	# shellcheck disable=SC2034 # used by the test scripts
 	HOST=$(hostname)
 	export CTASK_TEST_DIR=$T CTASK_TEST_LOG=$T/block.log CTASK_TEST_N=1

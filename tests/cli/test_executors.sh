@@ -10,7 +10,7 @@ set -euo pipefail
 setup_scratch
 . "$_lib_dir/parlib.sh"
 cp "$DATA/par_many.c" many.c
-cp "$DATA/par_block.c" block.c
+copy_task par_block.c block.c
 HOST=$(hostname)
 
 # "N" from a summary "ctask: ran N tasks ...".

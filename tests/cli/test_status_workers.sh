@@ -37,7 +37,7 @@ assert_contains "$out" "no live executors"
 check "tasks done: what the executor has committed, not what its last heartbeat said"
 # A ttl of 600 s: the heartbeat, every 200 s, never comes during the test.
 export CTASK_TEST_LOG=$T/gate.log CTASK_TEST_N=6
-cp "$DATA/collect_gate.c" collect_gate.c
+copy_task collect_gate.c
 start_bg g execute collect_gate.c -j 1 --lease-ttl 600
 pg=$bg_pid
 wait_until 30 test -e collect-started
