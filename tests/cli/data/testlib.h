@@ -25,17 +25,14 @@ static inline long test_env_long(const char *name, long def)
 	return s && *s ? strtol(s, NULL, 10) : def;
 }
 
-/* Appends a line (printf-style) to the file named by $CTASK_TEST_LOG, if
- * set: one write(2) with O_APPEND, so that the lines of several processes
- * never mix. */
-static inline void test_log(const char *fmt, ...)
+/* Appends a line (vprintf-style) to the file named by environment
+ * variable var, if set: one write(2) with O_APPEND, so that the lines of
+ * several processes never mix. */
+static inline void test_vlog_to(const char *var, const char *fmt, va_list ap)
 {
-	const char *path = getenv("CTASK_TEST_LOG");
+	const char *path = getenv(var);
 	char buf[256];
-	va_list ap;
-	va_start(ap, fmt);
 	int n = vsnprintf(buf, sizeof buf, fmt, ap);
-	va_end(ap);
 	if (!path)
 		return;
 	int fd = open(path, O_WRONLY | O_APPEND | O_CREAT, 0644);
@@ -43,6 +40,24 @@ static inline void test_log(const char *fmt, ...)
 	    write(fd, buf, (size_t)n) != n)
 		abort();
 	close(fd);
+}
+
+/* The same, printf-style. */
+static inline void test_log_to(const char *var, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	test_vlog_to(var, fmt, ap);
+	va_end(ap);
+}
+
+/* A line in the log of $CTASK_TEST_LOG (test_log_to). */
+static inline void test_log(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	test_vlog_to("CTASK_TEST_LOG", fmt, ap);
+	va_end(ap);
 }
 
 /* DIR/name in out, DIR being $CTASK_TEST_DIR (default "."). */
