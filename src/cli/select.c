@@ -11,18 +11,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* The value of hex digit c, or -1. */
-static int hex_digit(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* True if s is 1 to 32 hex digits: a hash, or maybe a prefix of one. */
 static bool all_hex(const char *s)
 {
@@ -30,7 +18,7 @@ static bool all_hex(const char *s)
 	if (n == 0 || n > 2 * sizeof(ctask_hash))
 		return false;
 	for (size_t i = 0; i < n; i++)
-		if (hex_digit(s[i]) < 0)
+		if (ctask_hex_digit(s[i]) < 0)
 			return false;
 	return true;
 }
@@ -40,7 +28,7 @@ static bool has_prefix(const ctask_hash *h, const char *p)
 {
 	for (size_t i = 0; p[i]; i++) {
 		int nib = i % 2 ? h->b[i / 2] & 0xf : h->b[i / 2] >> 4;
-		if (nib != hex_digit(p[i]))
+		if (nib != ctask_hex_digit(p[i]))
 			return false;
 	}
 	return true;

@@ -26,7 +26,7 @@ void ctask_hash_hex(const ctask_hash *h, char out[CTASK_HASH_HEX])
 	out[32] = '\0';
 }
 
-static int hexval(char c)
+int ctask_hex_digit(char c)
 {
 	if (c >= '0' && c <= '9')
 		return c - '0';
@@ -42,7 +42,8 @@ int ctask_hash_parse(const char *s, ctask_hash *out)
 	if (strlen(s) != 32)
 		return -1;
 	for (int i = 0; i < 16; i++) {
-		int hi = hexval(s[2 * i]), lo = hexval(s[2 * i + 1]);
+		int hi = ctask_hex_digit(s[2 * i]),
+		    lo = ctask_hex_digit(s[2 * i + 1]);
 		if (hi < 0 || lo < 0)
 			return -1;
 		out->b[i] = (uint8_t)(hi << 4 | lo);

@@ -25,6 +25,8 @@ uint64_t ctask_checksum(const void *p, size_t n);
 void ctask_hash_hex(const ctask_hash *h, char out[CTASK_HASH_HEX]);
 /* Parses 32 hex digits; returns 0 or -1. */
 int ctask_hash_parse(const char *s, ctask_hash *out);
+/* The value of hex digit c (either case), or -1. */
+int ctask_hex_digit(char c);
 int ctask_hash_cmp(const ctask_hash *a, const ctask_hash *b);
 /* The first 8 bytes as a big-endian number: orders hashes as
  * ctask_hash_cmp does, as far as 64 bits go. */

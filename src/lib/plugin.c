@@ -5,7 +5,6 @@
 #include "error.h"
 #include "graph.h"
 #include "hash.h"
-#include "owner.h"
 #include "plugin_deps.h"
 #include "sys.h"
 
@@ -389,11 +388,12 @@ static int build(ctask_plugin_handle *p, const char *src, const build_cfg *c,
 	const char *tmpdir = getenv("TMPDIR");
 	tmpdir = tmpdir && *tmpdir ? tmpdir : "/tmp";
 	/* Named after us, so that what a killed run left is known as such
-	 * (owner.h), and removed here. */
-	ctask_owner_sweep(tmpdir, "ctask-build-");
+	 * (sys.h, ctask_proc_tag), and removed here. */
+	char tag[CTASK_PROC_TAG_MAX];
+	ctask_proc_tag(tag);
+	ctask_proc_sweep(tmpdir, "ctask-build-");
 	ctask_buf t = {0};
-	ctask_buf_printf(&t, "%s/ctask-build-%s-XXXXXX", tmpdir,
-			 ctask_owner_tag());
+	ctask_buf_printf(&t, "%s/ctask-build-%s-XXXXXX", tmpdir, tag);
 	if (!mkdtemp((char *)t.p)) {
 		int rc = ctask_error_set(CTASK_EIO, "cannot create %s: %s",
 					 (char *)t.p, strerror(errno));
@@ -512,7 +512,8 @@ int ctask_plugin_open(const char *path, const ctask_plugin_opts *o,
 
 /* Copies from into dir/name through a temporary file and a rename, so a
  * concurrent run never loads a half-written plugin. The temporary name
- * carries our tag (owner.h): those of dead runs are removed here. */
+ * carries our tag (sys.h, ctask_proc_tag): those of dead runs are removed
+ * here. */
 static int copy_into(const char *from, const char *dir, const char *name)
 {
 	ctask_buf data = {0}, tmp = {0}, dst = {0};
@@ -524,8 +525,10 @@ static int copy_into(const char *from, const char *dir, const char *name)
 		rc = -errno;
 		goto done;
 	}
-	ctask_owner_sweep(dir, ".tmp-");
-	ctask_buf_printf(&tmp, "%s/.tmp-%s-%s", dir, ctask_owner_tag(), name);
+	char tag[CTASK_PROC_TAG_MAX];
+	ctask_proc_tag(tag);
+	ctask_proc_sweep(dir, ".tmp-");
+	ctask_buf_printf(&tmp, "%s/.tmp-%s-%s", dir, tag, name);
 	ctask_buf_printf(&dst, "%s/%s", dir, name);
 	fd = open((char *)tmp.p, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
 		  0755);
@@ -648,7 +651,7 @@ void ctask_plugin_prune(const char *cache_dir, const char *source, bool dry_run,
 {
 	*n = 0, *bytes = 0;
 	if (!dry_run)
-		ctask_owner_sweep(cache_dir, ".tmp-");
+		ctask_proc_sweep(cache_dir, ".tmp-");
 	DIR *d = opendir(cache_dir);
 	char *base = ctask_xstrdup(source), *stem = basename(base);
 	if (ends_with(stem, ".c"))

@@ -1,12 +1,15 @@
 #include "sys.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -243,4 +246,45 @@ int ctask_proc_tag_gone(const char *name)
 	if (end == p || (*end && *end != '-') || start == 0)
 		return 0;
 	return gone_here(pid, start);
+}
+
+/* Removes the file at path, or the directory and the files in it (a
+ * temporary directory holds nothing else). */
+static bool remove_entry(const char *path, bool dir)
+{
+	DIR *d = dir ? opendir(path) : NULL;
+	if (!d)
+		return !dir && unlink(path) == 0;
+	for (struct dirent *e; (e = readdir(d));) {
+		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+			continue;
+		ctask_buf f = {0}; /* owned here */
+		ctask_buf_printf(&f, "%s/%s", path, e->d_name);
+		unlink((char *)f.p);
+		ctask_buf_free(&f);
+	}
+	closedir(d);
+	return rmdir(path) == 0;
+}
+
+size_t ctask_proc_sweep(const char *dir, const char *prefix)
+{
+	DIR *d = opendir(dir);
+	size_t removed = 0, n = strlen(prefix);
+	for (struct dirent *e; d && (e = readdir(d));) {
+		if (strncmp(e->d_name, prefix, n) != 0 ||
+		    ctask_proc_tag_gone(e->d_name + n) != 1)
+			continue;
+		ctask_buf path = {0}; /* owned here */
+		ctask_buf_printf(&path, "%s/%s", dir, e->d_name);
+		struct stat st;
+		if (lstat((char *)path.p, &st) == 0 && st.st_uid == geteuid() &&
+		    (S_ISREG(st.st_mode) || S_ISDIR(st.st_mode)) &&
+		    remove_entry((char *)path.p, S_ISDIR(st.st_mode)))
+			removed++;
+		ctask_buf_free(&path);
+	}
+	if (d)
+		closedir(d);
+	return removed;
 }

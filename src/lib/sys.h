@@ -4,7 +4,7 @@
  * reading a whole file, the
  * wall and monotonic clocks, the host name, and what identifies a process
  * well enough to prove, from another process on the same host, that it has
- * ended.
+ * ended (and so that the temporary files it named after itself may go).
  */
 #ifndef CTASK_SYS_H
 #define CTASK_SYS_H
@@ -67,5 +67,12 @@ void ctask_proc_tag(char out[CTASK_PROC_TAG_MAX]);
  * proven gone (as ctask_proc_gone: only this host's and namespace's tags
  * can be), else 0. */
 int ctask_proc_tag_gone(const char *name);
+/* Removes the entries of dir named prefix + TAG + "-" + anything (or
+ * prefix + TAG) whose TAG is proven gone (ctask_proc_tag_gone) and that
+ * belong to this user: files, and directories with the files in them. So
+ * a live run's temporaries stay, and so do those of another host, boot or
+ * container, and names that hold no tag. Errors are ignored: what cannot
+ * be removed now is tried again next time. Returns how many it removed. */
+size_t ctask_proc_sweep(const char *dir, const char *prefix);
 
 #endif

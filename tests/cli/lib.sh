@@ -10,6 +10,8 @@
 #   run_ctask ARGS...      runs $CTASK, sets $rc, $out (stdout) and $err (stderr)
 #   expect_exit CODE ARGS... runs `ctask ARGS...` like run_ctask and fails
 #                          unless it exits with CODE
+#   expect_error CODE NEEDLE ARGS... the same, and ctask prints nothing on
+#                          stdout and one line on stderr containing NEEDLE
 #   assert_eq EXPECTED ACTUAL [what]
 #   assert_contains HAYSTACK NEEDLE [what]
 #   assert_not_contains HAYSTACK NEEDLE [what]
@@ -18,6 +20,10 @@
 #   nres STORE             rows in STORE's results table
 #   value ARGS...          the "value" of `ctask show ARGS...` (exit 0)
 #   store_snapshot DIR     a stable fingerprint of a store (db dump + files)
+#   copy_task NAME [DEST]  copies task file data/NAME to DEST (default NAME),
+#                          with data/testlib.h beside it
+#   proc_tag PID [START]   the tag naming process PID (started at START, by
+#                          default its start time) in its temporaries' names
 #   json_get JSON EXPR     evaluates EXPR (Python, `j` is the parsed JSON)
 #   pyjson EXPR            same, JSON read from stdin
 
@@ -82,6 +88,23 @@ expect_exit()
 	run_ctask "$@"
 	if [ "$rc" != "$want" ]; then
 		fail "ctask $* exited $rc, expected $want"
+	fi
+}
+
+# expect_error CODE NEEDLE ARGS...: ctask ARGS exits CODE, prints nothing
+# on stdout and one line on stderr containing NEEDLE. A test that proves
+# more after each error (that a store is unchanged) defines
+# expect_error_more, which is called with ARGS.
+expect_error()
+{
+	local code=$1 needle=$2
+	shift 2
+	expect_exit "$code" "$@"
+	assert_lines 1 "$err" "stderr of ctask $*"
+	assert_contains "$err" "$needle" "stderr of ctask $*"
+	assert_eq "" "$out" "stdout of ctask $*"
+	if declare -F expect_error_more >/dev/null; then
+		expect_error_more "$@"
 	fi
 }
 
@@ -151,6 +174,32 @@ store_snapshot()
 	(cd "$dir" && find . -type f ! -name '*-wal' ! -name '*-shm' \
 		! -name ctask.db -print0 | LC_ALL=C sort -z |
 		xargs -0 -r sha256sum)
+}
+
+# copy_task NAME [DEST]: copies the task file $DATA/NAME to the file DEST
+# (default ./NAME), and testlib.h, which task files may include, beside it:
+# ctask compiles a task file with only ctask.h's directory on the include
+# path, so a quoted include is found only next to the file.
+copy_task()
+{
+	local dest=${2:-$1}
+	cp "$DATA/$1" "$dest"
+	cp "$DATA/testlib.h" "$(dirname "$dest")/"
+}
+
+# proc_tag PID [START]: the tag that process PID of this host and pid
+# namespace names its temporary files by (sys.h, ctask_proc_tag),
+# "BOOT-NS-PID-START": the boot id without dashes, the pid namespace's
+# number, the pid and its start time (clock ticks after boot). START is by
+# default PID's own; another one names a process that is gone, as when a
+# pid is reused.
+proc_tag()
+{
+	local boot ns start=${2:-}
+	boot=$(tr -d - </proc/sys/kernel/random/boot_id)
+	ns=$(readlink /proc/self/ns/pid | tr -dc 0-9)
+	[ -n "$start" ] || start=$(awk '{ print $22 }' "/proc/$1/stat")
+	echo "$boot-$ns-$1-$start"
 }
 
 # A fingerprint of any directory: every path with its mode, and the sha256

@@ -22,6 +22,11 @@
 #   leases_left DB          how many leases the store database DB holds
 #   nfiles GLOB             how many files match GLOB
 #   lines_of FILE           lines in FILE (0 if it does not exist)
+#   block_setup             copies par_block.c to $T/block.c, with one block
+#                           task noting in $T and $T/block.log; sets $HOST
+#   start_blocked NAME MS ARGS...  start_bg NAME execute block.c ARGS...,
+#                           its block tasks sleeping MS ms; waits until
+#                           block 0 has started
 
 BG_PIDS=()
 
@@ -147,4 +152,26 @@ lines_of()
 at_least()
 {
 	[ "$(nfiles "$2")" -ge "$1" ]
+}
+
+# block_setup: block.c (par_block.c) in $T, its tasks noting that they
+# started in $T/started-I and what they did in $T/block.log; one block task
+# (export CTASK_TEST_N for more). $HOST names this host as executors do.
+block_setup()
+{
+	copy_task par_block.c "$T/block.c"
+	# shellcheck disable=SC2034 # used by the test scripts
+	HOST=$(hostname)
+	export CTASK_TEST_DIR=$T CTASK_TEST_LOG=$T/block.log CTASK_TEST_N=1
+}
+
+# start_blocked NAME MS ARGS...: runs `ctask execute block.c ARGS...` in the
+# background as start_bg NAME does (sets $bg_pid), its block tasks sleeping
+# MS ms, and waits (30 s at most) until block 0 has started.
+start_blocked()
+{
+	local name=$1 ms=$2
+	shift 2
+	CTASK_TEST_SLEEP_MS=$ms start_bg "$name" execute block.c "$@"
+	wait_until 30 test -e "$T/started-0"
 }

@@ -13,16 +13,9 @@ S=primes.ctaskdata
 "$CTASK" execute primes.c >/dev/null
 snap=$(store_snapshot "$S")
 
-# expect_error CODE NEEDLE ARGS...: ctask ARGS exits CODE, prints nothing on
-# stdout and one line on stderr containing NEEDLE; the store is unchanged.
-expect_error()
+# After each expect_error (lib.sh): the store is unchanged.
+expect_error_more()
 {
-	local code=$1 needle=$2
-	shift 2
-	expect_exit "$code" "$@"
-	assert_lines 1 "$err" "stderr of ctask $*"
-	assert_contains "$err" "$needle" "stderr of ctask $*"
-	assert_eq "" "$out" "stdout of ctask $*"
 	assert_eq "$snap" "$(store_snapshot "$S")" "store after ctask $*"
 }
 

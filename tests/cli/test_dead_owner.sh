@@ -10,14 +10,11 @@ set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 setup_scratch
 . "$_lib_dir/parlib.sh"
-cp "$DATA/par_block.c" block.c
-HOST=$(hostname)
-export CTASK_TEST_DIR=$T CTASK_TEST_LOG=$T/block.log CTASK_TEST_N=1
+block_setup
 
 check "the executor records what proves its host and process"
-CTASK_TEST_SLEEP_MS=600000 start_bg a execute block.c -q -j 1 --lease-ttl 600
+start_blocked a 600000 -q -j 1 --lease-ttl 600
 pa=$bg_pid
-wait_until 30 test -e started-0
 row=$(sqlite3 block.ctaskdata/ctask.db \
 	"SELECT boot_id, pid_ns, proc_start FROM executors WHERE pid = $pa")
 assert_eq "$(cat /proc/sys/kernel/random/boot_id)|$(readlink /proc/$pa/ns/pid)|$(awk '{print $22}' /proc/$pa/stat)" \

@@ -17,7 +17,7 @@ set -euo pipefail
 setup_scratch
 . "$_lib_dir/parlib.sh"
 cp "$DATA/par_crash.c" crash.c
-cp "$DATA/par_init.c" par_init.c
+copy_task par_init.c
 
 check "crashing tasks (-j 2 -k), 10 runs: each exits 1 with its summary"
 # One store: the crashing tasks are retried by every run, and the others

@@ -9,8 +9,8 @@ set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 setup_scratch
 . "$_lib_dir/parlib.sh"
-cp "$DATA/par_many.c" many.c
-cp "$DATA/par_block.c" block.c
+copy_task par_many.c many.c
+copy_task par_block.c block.c
 HOST=$(hostname)
 
 # "N" from a summary "ctask: ran N tasks ...".

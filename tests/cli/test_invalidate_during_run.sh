@@ -12,7 +12,7 @@ set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 setup_scratch
 . "$_lib_dir/parlib.sh"
-cp "$DATA/collect_gate.c" collect_gate.c
+copy_task collect_gate.c
 S=collect_gate.ctaskdata
 export CTASK_TEST_DIR=$T CTASK_TEST_LOG=$T/gate.log
 

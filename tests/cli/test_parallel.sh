@@ -10,7 +10,7 @@ setup_scratch
 . "$_lib_dir/parlib.sh"
 cp "$CTASK_SRC/examples/primes.c" primes.c
 cp "$CTASK_SRC/examples/features.c" features.c
-cp "$DATA/par_init.c" par_init.c
+copy_task par_init.c
 
 # The results of a store, as bytes: hash, inline value, object name.
 results_of()

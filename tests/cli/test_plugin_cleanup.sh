@@ -48,10 +48,10 @@ assert_eq 2 "$(plugins_of "$T/q.c")" "plugins of q.c"
 cp "$P/$(plugins | head -1)" "$P/p-0123456789abcdef0123456789abcdef.so"
 cp "$P/$(plugins | head -1)" "$P/q-0123456789abcdef0123456789abcdef.so"
 # Temporary copies: a dead run's (our pid with another start time, as
-# when the pid was reused: owner.h) and a live one's (ours).
-place=$(tr -d - </proc/sys/kernel/random/boot_id | cut -c1-8).$(stat -L -c %i /proc/self/ns/pid)
-live=$$.$(awk '{ print $22 }' /proc/$$/stat).$place
-touch "$P/.tmp-$$.1.$place-p-x.so" "$P/.tmp-$live-p-x.so"
+# when the pid was reused: lib.sh, proc_tag) and a live one's (ours).
+dead=$(proc_tag $$ 1)
+live=$(proc_tag $$)
+touch "$P/.tmp-$dead-p-x.so" "$P/.tmp-$live-p-x.so"
 before=$(plugins)
 
 check "cleanup -n counts p.c's two old plugins and removes nothing"
@@ -69,7 +69,7 @@ assert_eq 2 "$(plugins_of "$T/q.c")" "plugins of q.c"
 	fail "p.c's plugin without a manifest is still there"
 [ -e "$P/q-0123456789abcdef0123456789abcdef.so" ] ||
 	fail "q.c's plugin without a manifest was removed by cleanup p.c"
-[ ! -e "$P/.tmp-$$.1.$place-p-x.so" ] || fail "a dead run's copy is left"
+[ ! -e "$P/.tmp-$dead-p-x.so" ] || fail "a dead run's copy is left"
 [ -e "$P/.tmp-$live-p-x.so" ] || fail "a live run's copy was removed"
 for f in "$P"/*.deps; do
 	[ -e "${f%.deps}.so" ] || fail "a manifest without its plugin: $f"

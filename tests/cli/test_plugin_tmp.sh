@@ -10,12 +10,14 @@ mkdir tmp
 export TMPDIR=$T/tmp
 P=d.ctaskdata/plugins
 
-# Our tag's BOOT.NS (owner.h), and a tag for a process that is gone: our
-# own pid with another start time, as when a pid has been reused.
-place=$(tr -d - </proc/sys/kernel/random/boot_id | cut -c1-8).$(stat -L -c %i /proc/self/ns/pid)
-start_of() { awk '{ print $22 }' "/proc/$1/stat"; }
-live=$$.$(start_of $$).$place
-dead=$$.1.$place
+# Our tag (lib.sh, proc_tag), a tag for a process that is gone (our own
+# pid with another start time, as when a pid has been reused), and the same
+# one of another boot and of another pid namespace: never judged gone.
+live=$(proc_tag $$)
+dead=$(proc_tag $$ 1)
+far_boot=00000000000000000000000000000000-${dead#*-}
+boot=${dead%%-*}
+far_ns=$boot-1-${dead#*-*-}
 
 # A compiler that says it started, then waits to be let go (a FIFO, opened
 # read-write so that opening it never blocks; a minute at most, so that a
@@ -50,7 +52,7 @@ wait_for test -s started
 cc_pid=$(cat started)
 left=$(ls tmp)
 case "$left" in
-"ctask-build-$victim.$(start_of $victim).$place-"??????) ;;
+"ctask-build-$(proc_tag $victim)-"??????) ;;
 *) fail "temporary build '$left' is not named after its owner ($victim)" ;;
 esac
 
@@ -69,12 +71,14 @@ assert_eq "" "$(ls -A tmp)" "TMPDIR after the next build"
 
 check "of other leftovers, only those of dead owners go"
 mkdir "tmp/ctask-build-$dead-Abc123" "tmp/ctask-build-$live-Def456" \
-	"tmp/ctask-build-$$.1.00000000.1-Ghi789" tmp/ctask-build-Jkl012
+	"tmp/ctask-build-$far_boot-Ghi789" "tmp/ctask-build-$far_ns-Mno345" \
+	tmp/ctask-build-Jkl012 "tmp/ctask-build-$boot-x-$$-1-Pqr678"
 touch "tmp/ctask-build-$dead-Abc123/d-0.so"
 expect_exit 0 status d.c --short
-assert_eq "ctask-build-$$.1.00000000.1-Ghi789
-ctask-build-$live-Def456
-ctask-build-Jkl012" "$(ls tmp | LC_ALL=C sort)" "TMPDIR"
+assert_eq "$(printf '%s\n' "ctask-build-$far_boot-Ghi789" \
+	"ctask-build-$far_ns-Mno345" "ctask-build-$live-Def456" \
+	ctask-build-Jkl012 "ctask-build-$boot-x-$$-1-Pqr678" |
+	LC_ALL=C sort)" "$(ls tmp | LC_ALL=C sort)" "TMPDIR"
 rm -r tmp/*
 
 check "temporary copies in the store's plugins/: a dead owner's go when a plugin is cached"

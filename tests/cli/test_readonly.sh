@@ -19,7 +19,7 @@ mkdir ro
 chmod 755 ro
 cd ro
 cp "$CTASK_SRC/examples/primes.c" primes.c
-cp "$DATA/collect_gate.c" collect_gate.c
+copy_task collect_gate.c
 # The plugins are cached in the stores, so the reader need not compile; it
 # is given prebuilt .so files when it cannot read ctask.h.
 tf=primes.c gf=collect_gate.c

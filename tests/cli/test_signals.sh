@@ -8,7 +8,7 @@ set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 setup_scratch
 . "$_lib_dir/parlib.sh"
-cp "$DATA/par_block.c" block.c
+copy_task par_block.c block.c
 export CTASK_TEST_DIR=$T/markers CTASK_TEST_LOG=$T/block.log
 mkdir markers
 DB=block.ctaskdata/ctask.db

@@ -7,14 +7,11 @@ set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 setup_scratch
 . "$_lib_dir/parlib.sh"
-cp "$DATA/par_block.c" block.c
-HOST=$(hostname)
-export CTASK_TEST_DIR=$T CTASK_TEST_LOG=$T/block.log CTASK_TEST_N=1
+block_setup
 
 check "an executor blocked in a task is listed as live"
-CTASK_TEST_SLEEP_MS=30000 start_bg a execute block.c -q -j 1 --lease-ttl 1
+start_blocked a 30000 -q -j 1 --lease-ttl 1
 pa=$bg_pid
-wait_until 30 test -e started-0
 expect_exit 0 status block.c --workers
 assert_contains "$out" "executor $HOST:$pa "
 assert_contains "$out" "current tasks 1"
@@ -40,7 +37,7 @@ assert_contains "$out" "no live executors"
 check "tasks done: what the executor has committed, not what its last heartbeat said"
 # A ttl of 600 s: the heartbeat, every 200 s, never comes during the test.
 export CTASK_TEST_LOG=$T/gate.log CTASK_TEST_N=6
-cp "$DATA/collect_gate.c" collect_gate.c
+copy_task collect_gate.c
 start_bg g execute collect_gate.c -j 1 --lease-ttl 600
 pg=$bg_pid
 wait_until 30 test -e collect-started

@@ -9,18 +9,6 @@ set -euo pipefail
 setup_scratch
 cp "$CTASK_SRC/examples/primes.c" primes.c
 
-# expect_error CODE NEEDLE ARGS...: ctask ARGS exits CODE, prints nothing on
-# stdout and one line on stderr containing NEEDLE.
-expect_error()
-{
-	local code=$1 needle=$2
-	shift 2
-	expect_exit "$code" "$@"
-	assert_lines 1 "$err" "stderr of ctask $*"
-	assert_contains "$err" "$needle" "stderr of ctask $*"
-	assert_eq "" "$out" "stdout of ctask $*"
-}
-
 check "--store under a directory that does not exist: exit 4, names it"
 expect_error 4 "ctask execute: cannot create store missing/x: missing does not exist" \
 	execute primes.c --store missing/x

@@ -24,11 +24,9 @@ pid=$!
 start=$(awk '{print $22}' "/proc/$pid/stat")
 kill -9 "$pid"
 wait "$pid" 2>/dev/null || true
-boot=$(tr -d - </proc/sys/kernel/random/boot_id)
-ns=$(readlink /proc/self/ns/pid | tr -dc 0-9)
-dead=$boot-$ns-$pid-$start
-live=$boot-$ns-$$-$(awk '{print $22}' "/proc/$$/stat")
-far=00000000000000000000000000000000-$ns-$pid-$start # another boot
+dead=$(proc_tag "$pid" "$start") # lib.sh
+live=$(proc_tag $$)
+far=00000000000000000000000000000000-${dead#*-} # another boot
 
 # plant FROM: what a killed writer leaves (and what others own).
 plant()

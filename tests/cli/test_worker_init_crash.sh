@@ -12,7 +12,7 @@ set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 setup_scratch
 . "$_lib_dir/parlib.sh"
-cp "$DATA/par_init.c" par_init.c
+copy_task par_init.c
 export CTASK_TEST_INITLOG=$T/init.log CTASK_TEST_LOG=$T/task.log
 export CTASK_TEST_INIT_CRASH=1
 

@@ -1,13 +1,15 @@
 /*
  * test_sys.c - process identity: what proves, on the same host, that the
  * owner of a lease or a temporary file has ended (ctask_proc_gone and the
- * tags of temporary files).
+ * tags of temporary files), and the sweep that removes only the
+ * temporaries of owners proven gone.
  */
 #include "test.h"
 
 #include "sys.h"
 
 #include <signal.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 
@@ -137,4 +139,83 @@ TEST(tags)
 	ASSERT_EQ(ctask_proc_tag_gone(name), 0);
 }
 
-TEST_MAIN(T(self), T(gone), T(other_host_not_judged), T(tags))
+/* A forked child names its files by its own tag, not its parent's. */
+TEST(tag_follows_fork)
+{
+	char parent[CTASK_PROC_TAG_MAX];
+	ctask_proc_tag(parent);
+	pid_t pid = fork();
+	if (pid == 0) {
+		char mine[CTASK_PROC_TAG_MAX];
+		ctask_proc_tag(mine);
+		_exit(strcmp(parent, mine) != 0 && !ctask_proc_tag_gone(mine)
+			      ? 0
+			      : 1);
+	}
+	int st;
+	ASSERT_EQ(waitpid(pid, &st, 0), pid);
+	ASSERT(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+}
+
+/* Makes dir/name, a directory with a file in it when as_dir. */
+static void make_entry(const char *dir, const char *name, int as_dir)
+{
+	ctask_buf path = {0}; /* owned here */
+	ctask_buf_printf(&path, "%s/%s%s", dir, name, as_dir ? "/x.so" : "");
+	if (as_dir) {
+		char *slash = strrchr((char *)path.p, '/');
+		*slash = 0;
+		ASSERT_EQ(mkdir((char *)path.p, 0755), 0);
+		*slash = '/';
+	}
+	FILE *f = fopen((char *)path.p, "w");
+	ASSERT(f && fclose(f) == 0);
+	ctask_buf_free(&path);
+}
+
+static int exists(const char *dir, const char *name)
+{
+	ctask_buf path = {0}; /* owned here */
+	struct stat st;
+	ctask_buf_printf(&path, "%s/%s", dir, name);
+	int yes = lstat((char *)path.p, &st) == 0;
+	ctask_buf_free(&path);
+	return yes;
+}
+
+/* The sweep removes the temporaries (files and directories) of a dead
+ * owner, and leaves a live one's, another host's, and names with no tag. */
+TEST(sweep_removes_only_the_dead)
+{
+	char dir[] = "/tmp/ctask-sweep-XXXXXX", live[CTASK_PROC_TAG_MAX];
+	ASSERT(mkdtemp(dir));
+	ctask_proc_tag(live);
+	char dead[CTASK_PROC_TAG_MAX + 8], far[CTASK_PROC_TAG_MAX + 8];
+	/* this pid with another start time: the pid was reused */
+	snprintf(dead, sizeof dead, "%.*s1",
+		 (int)(strrchr(live, '-') - live + 1), live);
+	snprintf(far, sizeof far, "%s", dead);
+	far[0] = far[0] == '0' ? '1' : '0'; /* another boot */
+	const char *tags[] = {live, dead, far};
+	char names[6][CTASK_PROC_TAG_MAX + 32];
+	for (int i = 0; i < 3; i++) {
+		snprintf(names[2 * i], sizeof names[0], "b-%s-Abc123", tags[i]);
+		snprintf(names[2 * i + 1], sizeof names[0], ".tmp-%s-p-0.so",
+			 tags[i]);
+		make_entry(dir, names[2 * i], 1);
+		make_entry(dir, names[2 * i + 1], 0);
+	}
+	make_entry(dir, "b-Def456", 1); /* no tag */
+	ASSERT_EQ(ctask_proc_sweep(dir, "b-"), 1);
+	ASSERT_EQ(ctask_proc_sweep(dir, ".tmp-"), 1);
+	ASSERT_EQ(ctask_proc_sweep(dir, "b-"), 0);
+	for (int i = 0; i < 6; i++)
+		ASSERT_EQ(exists(dir, names[i]), i / 2 != 1);
+	ASSERT(exists(dir, "b-Def456"));
+	char cmd[600];
+	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+	ASSERT_EQ(system(cmd), 0);
+}
+
+TEST_MAIN(T(self), T(gone), T(other_host_not_judged), T(tags),
+	  T(tag_follows_fork), T(sweep_removes_only_the_dead))

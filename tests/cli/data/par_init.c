@@ -7,36 +7,14 @@
  * graph also has crasher(), which aborts its worker. With
  * $CTASK_TEST_INIT_CRASH set, the init hook aborts. */
 #include <ctask.h>
-#include <fcntl.h>
-#include <stdarg.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <time.h>
-#include <unistd.h>
+
+#include "testlib.h"
 
 static int64_t table; /* loaded by init */
 
-static void logto(const char *var, const char *fmt, ...)
-{
-	const char *path = getenv(var);
-	char buf[256];
-	va_list ap;
-	va_start(ap, fmt);
-	int n = vsnprintf(buf, sizeof buf, fmt, ap);
-	va_end(ap);
-	if (!path)
-		return;
-	int fd = open(path, O_WRONLY | O_APPEND | O_CREAT, 0644);
-	if (fd < 0)
-		abort();
-	if (write(fd, buf, (size_t)n) != n)
-		abort();
-	close(fd);
-}
-
 static void load(void)
 {
-	logto("CTASK_TEST_INITLOG", "init %d\n", (int)getpid());
+	test_log_to("CTASK_TEST_INITLOG", "init %d\n", (int)getpid());
 	if (getenv("CTASK_TEST_INIT_CRASH"))
 		abort();
 	table = 1000;
@@ -44,7 +22,7 @@ static void load(void)
 
 static void unload(void)
 {
-	logto("CTASK_TEST_INITLOG", "fini %d\n", (int)getpid());
+	test_log_to("CTASK_TEST_INITLOG", "fini %d\n", (int)getpid());
 	table = 0;
 }
 
@@ -57,10 +35,9 @@ static ctask_value *lookup(ctask_ctx *cx, const ctask_args *a)
 	if (table != 1000)
 		return ctask_fail(cx, "the table is not loaded (%lld)",
 				  (long long)table);
-	struct timespec ts = {0, 2 * 1000 * 1000};
-	while (nanosleep(&ts, &ts) != 0)
-		;
-	logto("CTASK_TEST_LOG", "task %d %lld\n", (int)getpid(), (long long)i);
+	test_sleep_ms(2);
+	test_log_to("CTASK_TEST_LOG", "task %d %lld\n", (int)getpid(),
+		    (long long)i);
 	return ctask_int(cx, table + i);
 }
 

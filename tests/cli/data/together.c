@@ -1,44 +1,23 @@
 /* tests/cli/test_start_together.sh: 40 quick tasks and their sum. Every
- * task body appends one line to the file named by $CTASK_TEST_LOG (one
- * write(2) with O_APPEND per line, so lines from several processes never
- * mix). */
+ * task body appends one line to the file named by $CTASK_TEST_LOG
+ * (testlib.h: lines from several processes never mix). */
 #include <ctask.h>
-#include <fcntl.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <unistd.h>
+
+#include "testlib.h"
 
 #define N 40
-
-static void logline(const char *line)
-{
-	const char *path = getenv("CTASK_TEST_LOG");
-	if (!path)
-		return;
-	int fd = open(path, O_WRONLY | O_APPEND | O_CREAT, 0644);
-	size_t n = strlen(line);
-	if (fd < 0 || write(fd, line, n) != (ssize_t)n)
-		abort();
-	close(fd);
-}
 
 static ctask_value *square(ctask_ctx *cx, const ctask_args *a)
 {
 	int64_t i = ctask_arg_int(a, 0);
-	char line[32];
-	snprintf(line, sizeof line, "square %lld\n", (long long)i);
-	logline(line);
+	test_log("square %lld\n", (long long)i);
 	return ctask_int(cx, i * i);
 }
 
 static ctask_value *sum(ctask_ctx *cx, const ctask_args *a)
 {
-	ctask_value *l = ctask_arg_list(a, 0);
-	int64_t s = 0;
-	for (size_t i = 0; i < ctask_value_len(l); i++)
-		s += ctask_value_int(ctask_list_get(l, i));
-	logline("sum\n");
+	int64_t s = test_sum(ctask_arg_list(a, 0));
+	test_log("sum\n");
 	return ctask_int(cx, s);
 }
 
