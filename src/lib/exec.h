@@ -86,6 +86,10 @@ struct ctask_runner {
 	void (*flush)(ctask_runner *r);
 	/* Tasks started and not yet finished or returned. */
 	size_t (*running)(ctask_runner *r);
+	/* Whether the runner can never start a task again (its workers keep
+	 * dying before they run one); NULL: never. can_start() may be 0 for
+	 * a while without this (a dead worker not yet replaced). */
+	bool (*broken)(ctask_runner *r);
 	/* Lets the current tasks finish and returns the rest (now: kills the
 	 * workers at once and returns every task they had). */
 	void (*stop)(ctask_runner *r, bool now);

@@ -790,6 +790,11 @@ static bool stuck(const worker *w, double now)
 	       now - atomic_load(&w->slot->started) > STUCK_SECONDS;
 }
 
+static bool pool_broken(ctask_runner *r)
+{
+	return ((pool *)r)->fatal != 0;
+}
+
 static size_t pool_can_start(ctask_runner *r)
 {
 	pool *p = (pool *)r;
@@ -1053,6 +1058,7 @@ ctask_runner *ctask_runner_pool(const ctask_graph *g, uv_loop_t *loop,
 				 .can_chain = true,
 				 .flush = pool_flush,
 				 .running = pool_running,
+				 .broken = pool_broken,
 				 .stop = pool_stop,
 				 .free = pool_free,
 				 .ev = ev};

@@ -1331,8 +1331,10 @@ static bool finished(sched *sc)
 	size_t running = sc->r->running(sc->r);
 	if (sc->stop || sc->error)
 		return running == 0;
-	if (running == 0 && sc->qhead < sc->qlen &&
-	    sc->r->can_start(sc->r) == 0) {
+	/* Not can_start() == 0: a worker that died is replaced on a later
+	 * turn of the loop, and until then none may be free. */
+	if (running == 0 && sc->qhead < sc->qlen && sc->r->broken &&
+	    sc->r->broken(sc->r)) {
 		sc->error = ctask_error_set(
 			CTASK_EIO, "worker processes keep dying before they "
 				   "run a task (does CTASK_WORKER_INIT "
