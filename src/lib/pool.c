@@ -23,6 +23,11 @@
  * task; and the results it has not written back yet wait in shared memory
  * too (its outbox), so that the executor gets them even if a later task of
  * the batch crashes the worker: a body that finished is never run again.
+ * The executor also takes them from there while the worker is stuck in a
+ * long task, so that what needs them need not wait for it. Results reach
+ * the executor in the order the worker answered them, by either path; each
+ * has its number (counted from the worker's start), and the executor skips
+ * those it has had.
  */
 #include "exec.h"
 
@@ -73,9 +78,14 @@ typedef struct {
 	/* The outbox (OUTBOX_CAP bytes at p->outboxes + slot * OUTBOX_CAP):
 	 * whole result frames not written to the socket yet, out_len bytes,
 	 * the first of them the worker's answer number out_first (counted
-	 * from its start). Read by the executor once the worker is dead. */
+	 * from its start). The worker only appends to it, and adds one to
+	 * out_gen each time it has written it out, before it empties it:
+	 * the executor reads it when the worker is dead, or stuck in a long
+	 * task (take_results), and keeps a copy only if out_gen did not
+	 * change meanwhile (a seqlock). */
 	_Atomic uint32_t out_len;
-	uint32_t out_first;
+	_Atomic uint32_t out_first;
+	_Atomic uint32_t out_gen;
 } shared_slot;
 
 typedef struct pool pool;
@@ -89,8 +99,12 @@ typedef struct {
 	ctask_buf queued;  /* batch being built: tasks after the header */
 	uint32_t nqueued;
 	uint32_t sent, back; /* tasks sent so far; taken back before this */
-	uint32_t answered;   /* frames received (STOPPED too) */
-	uint32_t *inflight;  /* malloc'd FIFO of task ids sent, not finished */
+	uint32_t answered;   /* answers had, from either path (STOPPED too) */
+	uint32_t got;	     /* frames read from the socket */
+	uint32_t seen_gen,
+		seen_len;   /* the outbox as take_results last saw it */
+	ctask_buf copy;	    /* take_results' copy of the outbox */
+	uint32_t *inflight; /* malloc'd FIFO of task ids sent, not finished */
 	size_t head, len, cap;
 	ctask_buf rbuf;	      /* bytes received, not yet a whole frame */
 	uint32_t killed_task; /* killed for a timeout: this task */
@@ -179,6 +193,10 @@ static void send_out(outbox *ob)
 	uint32_t n = atomic_load(&ob->slot->out_len);
 	if (n && ctask_write_all(ob->fd, ob->box, n) < 0)
 		_exit(0); /* the executor is gone */
+	/* The executor may be copying the outbox (take_results): the new
+	 * generation is visible before any byte of it is written over. */
+	atomic_fetch_add_explicit(&ob->slot->out_gen, 1, memory_order_relaxed);
+	atomic_thread_fence(memory_order_release);
 	atomic_store(&ob->slot->out_len, 0);
 	ob->last = ctask_monotonic();
 }
@@ -235,7 +253,8 @@ static void put_result(outbox *ob, uint32_t id, int state, double started,
 		return;
 	}
 	if (used == 0)
-		ob->slot->out_first = ob->answers - 1;
+		atomic_store_explicit(&ob->slot->out_first, ob->answers - 1,
+				      memory_order_relaxed);
 	put_header(ob->box + used, id, state, started, duration, n, on);
 	if (n)
 		memcpy(ob->box + used + HEADER, p, n);
@@ -543,6 +562,12 @@ static bool parse_frames(worker *w)
 		if (w->rbuf.len - off - 4 < len)
 			break;
 		const uint8_t *f = w->rbuf.p + off + 4;
+		/* Frame number got: had already if take_results took it from
+		 * the outbox. */
+		if ((int32_t)(w->got++ - w->answered) < 0) {
+			off += 4 + len;
+			continue;
+		}
 		if (!frame_ok(w, f, len)) {
 			/* A garbled stream cannot be resynchronised: end the
 			 * worker; its tasks are then failed or returned. */
@@ -558,28 +583,71 @@ static bool parse_frames(worker *w)
 	return true;
 }
 
-/* The worker is dead and its socket read to the end: takes the frames
- * left in its outbox, except those the socket brought already (the
- * worker may have died between writing them and emptying the outbox). */
-static void recover(worker *w)
+static const uint8_t *outbox_of(const worker *w)
 {
-	const shared_slot *sl = w->slot;
-	const uint8_t *q = w->p->outboxes + (sl - w->p->shm) * OUTBOX_CAP;
-	uint32_t left = atomic_load(&sl->out_len), k = sl->out_first;
-	if (left > OUTBOX_CAP)
-		return; /* not written by a worker of ours */
+	return w->p->outboxes + (w->slot - w->p->shm) * OUTBOX_CAP;
+}
+
+/* Takes the whole frames at q (left bytes, the first of them answer number
+ * k) that w has not had. Returns false at a frame that is not well formed,
+ * or one whose predecessors have not come yet (they are on the socket). */
+static bool take_frames(worker *w, const uint8_t *q, uint32_t left, uint32_t k)
+{
 	for (; left >= 4; k++) {
 		uint32_t len = get_u32(q);
 		if (left - 4 < len)
-			return;
-		if ((int32_t)(k - w->answered) >= 0) {
+			return false;
+		if ((int32_t)(k - w->answered) > 0)
+			return false;
+		if (k == w->answered) {
 			if (!frame_ok(w, q + 4, len))
-				return;
+				return false;
 			on_frame(w, q + 4, len);
 		}
 		q += 4 + len;
 		left -= 4 + len;
 	}
+	return true;
+}
+
+/* The worker is dead and its socket read to the end: takes the frames
+ * left in its outbox, except those it had already (the worker may have
+ * died between writing them and emptying the outbox; take_results may
+ * have taken them). */
+static void recover(worker *w)
+{
+	const shared_slot *sl = w->slot;
+	uint32_t left = atomic_load(&sl->out_len);
+	if (left <= OUTBOX_CAP) /* else not written by a worker of ours */
+		take_frames(w, outbox_of(w), left, atomic_load(&sl->out_first));
+}
+
+/* w is stuck in a long task: takes the results waiting in its outbox,
+ * which it would write out only after that task, so that the tasks that
+ * need them need not wait for it (README: a hung task holds up nothing
+ * but what needs it). The worker may be writing the outbox out meanwhile
+ * and then filling it again: a copy made while out_gen changed is dropped
+ * (the socket brings those frames). */
+static void take_results(worker *w)
+{
+	const shared_slot *sl = w->slot;
+	uint32_t gen = atomic_load_explicit(&sl->out_gen, memory_order_acquire);
+	uint32_t len = atomic_load_explicit(&sl->out_len, memory_order_acquire);
+	uint32_t first =
+		atomic_load_explicit(&sl->out_first, memory_order_relaxed);
+	if (len == 0 || len > OUTBOX_CAP ||
+	    (gen == w->seen_gen && len == w->seen_len))
+		return;
+	w->copy.len = 0;
+	memcpy(ctask_buf_reserve(&w->copy, len), outbox_of(w), len);
+	w->copy.len = len;
+	atomic_thread_fence(memory_order_acquire);
+	if (atomic_load_explicit(&sl->out_gen, memory_order_relaxed) != gen)
+		return;
+	/* Seen: not copied again until it changes, unless some of it could
+	 * not be taken yet. */
+	if (take_frames(w, w->copy.p, len, first))
+		w->seen_gen = gen, w->seen_len = len;
 }
 
 /* Why a worker ended, for the task it was running. */
@@ -739,7 +807,9 @@ static void spawn(worker *w)
 	atomic_store(&w->slot->failed, 0);
 	atomic_store(&w->slot->claim, 0);
 	atomic_store(&w->slot->out_len, 0);
-	w->sent = w->back = w->answered = 0;
+	atomic_store(&w->slot->out_gen, 0);
+	w->sent = w->back = w->answered = w->got = 0;
+	w->seen_gen = w->seen_len = 0;
 	fflush(NULL);
 	w->capture_fd = ctask_capture_open();
 	pid_t pid = fork();
@@ -957,8 +1027,9 @@ static bool other_free(const pool *p, const worker *w, double now)
 }
 
 /* Every 50 ms: reaps workers that ended (should a SIGCHLD have gone
- * astray), kills workers whose task ran past the timeout, and gives the
- * tasks waiting behind a stuck worker's task to the others. */
+ * astray), kills workers whose task ran past the timeout, and takes the
+ * finished results and the tasks waiting behind a stuck worker's task
+ * (the tasks go to the others). */
 static void on_timer(uv_timer_t *t)
 {
 	pool *p = t->data;
@@ -973,9 +1044,11 @@ static void on_timer(uv_timer_t *t)
 		    now - atomic_load(&w->slot->started) > p->o.task_timeout) {
 			w->killed_task = cur;
 			kill_worker(w);
-		} else if (w->len + w->nqueued > 1 && stuck(w, now) &&
-			   !p->stopping && other_free(p, w, now)) {
-			take_back(w);
+		} else if (stuck(w, now)) {
+			take_results(w);
+			if (w->len + w->nqueued > 1 && !p->stopping &&
+			    other_free(p, w, now))
+				take_back(w);
 		}
 	}
 }
@@ -1030,6 +1103,7 @@ static void pool_free(ctask_runner *r)
 	for (int i = 0; i < p->o.jobs; i++) {
 		ctask_buf_free(&p->w[i].queued);
 		ctask_buf_free(&p->w[i].rbuf);
+		ctask_buf_free(&p->w[i].copy);
 		free(p->w[i].inflight);
 	}
 	munmap(p->shm, shm_bytes(p->o.jobs));

@@ -3,8 +3,9 @@
 # keeps the results of the tasks that finished before it (each body runs
 # once); without -k, no task starts after a failure, not even the rest of
 # a batch; the tasks sent to a worker behind a task that blocks go to
-# another worker; a task that leaves a process behind (holding the
-# worker's socket) neither stalls the run nor outlives it.
+# another worker, and the results finished before it in its batch reach
+# the tasks that need them meanwhile; a task that leaves a process behind
+# (holding the worker's socket) neither stalls the run nor outlives it.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 setup_scratch
@@ -12,6 +13,7 @@ setup_scratch
 cp "$DATA/par_batch.c" batch.c
 cp "$DATA/par_hang.c" hang.c
 cp "$DATA/par_orphan.c" orphan.c
+cp "$DATA/par_outbox.c" outbox.c
 
 # The process orphan() left behind is killed on exit, whatever happens.
 _pool_cleanup()
@@ -88,6 +90,16 @@ assert_contains "$out" "ran 41 tasks"
 assert_eq "all quick tasks ran" "$(value hang.c hang)" "hang"
 assert_eq 40 "$(nfiles 'markers/quick-*')" "quick markers"
 expect_exit 0 check hang.c
+
+check "a task that hangs after a task of its batch finished: what needs that result runs meanwhile (-j 2)"
+# step(a) hangs until mark(a) has run, which needs a's result; a ran just
+# before step(a) in its batch, so that result waits in the worker's outbox
+# (see par_outbox.c).
+mkdir outbox
+CTASK_TEST_DIR=$T/outbox expect_exit 0 execute outbox.c -j 2
+assert_contains "$out" "ran 204 tasks"
+assert_eq 1000001 "$(value outbox.c 'step#201')" "step(a)"
+assert_eq 1000000 "$(value outbox.c 'mark#0')" "mark(a)"
 
 # execute_bounded ARGS...: `ctask execute ARGS...` like expect_exit's
 # run_ctask, but killed after 60 s (a safety net: a run that waits for
