@@ -55,6 +55,20 @@
 /* Bytes of results a worker gathers before it writes them back. */
 #define OUTBOX_CAP (256u << 10)
 
+/* Shared by the executor and every worker, on a cache line of its own:
+ * each worker reads it before each task, and it is written only at a
+ * failure (on the cache line of a slot, it would move between the cores
+ * at every task of that slot's worker). */
+typedef struct {
+	/* Failures, with the run stopping at a failure (no -k), that the
+	 * executor has not handled yet: while there is one, no worker starts
+	 * a task. A worker counts its failure before it sends the result, so
+	 * that no worker need wait for the executor to hear of it and tell
+	 * it; the executor takes it off again when the scheduler tries the
+	 * task again instead of stopping the run. */
+	_Alignas(64) _Atomic uint32_t failures;
+} shared_pool;
+
 /* Shared between a worker and the executor (one per worker slot, each on
  * cache lines of its own: a worker writes its slot at every task). */
 typedef struct {
@@ -63,12 +77,6 @@ typedef struct {
 	_Alignas(64) _Atomic uint32_t current;
 	_Atomic double started;
 	_Atomic int stop; /* executor asks: no new task in this batch */
-	/* The worker's last task failed and the run stops at a failure (no
-	 * -k): no worker starts a task until the executor clears it (it
-	 * does when the task is tried again). Set before the result is
-	 * sent, so that no worker need wait for the executor to hear of the
-	 * failure and tell it. */
-	_Atomic int failed;
 	/* Which tasks sent to the worker are its to run. Low 32 bits: how
 	 * many the worker has passed (run, answered STOPPED or skipped);
 	 * high 32 bits: the executor took back those before this count that
@@ -120,8 +128,9 @@ struct pool {
 	const ctask_graph *g;
 	uv_loop_t *loop;
 	ctask_pool_opts o;
-	worker *w; /* o.jobs of them */
-	shared_slot *shm;
+	worker *w;	     /* o.jobs of them */
+	shared_pool *shared; /* the shared mapping, which begins with it */
+	shared_slot *shm;    /* o.jobs of them, after it */
 	uint8_t *outboxes;   /* shared: OUTBOX_CAP bytes per worker */
 	uv_timer_t timer;    /* timeouts and stuck workers */
 	uv_signal_t sigchld; /* a worker ended */
@@ -132,11 +141,13 @@ struct pool {
 	int fatal;	   /* workers keep dying before any task: give up */
 };
 
-/* One shared mapping: the slots, then (page-aligned) the outboxes. Pages
- * of an outbox are touched only as far as the worker fills it. */
+/* One shared mapping: the pool's part, the slots, then (page-aligned) the
+ * outboxes. Pages of an outbox are touched only as far as the worker fills
+ * it. */
 static size_t slots_bytes(int jobs)
 {
-	size_t n = (size_t)jobs * sizeof(shared_slot), page = 4096;
+	size_t n = sizeof(shared_pool) + (size_t)jobs * sizeof(shared_slot),
+	       page = 4096;
 	return (n + page - 1) / page * page;
 }
 
@@ -351,10 +362,7 @@ static bool run_one(const ctask_graph *g, shared_slot *slot, uint32_t id,
  * the first failure). */
 static bool halted(const pool *p)
 {
-	for (int i = 0; p->o.stop_on_failure && i < p->o.jobs; i++)
-		if (atomic_load(&p->shm[i].failed))
-			return true;
-	return false;
+	return p->o.stop_on_failure && atomic_load(&p->shared->failures) != 0;
 }
 
 /* Passes the next task sent to this worker: true if it is the worker's
@@ -409,7 +417,7 @@ static void run_batch(const pool *pl, shared_slot *slot, const uint8_t *p,
 			maybe_send(out, true);
 		if (!run_one(pl->g, slot, id, in, nin, out, &prev) &&
 		    pl->o.stop_on_failure)
-			atomic_store(&slot->failed, 1);
+			atomic_fetch_add(&pl->shared->failures, 1);
 		maybe_send(out, false);
 	}
 	maybe_send(out, true);
@@ -530,8 +538,8 @@ static void on_frame(worker *w, const uint8_t *f, uint32_t len)
 	p->base.ev.finished(p->base.ev.ud, &oc);
 	/* A failure the scheduler tries again does not stop the run: the
 	 * workers may go on (when it stops the run, it said so: stop()). */
-	if (state != CTASK_REC_DONE && !p->stopping)
-		atomic_store(&w->slot->failed, 0);
+	if (state != CTASK_REC_DONE && p->o.stop_on_failure && !p->stopping)
+		atomic_fetch_sub(&p->shared->failures, 1);
 }
 
 /* Whether frame f of len bytes (after its length) is well formed and
@@ -804,7 +812,6 @@ static void spawn(worker *w)
 	}
 	atomic_store(&w->slot->current, NO_TASK);
 	atomic_store(&w->slot->stop, p->stopping);
-	atomic_store(&w->slot->failed, 0);
 	atomic_store(&w->slot->claim, 0);
 	atomic_store(&w->slot->out_len, 0);
 	atomic_store(&w->slot->out_gen, 0);
@@ -1106,7 +1113,7 @@ static void pool_free(ctask_runner *r)
 		ctask_buf_free(&p->w[i].copy);
 		free(p->w[i].inflight);
 	}
-	munmap(p->shm, shm_bytes(p->o.jobs));
+	munmap(p->shared, shm_bytes(p->o.jobs));
 	free(p->name_mean);
 	free(p->w);
 	free(p);
@@ -1130,15 +1137,16 @@ ctask_runner *ctask_runner_pool(const ctask_graph *g, uv_loop_t *loop,
 				 .stop = pool_stop,
 				 .free = pool_free,
 				 .ev = ev};
-	p->shm = mmap(NULL, shm_bytes(p->o.jobs), PROT_READ | PROT_WRITE,
-		      MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-	if (p->shm == MAP_FAILED) {
+	p->shared = mmap(NULL, shm_bytes(p->o.jobs), PROT_READ | PROT_WRITE,
+			 MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (p->shared == MAP_FAILED) {
 		free(p);
 		ctask_error_set(CTASK_EIO, "cannot map shared memory: %s",
 				strerror(errno));
 		return NULL;
 	}
-	p->outboxes = (uint8_t *)p->shm + slots_bytes(p->o.jobs);
+	p->shm = (shared_slot *)(p->shared + 1);
+	p->outboxes = (uint8_t *)p->shared + slots_bytes(p->o.jobs);
 	p->w = ctask_xcalloc((size_t)p->o.jobs, sizeof *p->w);
 	p->name_mean =
 		ctask_xcalloc(ctask_graph_nnames(g) + 1, sizeof *p->name_mean);

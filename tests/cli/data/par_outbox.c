@@ -40,8 +40,7 @@ static ctask_value *step(ctask_ctx *cx, const ctask_args *a)
 		struct timespec ts = {0, 10 * 1000 * 1000};
 		nanosleep(&ts, NULL);
 	}
-	return ctask_fail(cx, "mark() did not run while step(%d) waited",
-			  HANG);
+	return ctask_fail(cx, "mark() did not run while step(%d) waited", HANG);
 }
 
 static ctask_value *base(ctask_ctx *cx, const ctask_args *a)
