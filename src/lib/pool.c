@@ -311,10 +311,12 @@ static bool read_inputs(const uint8_t **pp, uint32_t nin, ctask_slice *in,
 }
 
 /* Runs one task and puts its result in the outbox, keeping it in prev.
- * Returns whether it is done (not failed). */
-static bool run_one(const ctask_graph *g, shared_slot *slot, uint32_t id,
+ * A failure is counted in *failures (NULL: not counted) before its result
+ * is put: a result too large for the outbox goes to the socket at once,
+ * and the executor must not hear of the failure before the workers. */
+static void run_one(const ctask_graph *g, shared_slot *slot, uint32_t id,
 		    const ctask_slice *in, uint32_t nin, outbox *out,
-		    previous *prev)
+		    previous *prev, _Atomic uint32_t *failures)
 {
 	ctask_capture_begin(id);
 	atomic_store(&slot->started, ctask_monotonic());
@@ -347,6 +349,8 @@ static bool run_one(const ctask_graph *g, shared_slot *slot, uint32_t id,
 		prev->bytes = oc.result;
 		oc.result = (ctask_buf){0};
 	} else {
+		if (failures)
+			atomic_fetch_add(failures, 1);
 		put_result(out, id, oc.state, oc.started, oc.duration,
 			   oc.message, strlen(oc.message), printed.p,
 			   printed.len);
@@ -354,7 +358,6 @@ static bool run_one(const ctask_graph *g, shared_slot *slot, uint32_t id,
 	ctask_buf_free(&printed);
 	ctask_buf_free(&oc.result);
 	free(oc.message);
-	return oc.state == CTASK_REC_DONE;
 }
 
 /* Whether a worker failed a task, with the run stopping at a failure:
@@ -415,9 +418,8 @@ static void run_batch(const pool *pl, shared_slot *slot, const uint8_t *p,
 		 * waits for them while it runs. */
 		if (slow)
 			maybe_send(out, true);
-		if (!run_one(pl->g, slot, id, in, nin, out, &prev) &&
-		    pl->o.stop_on_failure)
-			atomic_fetch_add(&pl->shared->failures, 1);
+		run_one(pl->g, slot, id, in, nin, out, &prev,
+			pl->o.stop_on_failure ? &pl->shared->failures : NULL);
 		maybe_send(out, false);
 	}
 	maybe_send(out, true);

@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# Without -k, the run stops at the first failure at once, on every worker,
+# whether the task fails by ctask_fail, crashes its worker or runs past
+# --task-timeout: no other worker starts a task once it could know (see
+# par_stop.c for how the bodies are gated so that this is exact).
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+setup_scratch
+. "$_lib_dir/parlib.sh"
+cp "$DATA/par_stop.c" stop.c
+export CTASK_TEST_LOG=$T/body.log CTASK_TEST_DIR=$T CTASK_TEST_WATCH=$T/run.err
+export CTASK_TEST_N=400 CTASK_TEST_AT=50
+
+# after_culprit: how many bodies started after body(AT) had logged.
+after_culprit()
+{
+	sed -n "/^body $CTASK_TEST_AT\$/,\$p" body.log | tail -n +2 | wc -l
+}
+
+# stop_run HOW MAX MESSAGE [ARGS...]: runs stop.c at -j 2 with the culprit
+# failing as HOW, and checks that it failed with MESSAGE, that the run
+# stopped with most tasks left, and that at most MAX bodies started after
+# the culprit's (on the other worker, which may have started them before
+# it could know of the failure: see par_stop.c).
+stop_run()
+{
+	local how=$1 max=$2 msg=$3
+	shift 3
+	rm -rf stop.ctaskdata body.log culprit
+	CTASK_TEST_HOW=$how start_bg run execute stop.c -j 2 "$@"
+	wait_bg run "$bg_pid" 120
+	assert_eq 1 "$rc" "exit status"
+	assert_contains "$err" "body#$CTASK_TEST_AT failed: $msg"
+	assert_contains "$out" "1 failed (body 1)"
+	assert_contains "$out" "not run: the run stopped after a failure"
+	local ran
+	ran=$(ran_of "$out")
+	[ "$ran" -le $((CTASK_TEST_AT + max)) ] ||
+		fail "ran $ran tasks: the failure came when many were left"
+	local after
+	after=$(after_culprit)
+	[ "$after" -le "$max" ] ||
+		fail "$after bodies started after body($CTASK_TEST_AT) failed ($how)"
+}
+
+check "ctask_fail (-j 2): no body starts after the failure"
+stop_run fail 1 "body $CTASK_TEST_AT fails"
+
+echo "PASS: test_pool_stop"
