@@ -280,6 +280,9 @@ static void put_result(outbox *ob, uint32_t id, int state, double started,
 /* A task's input count with this bit: it may be slow (its function's mean
  * is unknown or over 2 ms). */
 #define SLOW 0x80000000u
+/* And with this one: it has attempts left (--retries), so that its failure
+ * does not stop the run. */
+#define AGAIN 0x40000000u
 
 /* The result of the task run last in this batch, for a chain. */
 typedef struct {
@@ -392,8 +395,10 @@ static void run_batch(const pool *pl, shared_slot *slot, const uint8_t *p,
 	size_t cap = 0;
 	previous prev = {.id = NO_TASK};
 	for (uint32_t k = 0; k < count; k++) {
-		uint32_t id = get_u32(p), nin = get_u32(p + 4) & ~SLOW;
-		bool slow = get_u32(p + 4) & SLOW;
+		uint32_t id = get_u32(p),
+			 nin = get_u32(p + 4) & ~(SLOW | AGAIN);
+		bool slow = get_u32(p + 4) & SLOW,
+		     last = !(get_u32(p + 4) & AGAIN);
 		p += 8;
 		if (nin > cap) {
 			cap = nin;
@@ -418,8 +423,10 @@ static void run_batch(const pool *pl, shared_slot *slot, const uint8_t *p,
 		 * waits for them while it runs. */
 		if (slow)
 			maybe_send(out, true);
+		/* A failure stops the run only on the task's last attempt. */
 		run_one(pl->g, slot, id, in, nin, out, &prev,
-			pl->o.stop_on_failure ? &pl->shared->failures : NULL);
+			pl->o.stop_on_failure && last ? &pl->shared->failures
+						      : NULL);
 		maybe_send(out, false);
 	}
 	maybe_send(out, true);
@@ -508,6 +515,14 @@ static void inflight_push(worker *w, uint32_t id)
 	w->inflight[w->head + w->len++] = id;
 }
 
+/* Whether a failure of t stops the run: it is its last attempt. Read
+ * before the scheduler hears of the failure (which counts it). */
+static bool last_attempt(const pool *p, const ctask_task *t)
+{
+	return p->o.retries <= 0 || !p->o.tries ||
+	       p->o.tries[t->id] >= p->o.retries;
+}
+
 /* Turns one result frame into an outcome for the scheduler. */
 static void on_frame(worker *w, const uint8_t *f, uint32_t len)
 {
@@ -537,10 +552,13 @@ static void on_frame(worker *w, const uint8_t *f, uint32_t len)
 		p->mean == 0 ? oc.duration : 0.9 * p->mean + 0.1 * oc.duration;
 	double *nm = &p->name_mean[t->name_id];
 	*nm = *nm == 0 ? oc.duration : 0.9 * *nm + 0.1 * oc.duration;
+	bool counted = state != CTASK_REC_DONE && p->o.stop_on_failure &&
+		       last_attempt(p, t);
 	p->base.ev.finished(p->base.ev.ud, &oc);
-	/* A failure the scheduler tries again does not stop the run: the
-	 * workers may go on (when it stops the run, it said so: stop()). */
-	if (state != CTASK_REC_DONE && p->o.stop_on_failure && !p->stopping)
+	/* The scheduler stops the run at a failure the worker counted (it
+	 * said so: stop()); should it try the task again instead, the
+	 * workers may go on. */
+	if (counted && !p->stopping)
 		atomic_fetch_sub(&p->shared->failures, 1);
 }
 
@@ -913,6 +931,11 @@ static int pool_start(ctask_runner *r, ctask_task *t, const ctask_slice *in,
 {
 	pool *p = (pool *)r;
 	bool chained = false;
+	if (nin >= AGAIN)
+		return ctask_error_set(CTASK_EINVALID,
+				       "a task with %zu inputs has too many "
+				       "(2^30 at most)",
+				       nin);
 	for (size_t i = 0; i < nin; i++) {
 		chained |= in[i].from != 0;
 		if (!in[i].from && in[i].n >= FROM_PREVIOUS)
@@ -928,8 +951,9 @@ static int pool_start(ctask_runner *r, ctask_task *t, const ctask_slice *in,
 						  "running");
 	double mean = p->name_mean[t->name_id];
 	put_u32(&w->queued, t->id);
-	put_u32(&w->queued,
-		(uint32_t)nin | (mean == 0 || mean > 0.002 ? SLOW : 0));
+	put_u32(&w->queued, (uint32_t)nin |
+				    (mean == 0 || mean > 0.002 ? SLOW : 0) |
+				    (last_attempt(p, t) ? 0 : AGAIN));
 	for (size_t i = 0; i < nin; i++) {
 		if (in[i].from) {
 			put_u32(&w->queued, FROM_PREVIOUS);

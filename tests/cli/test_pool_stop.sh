@@ -2,7 +2,8 @@
 # Without -k, the run stops at the first failure at once, on every worker,
 # whether the task fails by ctask_fail, crashes its worker or runs past
 # --task-timeout: no other worker starts a task once it could know (see
-# par_stop.c for how the bodies are gated so that this is exact).
+# par_stop.c for how the bodies are gated so that this is exact). A failure
+# that will be tried again (--retries) stops nothing.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 setup_scratch
@@ -45,5 +46,17 @@ stop_run()
 
 check "ctask_fail (-j 2): no body starts after the failure"
 stop_run fail 1 "body $CTASK_TEST_AT fails"
+
+cp "$DATA/par_batch.c" batch.c
+
+check "--retries 1 (-j 1): a failure to be tried again stops nothing; the tries come after the rest"
+# The tasks after body(5) in its batch run on: nothing is answered
+# STOPPED and sent again behind the tries of body(5) and body(20).
+rm -f body.log failed-*
+CTASK_TEST_N=36 CTASK_TEST_FAIL_ONCE=5,20 expect_exit 0 execute batch.c -j 1 --retries 1
+assert_contains "$out" "ran 36 tasks"
+assert_contains "$out" "2 failed attempts retried"
+assert_eq "$( (seq 0 35; echo 5; echo 20) | sed 's/^/body /')" "$(cat body.log)" \
+	"bodies that ran, in order"
 
 echo "PASS: test_pool_stop"

@@ -146,8 +146,8 @@ static int culprit_failed(long at)
 	}
 	if (!read_culprit(&pid, &start, &ms))
 		return 0;
-	return !proc_stat(pid, &state, &now) || state == 'Z' ||
-	       state == 'X' || now != start;
+	return !proc_stat(pid, &state, &now) || state == 'Z' || state == 'X' ||
+	       now != start;
 }
 
 /* hang: waits until the culprit has hung for $CTASK_TEST_DELAY_MS, and
