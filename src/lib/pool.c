@@ -77,6 +77,9 @@ typedef struct {
 	_Alignas(64) _Atomic uint32_t current;
 	_Atomic double started;
 	_Atomic int stop; /* executor asks: no new task in this batch */
+	/* The worker's task crashed it (or called exit()) and counted the
+	 * failure in shared_pool.failures (see on_crash). */
+	_Atomic int crash_counted;
 	/* Which tasks sent to the worker are its to run. Low 32 bits: how
 	 * many the worker has passed (run, answered STOPPED or skipped);
 	 * high 32 bits: the executor took back those before this count that
@@ -116,6 +119,7 @@ typedef struct {
 	size_t head, len, cap;
 	ctask_buf rbuf;	      /* bytes received, not yet a whole frame */
 	uint32_t killed_task; /* killed for a timeout: this task */
+	bool kill_counted;    /* and its failure counted (the last attempt) */
 	bool interrupted;     /* killed by stop(now): return its tasks */
 	int init_deaths;      /* died before finishing any task */
 	bool finished_one;
@@ -313,10 +317,21 @@ static bool read_inputs(const uint8_t **pp, uint32_t nin, ctask_slice *in,
 	return ok;
 }
 
+/* What the worker's crash handler needs (on_crash). */
+static struct {
+	_Atomic uint32_t *failures; /* the pool's count */
+	shared_slot *slot;
+	pid_t pid; /* the worker's: not a process its task forked */
+	/* The running task's failure is to be counted: set just while it
+	 * runs (after slot->current, so that the executor blames it). */
+	volatile sig_atomic_t counting;
+} crash;
+
 /* Runs one task and puts its result in the outbox, keeping it in prev.
  * A failure is counted in *failures (NULL: not counted) before its result
  * is put: a result too large for the outbox goes to the socket at once,
- * and the executor must not hear of the failure before the workers. */
+ * and the executor must not hear of the failure before the workers. A
+ * crash of the task is counted too (on_crash). */
 static void run_one(const ctask_graph *g, shared_slot *slot, uint32_t id,
 		    const ctask_slice *in, uint32_t nin, outbox *out,
 		    previous *prev, _Atomic uint32_t *failures)
@@ -325,7 +340,9 @@ static void run_one(const ctask_graph *g, shared_slot *slot, uint32_t id,
 	atomic_store(&slot->started, ctask_monotonic());
 	atomic_store(&slot->current, id);
 	ctask_outcome oc;
+	crash.counting = failures != NULL;
 	ctask_exec_task(g, ctask_graph_task(g, id), in, nin, &oc);
+	crash.counting = 0;
 	ctask_buf printed = {0}; /* owned here: what the task printed */
 	ctask_capture_end(&printed);
 	atomic_store(&slot->current, NO_TASK);
@@ -434,6 +451,46 @@ static void run_batch(const pool *pl, shared_slot *slot, const uint8_t *p,
 	free(in);
 }
 
+/* A signal that ends the worker in a task (or its exit()): when the task's
+ * failure stops the run, counts it at once, so that no other worker starts
+ * a task while the executor learns of the death; then dies of the signal
+ * as it would have (SA_RESETHAND: its default action is back). */
+static void on_crash(int sig)
+{
+	if (crash.counting && getpid() == crash.pid) {
+		crash.counting = 0;
+		atomic_fetch_add(crash.failures, 1);
+		atomic_store(&crash.slot->crash_counted, 1);
+	}
+	if (sig)
+		raise(sig);
+}
+
+static void on_exit_in_task(void)
+{
+	on_crash(0);
+}
+
+/* With the run stopping at a failure: count the crashes of tasks. On a
+ * stack of its own, for a task that overflows its stack. */
+static void count_crashes(pool *p, shared_slot *slot)
+{
+	static const int sigs[] = {SIGABRT, SIGSEGV, SIGBUS, SIGILL, SIGFPE};
+	static char stack[65536];
+	crash.failures = &p->shared->failures;
+	crash.slot = slot;
+	crash.pid = getpid();
+	stack_t ss = {.ss_sp = stack, .ss_size = sizeof stack};
+	sigaltstack(&ss, NULL);
+	struct sigaction sa = {.sa_handler = on_crash,
+			       .sa_flags = SA_RESETHAND | SA_NODEFER |
+					   SA_ONSTACK};
+	sigemptyset(&sa.sa_mask);
+	for (size_t i = 0; i < sizeof sigs / sizeof *sigs; i++)
+		sigaction(sigs[i], &sa, NULL);
+	atexit(on_exit_in_task); /* the worker itself leaves by _exit() */
+}
+
 /* The worker's main loop: batches in, results out, until end of file. */
 static _Noreturn void worker_main(pool *p, int fd, shared_slot *slot)
 {
@@ -453,6 +510,8 @@ static _Noreturn void worker_main(pool *p, int fd, shared_slot *slot)
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
 	if (getppid() == 1)
 		_exit(0);
+	if (p->o.stop_on_failure)
+		count_crashes(p, slot);
 	if (p->o.worker_init)
 		p->o.worker_init();
 	ctask_capture_untagged("CTASK_WORKER_INIT");
@@ -761,6 +820,7 @@ static void reap(worker *w)
 	if (!w->finished_one && blamed == NO_TASK && !w->interrupted &&
 	    !p->stopping && ++w->init_deaths >= 3)
 		p->fatal = 1;
+	bool counted = w->kill_counted || atomic_load(&w->slot->crash_counted);
 	while (w->len > 0) {
 		uint32_t id = inflight_pop(w);
 		ctask_task *t = ctask_graph_task(p->g, id);
@@ -774,8 +834,13 @@ static void reap(worker *w)
 		oc.started = ctask_now();
 		p->base.ev.finished(p->base.ev.ud, &oc);
 	}
+	/* As in on_frame: the failure was counted, and the scheduler tries
+	 * the task again rather than stop. */
+	if (counted && !p->stopping)
+		atomic_fetch_sub(&p->shared->failures, 1);
 	ctask_capture_salvage(&w->capture_fd, NULL); /* closes it */
 	w->killed_task = NO_TASK;
+	w->kill_counted = false;
 	w->interrupted = false;
 	w->finished_one = false;
 	w->rbuf.len = 0;
@@ -832,6 +897,7 @@ static void spawn(worker *w)
 	}
 	atomic_store(&w->slot->current, NO_TASK);
 	atomic_store(&w->slot->stop, p->stopping);
+	atomic_store(&w->slot->crash_counted, 0);
 	atomic_store(&w->slot->claim, 0);
 	atomic_store(&w->slot->out_len, 0);
 	atomic_store(&w->slot->out_gen, 0);
@@ -1075,7 +1141,14 @@ static void on_timer(uv_timer_t *t)
 			continue;
 		if (p->o.task_timeout > 0 &&
 		    now - atomic_load(&w->slot->started) > p->o.task_timeout) {
+			/* Counted first, as a worker counts its crash: no
+			 * other worker starts a task meanwhile. */
 			w->killed_task = cur;
+			w->kill_counted =
+				p->o.stop_on_failure &&
+				last_attempt(p, ctask_graph_task(p->g, cur));
+			if (w->kill_counted)
+				atomic_fetch_add(&p->shared->failures, 1);
 			kill_worker(w);
 		} else if (stuck(w, now)) {
 			take_results(w);

@@ -47,6 +47,14 @@ stop_run()
 check "ctask_fail (-j 2): no body starts after the failure"
 stop_run fail 1 "body $CTASK_TEST_AT fails"
 
+for how in abort segv bus ill fpe; do
+	check "a crash ($how, -j 2): no body starts after it"
+	stop_run "$how" 1 "worker killed by signal"
+done
+
+check "a task killed by --task-timeout (-j 2): no body starts after it"
+CTASK_TEST_DELAY_MS=1000 stop_run hang 2 "timed out after 3 s" --task-timeout 3
+
 cp "$DATA/par_batch.c" batch.c
 
 check "--retries 1 (-j 1): a failure to be tried again stops nothing; the tries come after the rest"
