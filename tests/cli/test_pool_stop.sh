@@ -52,6 +52,10 @@ for how in abort segv bus ill fpe; do
 	stop_run "$how" 1 "worker killed by signal"
 done
 
+check "exit(3) in a task (-j 2): no body starts after it"
+stop_run exit 1 "worker exited with status 3"
+
+
 check "a task killed by --task-timeout (-j 2): no body starts after it"
 CTASK_TEST_DELAY_MS=1000 stop_run hang 2 "timed out after 3 s" --task-timeout 3
 
@@ -66,5 +70,14 @@ assert_contains "$out" "ran 36 tasks"
 assert_contains "$out" "2 failed attempts retried"
 assert_eq "$( (seq 0 35; echo 5; echo 20) | sed 's/^/body /')" "$(cat body.log)" \
 	"bodies that ran, in order"
+
+check "processes a task forks may exit() or abort(): that stops nothing"
+# (Were they taken for the task, the run would stop at once, or never end.)
+rm -rf batch.ctaskdata body.log
+CTASK_TEST_N=36 CTASK_TEST_FORK=3,4,5 start_bg run execute batch.c -j 2
+wait_bg run "$bg_pid" 120
+assert_eq 0 "$rc" "exit status"
+assert_contains "$out" "ran 36 tasks"
+assert_eq 36 "$(lines_of body.log)" "bodies that ran"
 
 echo "PASS: test_pool_stop"

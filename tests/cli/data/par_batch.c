@@ -7,7 +7,9 @@
  * in the comma-separated list $CTASK_TEST_FAIL; for each i in the list
  * $CTASK_TEST_FAIL_ONCE, only its first run does (it leaves a file
  * $CTASK_TEST_DIR/failed-i, and fails if the file was not there). For
- * each i in the list
+ * each i in the list $CTASK_TEST_FORK, body(i) forks two processes, one
+ * that calls exit(0) and one that calls abort(), and waits for them (a
+ * task's own processes may end as they like). For each i in the list
  * $CTASK_TEST_BIG, body(i) returns a string of 300,000 'x' instead (a
  * result larger than a worker gathers before writing back).
  * The graph has $CTASK_TEST_N body tasks (default 36), in order of i, and
@@ -17,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 static long env_long(const char *name, long def)
@@ -78,6 +81,16 @@ static ctask_value *body(ctask_ctx *cx, const ctask_args *a)
 		return ctask_fail(cx, "body %ld fails", i);
 	if (listed("CTASK_TEST_FAIL_ONCE", i) && first_run(i))
 		return ctask_fail(cx, "body %ld fails once", i);
+	if (listed("CTASK_TEST_FORK", i))
+		for (int k = 0; k < 2; k++) {
+			pid_t pid = fork();
+			if (pid == 0 && k == 0)
+				exit(0);
+			if (pid == 0)
+				abort();
+			if (pid < 0 || waitpid(pid, NULL, 0) != pid)
+				return ctask_fail(cx, "body %ld: fork", i);
+		}
 	if (listed("CTASK_TEST_BIG", i)) {
 		static char big[300001];
 		memset(big, 'x', sizeof big - 1);

@@ -5,7 +5,8 @@
  * = $CTASK_TEST_AT, is the culprit: it first writes the pid and start time
  * of its worker to $CTASK_TEST_DIR/culprit (whole, by a rename), then
  * logs, then fails as $CTASK_TEST_HOW says: fail (ctask_fail), abort,
- * segv, bus, ill, fpe, or hang (it waits to be killed, 60 s at most).
+ * segv, bus, ill, fpe, exit (exit(3)), or hang (it waits to be killed, 60
+ * s at most).
  *
  * The others are gated so that the failure comes while many tasks remain,
  * and that a worker that starts a body once the culprit has logged its
@@ -189,6 +190,8 @@ static ctask_value *culprit(ctask_ctx *cx, long i)
 		__builtin_trap();
 	if (is("fpe"))
 		raise(SIGFPE);
+	if (is("exit"))
+		exit(3);
 	long long t0 = mono_ms();
 	while (is("hang") && mono_ms() - t0 < 60000)
 		nap();
