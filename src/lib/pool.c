@@ -189,6 +189,27 @@ static double get_f64(const uint8_t *p)
 
 /* ---- The worker process -------------------------------------------------- */
 
+/* The executor's pid, in a worker (set before the fork). */
+static pid_t executor_pid;
+
+/* The executor is gone: the worker ends, and with it what its tasks left
+ * running (its process group, which the executor would have killed). */
+static _Noreturn void orphaned(void)
+{
+	kill(0, SIGKILL);
+	_exit(0);
+}
+
+/* The parent-death signal (PR_SET_PDEATHSIG): SIGHUP, not SIGKILL, so that
+ * the worker can take its process group with it. One sent by anyone else
+ * while the executor lives is ignored. */
+static void on_hangup(int sig)
+{
+	(void)sig;
+	if (getppid() != executor_pid)
+		orphaned();
+}
+
 /* Where a worker's results go: its outbox in shared memory, written to
  * the socket a batch at a time. */
 typedef struct {
@@ -207,7 +228,7 @@ static void send_out(outbox *ob)
 {
 	uint32_t n = atomic_load(&ob->slot->out_len);
 	if (n && ctask_write_all(ob->fd, ob->box, n) < 0)
-		_exit(0); /* the executor is gone */
+		orphaned();
 	/* The executor may be copying the outbox (take_results): the new
 	 * generation is visible before any byte of it is written over. */
 	atomic_fetch_add_explicit(&ob->slot->out_gen, 1, memory_order_relaxed);
@@ -263,7 +284,7 @@ static void put_result(outbox *ob, uint32_t id, int state, double started,
 		ctask_buf_append(&ob->big, p, n);
 		ctask_buf_append(&ob->big, o, on);
 		if (ctask_write_all(ob->fd, ob->big.p, ob->big.len) < 0)
-			_exit(0);
+			orphaned();
 		ctask_buf_free(&ob->big);
 		return;
 	}
@@ -483,8 +504,8 @@ static void count_crashes(pool *p, shared_slot *slot)
 	stack_t ss = {.ss_sp = stack, .ss_size = sizeof stack};
 	sigaltstack(&ss, NULL);
 	struct sigaction sa = {.sa_handler = on_crash,
-			       .sa_flags = SA_RESETHAND | SA_NODEFER |
-					   SA_ONSTACK};
+			       .sa_flags =
+				       SA_RESETHAND | SA_NODEFER | SA_ONSTACK};
 	sigemptyset(&sa.sa_mask);
 	for (size_t i = 0; i < sizeof sigs / sizeof *sigs; i++)
 		sigaction(sigs[i], &sa, NULL);
@@ -496,10 +517,11 @@ static _Noreturn void worker_main(pool *p, int fd, shared_slot *slot)
 {
 	/* The worker leads its own process group (spawn), so that what its
 	 * tasks leave behind can be killed with it. The executor decides
-	 * when workers stop; if the executor dies, so do they. Away from the
-	 * terminal's foreground group, a task that reads the terminal gets
-	 * an error rather than a stop (SIGTTIN), and may write to it. The
-	 * executor's signal handlers are not the worker's. */
+	 * when workers stop; if the executor dies, so do they, with their
+	 * groups (on_hangup). Away from the terminal's foreground group, a
+	 * task that reads the terminal gets an error rather than a stop
+	 * (SIGTTIN), and may write to it. The executor's signal handlers are
+	 * not the worker's. */
 	setpgid(0, 0);
 	signal(SIGCHLD, SIG_DFL);
 	signal(SIGTTIN, SIG_IGN);
@@ -507,7 +529,10 @@ static _Noreturn void worker_main(pool *p, int fd, shared_slot *slot)
 	signal(SIGINT, SIG_IGN);
 	signal(SIGTERM, SIG_IGN);
 	signal(SIGPIPE, SIG_IGN);
-	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	struct sigaction hup = {.sa_handler = on_hangup, .sa_flags = SA_RESTART};
+	sigemptyset(&hup.sa_mask);
+	sigaction(SIGHUP, &hup, NULL);
+	prctl(PR_SET_PDEATHSIG, SIGHUP);
 	if (getppid() == 1)
 		_exit(0);
 	if (p->o.stop_on_failure)
@@ -531,6 +556,8 @@ static _Noreturn void worker_main(pool *p, int fd, shared_slot *slot)
 		msg.len = len;
 		run_batch(p, slot, msg.p, &out);
 	}
+	if (getppid() != executor_pid) /* end of file: the executor died */
+		orphaned();
 	if (p->o.worker_fini)
 		p->o.worker_fini();
 	ctask_capture_stop("CTASK_WORKER_FINI");
@@ -905,6 +932,7 @@ static void spawn(worker *w)
 	w->seen_gen = w->seen_len = 0;
 	fflush(NULL);
 	w->capture_fd = ctask_capture_open();
+	executor_pid = getpid();
 	pid_t pid = fork();
 	/* The child does the same: whichever runs first, the group exists
 	 * before the executor could signal it. */

@@ -5,7 +5,8 @@
 # a batch; the tasks sent to a worker behind a task that blocks go to
 # another worker, and the results finished before it in its batch reach
 # the tasks that need them meanwhile; a task that leaves a process behind
-# (holding the worker's socket) neither stalls the run nor outlives it.
+# (holding the worker's socket) neither stalls the run nor outlives it,
+# nor the executor killed by SIGKILL.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 setup_scratch
@@ -139,5 +140,14 @@ assert_eq 16 "$(value orphan.c 'plain#4')" "plain(4)"
 gpid=$(cat orphan.pid)
 wait_until 20 none_alive "$gpid"
 unset CTASK_TEST_QUIT
+
+check "the executor killed (-9) while a task's process runs: that process is killed too"
+rm -rf orphan.ctaskdata orphan.pid
+CTASK_TEST_STAY=1 start_bg stay execute orphan.c -j 1
+wait_until 60 test -s orphan.pid
+kill -9 "$bg_pid"
+wait "$bg_pid" 2>/dev/null || true
+gpid=$(cat orphan.pid)
+wait_until 20 none_alive "$gpid"
 
 echo "PASS: test_pool"
