@@ -139,6 +139,7 @@ struct pool {
 	uv_timer_t timer;    /* timeouts and stuck workers */
 	uv_signal_t sigchld; /* a worker ended */
 	bool stopping, timer_on, sig_on;
+	bool init; /* the executor is PID 1 (reap_orphans) */
 	worker *last;	   /* where the last task went */
 	double mean;	   /* moving mean task duration, 0 = unknown */
 	double *name_mean; /* malloc'd: the same, per function */
@@ -533,8 +534,10 @@ static _Noreturn void worker_main(pool *p, int fd, shared_slot *slot)
 	sigemptyset(&hup.sa_mask);
 	sigaction(SIGHUP, &hup, NULL);
 	prctl(PR_SET_PDEATHSIG, SIGHUP);
-	if (getppid() == 1)
-		_exit(0);
+	/* Gone before the signal was asked for? (Not "our parent is 1": the
+	 * executor may be PID 1, a container's entry point.) */
+	if (getppid() != executor_pid)
+		orphaned();
 	if (p->o.stop_on_failure)
 		count_crashes(p, slot);
 	if (p->o.worker_init)
@@ -892,12 +895,44 @@ static void on_read(uv_stream_t *s, ssize_t n, const uv_buf_t *buf)
 	}
 }
 
-/* Reaps every worker that has ended. */
+static worker *worker_of(pool *p, pid_t pid)
+{
+	for (int i = 0; i < p->o.jobs; i++)
+		if (p->w[i].pid == pid)
+			return &p->w[i];
+	return NULL;
+}
+
+/* As PID 1 (a container's entry point, without an init such as tini), the
+ * executor inherits every orphan in its pid namespace, such as what a task
+ * left running once its worker's group is killed: it reaps those that have
+ * ended, since nobody else would and their zombies would pile up. A worker
+ * met there is reaped as reap() does, with its status. */
+static void reap_orphans(pool *p)
+{
+	for (;;) {
+		siginfo_t si;
+		si.si_pid = 0;
+		if (waitid(P_ALL, 0, &si, WEXITED | WNOHANG | WNOWAIT) != 0 ||
+		    si.si_pid == 0)
+			return;
+		worker *w = worker_of(p, si.si_pid);
+		if (w)
+			reap(w);
+		else
+			while (waitpid(si.si_pid, NULL, 0) < 0 && errno == EINTR)
+				;
+	}
+}
+
+/* Reaps every worker that has ended (and, as PID 1, every orphan). */
 static void reap_ended(pool *p)
 {
 	for (int i = 0; i < p->o.jobs; i++)
 		if (ended(&p->w[i]))
 			reap(&p->w[i]);
+	if (p->init)
+		reap_orphans(p);
 }
 
 static void on_sigchld(uv_signal_t *h, int signum)
@@ -1254,6 +1289,7 @@ ctask_runner *ctask_runner_pool(const ctask_graph *g, uv_loop_t *loop,
 	p->g = g;
 	p->loop = loop;
 	p->o = *o;
+	p->init = getpid() == 1;
 	if (p->o.jobs < 1)
 		p->o.jobs = 1;
 	p->base = (ctask_runner){.can_start = pool_can_start,
