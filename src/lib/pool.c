@@ -35,7 +35,9 @@
 #include "error.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
@@ -47,8 +49,68 @@
 #include <unistd.h>
 #include <uv.h>
 
+/* The atomics below live in memory shared between processes, and the
+ * workers' crash handler updates them: they must be lock-free (a lock of
+ * libatomic's would be each process's own, and not async-signal-safe). */
+_Static_assert(ATOMIC_INT_LOCK_FREE == 2, "atomic int must be lock-free");
+_Static_assert(ATOMIC_LLONG_LOCK_FREE == 2,
+	       "atomic 64-bit integers must be lock-free");
+_Static_assert(sizeof(uint32_t) == sizeof(int) &&
+		       sizeof(uint64_t) == sizeof(long long),
+	       "the atomics' widths");
+_Static_assert(__atomic_always_lock_free(sizeof(double), 0),
+	       "atomic double must be lock-free");
+
 #define NO_TASK UINT32_MAX
 #define STATE_STOPPED 255
+
+/* Test hooks, compiled only into a build with the tests (CTASK_TESTS) and
+ * for them only (tests/cli/test_pool*.sh); each variable does nothing
+ * unless set:
+ *   CTASK_TEST_POOL_LOG=FILE     the executor appends a line to FILE at
+ *                                events the tests cannot see otherwise:
+ *                                "take-back N" (tasks taken back from a
+ *                                stuck worker), "took N" (results taken
+ *                                from a stuck worker's outbox), "stopped
+ *                                ID" (a task answered STOPPED)
+ *   CTASK_TEST_DIE_AFTER_SEND=N  a worker kills itself (SIGKILL) right
+ *                                after its Nth write of its outbox to the
+ *                                socket, before it empties the outbox */
+#ifdef CTASK_TEST_HOOKS
+static void test_log(const char *fmt, ...)
+{
+	static const char *path;
+	static bool looked;
+	if (!looked)
+		path = getenv("CTASK_TEST_POOL_LOG"), looked = true;
+	if (!path)
+		return;
+	char line[128];
+	va_list ap;
+	va_start(ap, fmt);
+	int n = vsnprintf(line, sizeof line, fmt, ap);
+	va_end(ap);
+	int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
+	if (fd >= 0 && n > 0 && (size_t)n < sizeof line)
+		(void)!write(fd, line, (size_t)n);
+	if (fd >= 0)
+		close(fd);
+}
+
+static void test_die_after_send(void)
+{
+	static long left = -1;
+	if (left < 0) {
+		const char *s = getenv("CTASK_TEST_DIE_AFTER_SEND");
+		left = s && *s ? strtol(s, NULL, 10) : 0;
+	}
+	if (left > 0 && --left == 0)
+		raise(SIGKILL);
+}
+#else
+#define test_log(...) ((void)0)
+#define test_die_after_send() ((void)0)
+#endif
 /* A task that has run this long holds up the tasks sent after it to its
  * worker (a batch is about 50 ms of work): they go to another worker. */
 #define STUCK_SECONDS 0.1
@@ -139,7 +201,7 @@ struct pool {
 	uv_timer_t timer;    /* timeouts and stuck workers */
 	uv_signal_t sigchld; /* a worker ended */
 	bool stopping, timer_on, sig_on;
-	bool init; /* the executor is PID 1 (reap_orphans) */
+	bool init;	   /* the executor is PID 1 (reap_orphans) */
 	worker *last;	   /* where the last task went */
 	double mean;	   /* moving mean task duration, 0 = unknown */
 	double *name_mean; /* malloc'd: the same, per function */
@@ -230,6 +292,8 @@ static void send_out(outbox *ob)
 	uint32_t n = atomic_load(&ob->slot->out_len);
 	if (n && ctask_write_all(ob->fd, ob->box, n) < 0)
 		orphaned();
+	if (n)
+		test_die_after_send();
 	/* The executor may be copying the outbox (take_results): the new
 	 * generation is visible before any byte of it is written over. */
 	atomic_fetch_add_explicit(&ob->slot->out_gen, 1, memory_order_relaxed);
@@ -530,7 +594,8 @@ static _Noreturn void worker_main(pool *p, int fd, shared_slot *slot)
 	signal(SIGINT, SIG_IGN);
 	signal(SIGTERM, SIG_IGN);
 	signal(SIGPIPE, SIG_IGN);
-	struct sigaction hup = {.sa_handler = on_hangup, .sa_flags = SA_RESTART};
+	struct sigaction hup = {.sa_handler = on_hangup,
+				.sa_flags = SA_RESTART};
 	sigemptyset(&hup.sa_mask);
 	sigaction(SIGHUP, &hup, NULL);
 	prctl(PR_SET_PDEATHSIG, SIGHUP);
@@ -622,6 +687,7 @@ static void on_frame(worker *w, const uint8_t *f, uint32_t len)
 	w->answered++;
 	ctask_task *t = ctask_graph_task(p->g, id);
 	if (state == STATE_STOPPED) {
+		test_log("stopped %u\n", id);
 		p->base.ev.returned(p->base.ev.ud, t);
 		return;
 	}
@@ -763,8 +829,11 @@ static void take_results(worker *w)
 		return;
 	/* Seen: not copied again until it changes, unless some of it could
 	 * not be taken yet. */
+	uint32_t had = w->answered;
 	if (take_frames(w, w->copy.p, len, first))
 		w->seen_gen = gen, w->seen_len = len;
+	if (w->answered != had)
+		test_log("took %u\n", w->answered - had);
 }
 
 /* Why a worker ended, for the task it was running. */
@@ -920,7 +989,8 @@ static void reap_orphans(pool *p)
 		if (w)
 			reap(w);
 		else
-			while (waitpid(si.si_pid, NULL, 0) < 0 && errno == EINTR)
+			while (waitpid(si.si_pid, NULL, 0) < 0 &&
+			       errno == EINTR)
 				;
 	}
 }
@@ -1100,7 +1170,7 @@ static int pool_start(ctask_runner *r, ctask_task *t, const ctask_slice *in,
 
 static void on_written(uv_write_t *req, int status)
 {
-	(void)status; /* a dead worker shows up as end of file */
+	(void)status; /* a dead worker: its end comes by SIGCHLD (reap) */
 	free(req->data);
 	free(req);
 }
@@ -1167,6 +1237,8 @@ static void take_back(worker *w)
 	/* Neither those nor the tasks not sent yet get an answer: they are
 	 * the last ones in the FIFO. */
 	size_t n = (uint32_t)(w->sent - reached) + w->nqueued;
+	if (n)
+		test_log("take-back %zu\n", n);
 	w->back = w->sent;
 	w->queued.len = 0;
 	w->nqueued = 0;

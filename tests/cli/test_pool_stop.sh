@@ -71,6 +71,18 @@ assert_contains "$out" "2 failed attempts retried"
 assert_eq "$( (seq 0 35; echo 5; echo 20) | sed 's/^/body /')" "$(cat body.log)" \
 	"bodies that ran, in order"
 
+check "  the same at -j 2: no task is answered STOPPED"
+# (The pool's test log, CTASK_TEST_POOL_LOG, names each; see pool.c.)
+rm -rf batch.ctaskdata body.log failed-* pool.log
+CTASK_TEST_N=400 CTASK_TEST_FAIL_ONCE=5,20,100,300 CTASK_TEST_POOL_LOG=$T/pool.log \
+	expect_exit 0 execute batch.c -j 2 --retries 1
+assert_contains "$out" "ran 400 tasks"
+assert_contains "$out" "4 failed attempts retried"
+assert_eq "$( (seq 0 399; echo 5; echo 20; echo 100; echo 300) | sed 's/^/body /' | LC_ALL=C sort)" \
+	"$(LC_ALL=C sort body.log)" "bodies that ran"
+touch pool.log
+assert_not_contains "$(cat pool.log)" "stopped" "the pool's test log"
+
 check "processes a task forks may exit() or abort(): that stops nothing"
 # (Were they taken for the task, the run would stop at once, or never end.)
 rm -rf batch.ctaskdata body.log

@@ -1,9 +1,10 @@
 /* tests/cli/test_pool.sh: a task that hangs right after a task of its
  * batch finished, while a third task waits for that finished result.
  *
- * step(x) returns x + 1, except that step(HANG) waits until
- * $CTASK_TEST_DIR/mark exists (made by mark()), then returns HANG + 1; it
- * fails after 60 s of waiting (a safety net, not a measure). The graph:
+ * step(x) returns x + 1, except that step(HANG) appends "step HANG" to
+ * $CTASK_TEST_LOG (if set) and waits until $CTASK_TEST_DIR/mark exists
+ * (made by mark()), then returns HANG + 1; it fails after 60 s of waiting
+ * (a safety net, not a measure). The graph:
  * 200 warm-up step(i), so that step's mean duration is known and tiny
  * (its tasks travel many to a batch and the worker writes their results
  * back only after the batch or every 20 ms); base(the warm-ups), which
@@ -33,6 +34,12 @@ static ctask_value *step(ctask_ctx *cx, const ctask_args *a)
 	if (x != HANG)
 		return ctask_int(cx, x + 1);
 	char path[4096];
+	const char *log = getenv("CTASK_TEST_LOG");
+	FILE *f = log ? fopen(log, "a") : NULL;
+	if (f) {
+		fprintf(f, "step HANG\n");
+		fclose(f);
+	}
 	mark_path(path, sizeof path);
 	for (int tick = 0; tick < 6000; tick++) {
 		if (access(path, F_OK) == 0)
