@@ -45,6 +45,12 @@ expect_exit 0 status batch.c --short
 assert_contains "$out" "36 tasks: 35 done"
 assert_contains "$out" ", 1 failed"
 
+check "  the same with the worker's end seen by the timer, not by SIGCHLD (a test hook)"
+rm -rf batch.ctaskdata body.log
+CTASK_TEST_NO_SIGCHLD=1 CTASK_TEST_CRASH=20 expect_exit 1 execute batch.c -j 1 -k
+assert_contains "$out" "ran 35 tasks"
+assert_eq 36 "$(lines_of body.log)" "body runs"
+
 check "  the same with results too large to gather (300,000 bytes) in the batch"
 rm -rf batch.ctaskdata body.log
 CTASK_TEST_CRASH=20 CTASK_TEST_BIG=3,4,25 expect_exit 1 execute batch.c -j 1 -k
