@@ -6,9 +6,10 @@
  * talks to the executor over a socketpair:
  *
  *   executor -> worker   a batch: u32 length, u32 count, then per task
- *                        u32 id, u32 nin, and nin inputs (u32 length, bytes;
- *                        or FROM_PREVIOUS, u32 id: the result of the task
- *                        run just before, for a chain of tasks)
+ *                        u32 id, u32 nin (its top bits: SLOW, AGAIN), and
+ *                        nin inputs (u32 length, bytes; or FROM_PREVIOUS,
+ *                        u32 id: the result of the task run just before,
+ *                        for a chain of tasks)
  *   worker -> executor   results: u32 length, u32 id, u8 state, f64 started,
  *                        f64 duration, u32 length, bytes (value or message),
  *                        then to the frame's end what the task printed
@@ -182,9 +183,10 @@ typedef struct {
 	uint32_t sent, back; /* tasks sent so far; taken back before this */
 	uint32_t answered;   /* answers had, from either path (STOPPED too) */
 	uint32_t got;	     /* frames read from the socket */
-	uint32_t seen_gen,
-		seen_len;   /* the outbox as take_results last saw it */
-	ctask_buf copy;	    /* take_results' copy of the outbox */
+	/* The outbox as take_results last saw it (out_gen, out_len), and its
+	 * copy of it. */
+	uint32_t seen_gen, seen_len;
+	ctask_buf copy;
 	uint32_t *inflight; /* malloc'd FIFO of task ids sent, not finished */
 	size_t head, len, cap;
 	ctask_buf rbuf;	      /* bytes received, not yet a whole frame */
