@@ -110,6 +110,12 @@ typedef struct {
 	/* Without -k: after a task fails, workers start no task until the
 	 * scheduler either stops the runner or tries the task again. */
 	bool stop_on_failure;
+	/* Per task id, its failed attempts in this run so far (the
+	 * scheduler's table, read when a task starts; NULL: none): a task
+	 * with fewer than retries has attempts left, and its failure does
+	 * not stop the workers, since the scheduler will try it again. */
+	const uint8_t *tries;
+	int retries;
 	void (*worker_init)(void);
 	void (*worker_fini)(void);
 	ctask_capture_opts capture; /* what tasks print (capture.h) */

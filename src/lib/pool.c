@@ -6,9 +6,10 @@
  * talks to the executor over a socketpair:
  *
  *   executor -> worker   a batch: u32 length, u32 count, then per task
- *                        u32 id, u32 nin, and nin inputs (u32 length, bytes;
- *                        or FROM_PREVIOUS, u32 id: the result of the task
- *                        run just before, for a chain of tasks)
+ *                        u32 id, u32 nin (its top bits: SLOW, AGAIN), and
+ *                        nin inputs (u32 length, bytes; or FROM_PREVIOUS,
+ *                        u32 id: the result of the task run just before,
+ *                        for a chain of tasks)
  *   worker -> executor   results: u32 length, u32 id, u8 state, f64 started,
  *                        f64 duration, u32 length, bytes (value or message),
  *                        then to the frame's end what the task printed
@@ -23,6 +24,11 @@
  * task; and the results it has not written back yet wait in shared memory
  * too (its outbox), so that the executor gets them even if a later task of
  * the batch crashes the worker: a body that finished is never run again.
+ * The executor also takes them from there while the worker is stuck in a
+ * long task, so that what needs them need not wait for it. Results reach
+ * the executor in the order the worker answered them, by either path; each
+ * has its number (counted from the worker's start), and the executor skips
+ * those it has had.
  */
 #include "exec.h"
 
@@ -30,7 +36,9 @@
 #include "error.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
@@ -42,13 +50,95 @@
 #include <unistd.h>
 #include <uv.h>
 
+/* The atomics below live in memory shared between processes, and the
+ * workers' crash handler updates them: they must be lock-free (a lock of
+ * libatomic's would be each process's own, and not async-signal-safe). */
+_Static_assert(ATOMIC_INT_LOCK_FREE == 2, "atomic int must be lock-free");
+_Static_assert(ATOMIC_LLONG_LOCK_FREE == 2,
+	       "atomic 64-bit integers must be lock-free");
+_Static_assert(sizeof(uint32_t) == sizeof(int) &&
+		       sizeof(uint64_t) == sizeof(long long),
+	       "the atomics' widths");
+_Static_assert(__atomic_always_lock_free(sizeof(double), 0),
+	       "atomic double must be lock-free");
+
 #define NO_TASK UINT32_MAX
 #define STATE_STOPPED 255
+
+/* Test hooks, compiled only into a build with the tests (CTASK_TESTS) and
+ * for them only (tests/cli/test_pool*.sh); each variable does nothing
+ * unless set:
+ *   CTASK_TEST_POOL_LOG=FILE     the executor appends a line to FILE at
+ *                                events the tests cannot see otherwise:
+ *                                "take-back N" (tasks taken back from a
+ *                                stuck worker), "took N" (results taken
+ *                                from a stuck worker's outbox), "stopped
+ *                                ID" (a task answered STOPPED)
+ *   CTASK_TEST_DIE_AFTER_SEND=N  a worker kills itself (SIGKILL) right
+ *                                after its Nth write of its outbox to the
+ *                                socket, before it empties the outbox
+ *   CTASK_TEST_NO_SIGCHLD=1      the executor ignores SIGCHLD: only its
+ *                                timer sees workers end */
+#ifdef CTASK_TEST_HOOKS
+static void test_log(const char *fmt, ...)
+{
+	static const char *path;
+	static bool looked;
+	if (!looked)
+		path = getenv("CTASK_TEST_POOL_LOG"), looked = true;
+	if (!path)
+		return;
+	char line[128];
+	va_list ap;
+	va_start(ap, fmt);
+	int n = vsnprintf(line, sizeof line, fmt, ap);
+	va_end(ap);
+	int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
+	if (fd >= 0 && n > 0 && (size_t)n < sizeof line)
+		(void)!write(fd, line, (size_t)n);
+	if (fd >= 0)
+		close(fd);
+}
+
+static void test_die_after_send(void)
+{
+	static long left = -1;
+	if (left < 0) {
+		const char *s = getenv("CTASK_TEST_DIE_AFTER_SEND");
+		left = s && *s ? strtol(s, NULL, 10) : 0;
+	}
+	if (left > 0 && --left == 0)
+		raise(SIGKILL);
+}
+
+static bool test_no_sigchld(void)
+{
+	return getenv("CTASK_TEST_NO_SIGCHLD") != NULL;
+}
+#else
+#define test_log(...) ((void)0)
+#define test_die_after_send() ((void)0)
+#define test_no_sigchld() false
+#endif
 /* A task that has run this long holds up the tasks sent after it to its
  * worker (a batch is about 50 ms of work): they go to another worker. */
 #define STUCK_SECONDS 0.1
 /* Bytes of results a worker gathers before it writes them back. */
 #define OUTBOX_CAP (256u << 10)
+
+/* Shared by the executor and every worker, on a cache line of its own:
+ * each worker reads it before each task, and it is written only at a
+ * failure (on the cache line of a slot, it would move between the cores
+ * at every task of that slot's worker). */
+typedef struct {
+	/* Failures, with the run stopping at a failure (no -k), that the
+	 * executor has not handled yet: while there is one, no worker starts
+	 * a task. A worker counts its failure before it sends the result, so
+	 * that no worker need wait for the executor to hear of it and tell
+	 * it; the executor takes it off again when the scheduler tries the
+	 * task again instead of stopping the run. */
+	_Alignas(64) _Atomic uint32_t failures;
+} shared_pool;
 
 /* Shared between a worker and the executor (one per worker slot, each on
  * cache lines of its own: a worker writes its slot at every task). */
@@ -58,12 +148,9 @@ typedef struct {
 	_Alignas(64) _Atomic uint32_t current;
 	_Atomic double started;
 	_Atomic int stop; /* executor asks: no new task in this batch */
-	/* The worker's last task failed and the run stops at a failure (no
-	 * -k): no worker starts a task until the executor clears it (it
-	 * does when the task is tried again). Set before the result is
-	 * sent, so that no worker need wait for the executor to hear of the
-	 * failure and tell it. */
-	_Atomic int failed;
+	/* The worker's task crashed it (or called exit()) and counted the
+	 * failure in shared_pool.failures (see on_crash). */
+	_Atomic int crash_counted;
 	/* Which tasks sent to the worker are its to run. Low 32 bits: how
 	 * many the worker has passed (run, answered STOPPED or skipped);
 	 * high 32 bits: the executor took back those before this count that
@@ -73,9 +160,14 @@ typedef struct {
 	/* The outbox (OUTBOX_CAP bytes at p->outboxes + slot * OUTBOX_CAP):
 	 * whole result frames not written to the socket yet, out_len bytes,
 	 * the first of them the worker's answer number out_first (counted
-	 * from its start). Read by the executor once the worker is dead. */
+	 * from its start). The worker only appends to it, and adds one to
+	 * out_gen each time it has written it out, before it empties it:
+	 * the executor reads it when the worker is dead, or stuck in a long
+	 * task (take_results), and keeps a copy only if out_gen did not
+	 * change meanwhile (a seqlock). */
 	_Atomic uint32_t out_len;
-	uint32_t out_first;
+	_Atomic uint32_t out_first;
+	_Atomic uint32_t out_gen;
 } shared_slot;
 
 typedef struct pool pool;
@@ -89,11 +181,17 @@ typedef struct {
 	ctask_buf queued;  /* batch being built: tasks after the header */
 	uint32_t nqueued;
 	uint32_t sent, back; /* tasks sent so far; taken back before this */
-	uint32_t answered;   /* frames received (STOPPED too) */
-	uint32_t *inflight;  /* malloc'd FIFO of task ids sent, not finished */
+	uint32_t answered;   /* answers had, from either path (STOPPED too) */
+	uint32_t got;	     /* frames read from the socket */
+	/* The outbox as take_results last saw it (out_gen, out_len), and its
+	 * copy of it. */
+	uint32_t seen_gen, seen_len;
+	ctask_buf copy;
+	uint32_t *inflight; /* malloc'd FIFO of task ids sent, not finished */
 	size_t head, len, cap;
 	ctask_buf rbuf;	      /* bytes received, not yet a whole frame */
 	uint32_t killed_task; /* killed for a timeout: this task */
+	bool kill_counted;    /* and its failure counted (the last attempt) */
 	bool interrupted;     /* killed by stop(now): return its tasks */
 	int init_deaths;      /* died before finishing any task */
 	bool finished_one;
@@ -106,23 +204,28 @@ struct pool {
 	const ctask_graph *g;
 	uv_loop_t *loop;
 	ctask_pool_opts o;
-	worker *w; /* o.jobs of them */
-	shared_slot *shm;
+	worker *w;	     /* o.jobs of them */
+	shared_pool *shared; /* the shared mapping, which begins with it */
+	shared_slot *shm;    /* o.jobs of them, after it */
 	uint8_t *outboxes;   /* shared: OUTBOX_CAP bytes per worker */
 	uv_timer_t timer;    /* timeouts and stuck workers */
 	uv_signal_t sigchld; /* a worker ended */
-	bool stopping, timer_on, sig_on;
+	uv_idle_t reaper;    /* the timer saw one end: see on_timer */
+	bool stopping, timer_on, sig_on, reaper_on;
+	bool init;	   /* the executor is PID 1 (reap_orphans) */
 	worker *last;	   /* where the last task went */
 	double mean;	   /* moving mean task duration, 0 = unknown */
 	double *name_mean; /* malloc'd: the same, per function */
 	int fatal;	   /* workers keep dying before any task: give up */
 };
 
-/* One shared mapping: the slots, then (page-aligned) the outboxes. Pages
- * of an outbox are touched only as far as the worker fills it. */
+/* One shared mapping: the pool's part, the slots, then (page-aligned) the
+ * outboxes. Pages of an outbox are touched only as far as the worker fills
+ * it. */
 static size_t slots_bytes(int jobs)
 {
-	size_t n = (size_t)jobs * sizeof(shared_slot), page = 4096;
+	size_t n = sizeof(shared_pool) + (size_t)jobs * sizeof(shared_slot),
+	       page = 4096;
 	return (n + page - 1) / page * page;
 }
 
@@ -160,6 +263,27 @@ static double get_f64(const uint8_t *p)
 
 /* ---- The worker process -------------------------------------------------- */
 
+/* The executor's pid, in a worker (set before the fork). */
+static pid_t executor_pid;
+
+/* The executor is gone: the worker ends, and with it what its tasks left
+ * running (its process group, which the executor would have killed). */
+static _Noreturn void orphaned(void)
+{
+	kill(0, SIGKILL);
+	_exit(0);
+}
+
+/* The parent-death signal (PR_SET_PDEATHSIG): SIGHUP, not SIGKILL, so that
+ * the worker can take its process group with it. One sent by anyone else
+ * while the executor lives is ignored. */
+static void on_hangup(int sig)
+{
+	(void)sig;
+	if (getppid() != executor_pid)
+		orphaned();
+}
+
 /* Where a worker's results go: its outbox in shared memory, written to
  * the socket a batch at a time. */
 typedef struct {
@@ -178,7 +302,13 @@ static void send_out(outbox *ob)
 {
 	uint32_t n = atomic_load(&ob->slot->out_len);
 	if (n && ctask_write_all(ob->fd, ob->box, n) < 0)
-		_exit(0); /* the executor is gone */
+		orphaned();
+	if (n)
+		test_die_after_send();
+	/* The executor may be copying the outbox (take_results): the new
+	 * generation is visible before any byte of it is written over. */
+	atomic_fetch_add_explicit(&ob->slot->out_gen, 1, memory_order_relaxed);
+	atomic_thread_fence(memory_order_release);
 	atomic_store(&ob->slot->out_len, 0);
 	ob->last = ctask_monotonic();
 }
@@ -230,12 +360,13 @@ static void put_result(outbox *ob, uint32_t id, int state, double started,
 		ctask_buf_append(&ob->big, p, n);
 		ctask_buf_append(&ob->big, o, on);
 		if (ctask_write_all(ob->fd, ob->big.p, ob->big.len) < 0)
-			_exit(0);
+			orphaned();
 		ctask_buf_free(&ob->big);
 		return;
 	}
 	if (used == 0)
-		ob->slot->out_first = ob->answers - 1;
+		atomic_store_explicit(&ob->slot->out_first, ob->answers - 1,
+				      memory_order_relaxed);
 	put_header(ob->box + used, id, state, started, duration, n, on);
 	if (n)
 		memcpy(ob->box + used + HEADER, p, n);
@@ -250,6 +381,9 @@ static void put_result(outbox *ob, uint32_t id, int state, double started,
 /* A task's input count with this bit: it may be slow (its function's mean
  * is unknown or over 2 ms). */
 #define SLOW 0x80000000u
+/* And with this one: it has attempts left (--retries), so that its failure
+ * does not stop the run. */
+#define AGAIN 0x40000000u
 
 /* The result of the task run last in this batch, for a chain. */
 typedef struct {
@@ -280,17 +414,32 @@ static bool read_inputs(const uint8_t **pp, uint32_t nin, ctask_slice *in,
 	return ok;
 }
 
+/* What the worker's crash handler needs (on_crash). */
+static struct {
+	_Atomic uint32_t *failures; /* the pool's count */
+	shared_slot *slot;
+	pid_t pid; /* the worker's: not a process its task forked */
+	/* The running task's failure is to be counted: set just while it
+	 * runs (after slot->current, so that the executor blames it). */
+	volatile sig_atomic_t counting;
+} crash;
+
 /* Runs one task and puts its result in the outbox, keeping it in prev.
- * Returns whether it is done (not failed). */
-static bool run_one(const ctask_graph *g, shared_slot *slot, uint32_t id,
+ * A failure is counted in *failures (NULL: not counted) before its result
+ * is put: a result too large for the outbox goes to the socket at once,
+ * and the executor must not hear of the failure before the workers. A
+ * crash of the task is counted too (on_crash). */
+static void run_one(const ctask_graph *g, shared_slot *slot, uint32_t id,
 		    const ctask_slice *in, uint32_t nin, outbox *out,
-		    previous *prev)
+		    previous *prev, _Atomic uint32_t *failures)
 {
 	ctask_capture_begin(id);
 	atomic_store(&slot->started, ctask_monotonic());
 	atomic_store(&slot->current, id);
 	ctask_outcome oc;
+	crash.counting = failures != NULL;
 	ctask_exec_task(g, ctask_graph_task(g, id), in, nin, &oc);
+	crash.counting = 0;
 	ctask_buf printed = {0}; /* owned here: what the task printed */
 	ctask_capture_end(&printed);
 	atomic_store(&slot->current, NO_TASK);
@@ -317,6 +466,8 @@ static bool run_one(const ctask_graph *g, shared_slot *slot, uint32_t id,
 		prev->bytes = oc.result;
 		oc.result = (ctask_buf){0};
 	} else {
+		if (failures)
+			atomic_fetch_add(failures, 1);
 		put_result(out, id, oc.state, oc.started, oc.duration,
 			   oc.message, strlen(oc.message), printed.p,
 			   printed.len);
@@ -324,7 +475,6 @@ static bool run_one(const ctask_graph *g, shared_slot *slot, uint32_t id,
 	ctask_buf_free(&printed);
 	ctask_buf_free(&oc.result);
 	free(oc.message);
-	return oc.state == CTASK_REC_DONE;
 }
 
 /* Whether a worker failed a task, with the run stopping at a failure:
@@ -332,10 +482,7 @@ static bool run_one(const ctask_graph *g, shared_slot *slot, uint32_t id,
  * the first failure). */
 static bool halted(const pool *p)
 {
-	for (int i = 0; p->o.stop_on_failure && i < p->o.jobs; i++)
-		if (atomic_load(&p->shm[i].failed))
-			return true;
-	return false;
+	return p->o.stop_on_failure && atomic_load(&p->shared->failures) != 0;
 }
 
 /* Passes the next task sent to this worker: true if it is the worker's
@@ -362,8 +509,10 @@ static void run_batch(const pool *pl, shared_slot *slot, const uint8_t *p,
 	size_t cap = 0;
 	previous prev = {.id = NO_TASK};
 	for (uint32_t k = 0; k < count; k++) {
-		uint32_t id = get_u32(p), nin = get_u32(p + 4) & ~SLOW;
-		bool slow = get_u32(p + 4) & SLOW;
+		uint32_t id = get_u32(p),
+			 nin = get_u32(p + 4) & ~(SLOW | AGAIN);
+		bool slow = get_u32(p + 4) & SLOW,
+		     last = !(get_u32(p + 4) & AGAIN);
 		p += 8;
 		if (nin > cap) {
 			cap = nin;
@@ -388,9 +537,10 @@ static void run_batch(const pool *pl, shared_slot *slot, const uint8_t *p,
 		 * waits for them while it runs. */
 		if (slow)
 			maybe_send(out, true);
-		if (!run_one(pl->g, slot, id, in, nin, out, &prev) &&
-		    pl->o.stop_on_failure)
-			atomic_store(&slot->failed, 1);
+		/* A failure stops the run only on the task's last attempt. */
+		run_one(pl->g, slot, id, in, nin, out, &prev,
+			pl->o.stop_on_failure && last ? &pl->shared->failures
+						      : NULL);
 		maybe_send(out, false);
 	}
 	maybe_send(out, true);
@@ -398,15 +548,56 @@ static void run_batch(const pool *pl, shared_slot *slot, const uint8_t *p,
 	free(in);
 }
 
+/* A signal that ends the worker in a task (or its exit()): when the task's
+ * failure stops the run, counts it at once, so that no other worker starts
+ * a task while the executor learns of the death; then dies of the signal
+ * as it would have (SA_RESETHAND: its default action is back). */
+static void on_crash(int sig)
+{
+	if (crash.counting && getpid() == crash.pid) {
+		crash.counting = 0;
+		atomic_fetch_add(crash.failures, 1);
+		atomic_store(&crash.slot->crash_counted, 1);
+	}
+	if (sig)
+		raise(sig);
+}
+
+static void on_exit_in_task(void)
+{
+	on_crash(0);
+}
+
+/* With the run stopping at a failure: count the crashes of tasks. On a
+ * stack of its own, for a task that overflows its stack. */
+static void count_crashes(pool *p, shared_slot *slot)
+{
+	static const int sigs[] = {SIGABRT, SIGSEGV, SIGBUS, SIGILL, SIGFPE};
+	static char stack[65536];
+	crash.failures = &p->shared->failures;
+	crash.slot = slot;
+	crash.pid = getpid();
+	stack_t ss = {.ss_sp = stack, .ss_size = sizeof stack};
+	sigaltstack(&ss, NULL);
+	struct sigaction sa = {.sa_handler = on_crash,
+			       .sa_flags =
+				       SA_RESETHAND | SA_NODEFER | SA_ONSTACK};
+	sigemptyset(&sa.sa_mask);
+	for (size_t i = 0; i < sizeof sigs / sizeof *sigs; i++)
+		sigaction(sigs[i], &sa, NULL);
+	atexit(on_exit_in_task); /* the worker itself leaves by _exit() */
+}
+
 /* The worker's main loop: batches in, results out, until end of file. */
 static _Noreturn void worker_main(pool *p, int fd, shared_slot *slot)
 {
 	/* The worker leads its own process group (spawn), so that what its
 	 * tasks leave behind can be killed with it. The executor decides
-	 * when workers stop; if the executor dies, so do they. Away from the
-	 * terminal's foreground group, a task that reads the terminal gets
-	 * an error rather than a stop (SIGTTIN), and may write to it. The
-	 * executor's signal handlers are not the worker's. */
+	 * when workers stop; if the executor dies, so do they, with their
+	 * groups (on_hangup). Away from the terminal's foreground group, a
+	 * task that reads the terminal gets an error rather than a stop
+	 * (SIGTTIN), and may write to it. The executor's signal handlers are
+	 * not the worker's. */
 	setpgid(0, 0);
 	signal(SIGCHLD, SIG_DFL);
 	signal(SIGTTIN, SIG_IGN);
@@ -414,9 +605,17 @@ static _Noreturn void worker_main(pool *p, int fd, shared_slot *slot)
 	signal(SIGINT, SIG_IGN);
 	signal(SIGTERM, SIG_IGN);
 	signal(SIGPIPE, SIG_IGN);
-	prctl(PR_SET_PDEATHSIG, SIGKILL);
-	if (getppid() == 1)
-		_exit(0);
+	struct sigaction hup = {.sa_handler = on_hangup,
+				.sa_flags = SA_RESTART};
+	sigemptyset(&hup.sa_mask);
+	sigaction(SIGHUP, &hup, NULL);
+	prctl(PR_SET_PDEATHSIG, SIGHUP);
+	/* Gone before the signal was asked for? (Not "our parent is 1": the
+	 * executor may be PID 1, a container's entry point.) */
+	if (getppid() != executor_pid)
+		orphaned();
+	if (p->o.stop_on_failure)
+		count_crashes(p, slot);
 	if (p->o.worker_init)
 		p->o.worker_init();
 	ctask_capture_untagged("CTASK_WORKER_INIT");
@@ -436,6 +635,8 @@ static _Noreturn void worker_main(pool *p, int fd, shared_slot *slot)
 		msg.len = len;
 		run_batch(p, slot, msg.p, &out);
 	}
+	if (getppid() != executor_pid) /* end of file: the executor died */
+		orphaned();
 	if (p->o.worker_fini)
 		p->o.worker_fini();
 	ctask_capture_stop("CTASK_WORKER_FINI");
@@ -479,6 +680,14 @@ static void inflight_push(worker *w, uint32_t id)
 	w->inflight[w->head + w->len++] = id;
 }
 
+/* Whether a failure of t stops the run: it is its last attempt. Read
+ * before the scheduler hears of the failure (which counts it). */
+static bool last_attempt(const pool *p, const ctask_task *t)
+{
+	return p->o.retries <= 0 || !p->o.tries ||
+	       p->o.tries[t->id] >= p->o.retries;
+}
+
 /* Turns one result frame into an outcome for the scheduler. */
 static void on_frame(worker *w, const uint8_t *f, uint32_t len)
 {
@@ -489,6 +698,7 @@ static void on_frame(worker *w, const uint8_t *f, uint32_t len)
 	w->answered++;
 	ctask_task *t = ctask_graph_task(p->g, id);
 	if (state == STATE_STOPPED) {
+		test_log("stopped %u\n", id);
 		p->base.ev.returned(p->base.ev.ud, t);
 		return;
 	}
@@ -508,11 +718,14 @@ static void on_frame(worker *w, const uint8_t *f, uint32_t len)
 		p->mean == 0 ? oc.duration : 0.9 * p->mean + 0.1 * oc.duration;
 	double *nm = &p->name_mean[t->name_id];
 	*nm = *nm == 0 ? oc.duration : 0.9 * *nm + 0.1 * oc.duration;
+	bool counted = state != CTASK_REC_DONE && p->o.stop_on_failure &&
+		       last_attempt(p, t);
 	p->base.ev.finished(p->base.ev.ud, &oc);
-	/* A failure the scheduler tries again does not stop the run: the
-	 * workers may go on (when it stops the run, it said so: stop()). */
-	if (state != CTASK_REC_DONE && !p->stopping)
-		atomic_store(&w->slot->failed, 0);
+	/* The scheduler stops the run at a failure the worker counted (it
+	 * said so: stop()); should it try the task again instead, the
+	 * workers may go on. */
+	if (counted && !p->stopping)
+		atomic_fetch_sub(&p->shared->failures, 1);
 }
 
 /* Whether frame f of len bytes (after its length) is well formed and
@@ -543,6 +756,12 @@ static bool parse_frames(worker *w)
 		if (w->rbuf.len - off - 4 < len)
 			break;
 		const uint8_t *f = w->rbuf.p + off + 4;
+		/* Frame number got: had already if take_results took it from
+		 * the outbox. */
+		if ((int32_t)(w->got++ - w->answered) < 0) {
+			off += 4 + len;
+			continue;
+		}
 		if (!frame_ok(w, f, len)) {
 			/* A garbled stream cannot be resynchronised: end the
 			 * worker; its tasks are then failed or returned. */
@@ -558,28 +777,74 @@ static bool parse_frames(worker *w)
 	return true;
 }
 
-/* The worker is dead and its socket read to the end: takes the frames
- * left in its outbox, except those the socket brought already (the
- * worker may have died between writing them and emptying the outbox). */
-static void recover(worker *w)
+static const uint8_t *outbox_of(const worker *w)
 {
-	const shared_slot *sl = w->slot;
-	const uint8_t *q = w->p->outboxes + (sl - w->p->shm) * OUTBOX_CAP;
-	uint32_t left = atomic_load(&sl->out_len), k = sl->out_first;
-	if (left > OUTBOX_CAP)
-		return; /* not written by a worker of ours */
+	return w->p->outboxes + (w->slot - w->p->shm) * OUTBOX_CAP;
+}
+
+/* Takes the whole frames at q (left bytes, the first of them answer number
+ * k) that w has not had. Returns false at a frame that is not well formed,
+ * or one whose predecessors have not come yet (they are on the socket). */
+static bool take_frames(worker *w, const uint8_t *q, uint32_t left, uint32_t k)
+{
 	for (; left >= 4; k++) {
 		uint32_t len = get_u32(q);
 		if (left - 4 < len)
-			return;
-		if ((int32_t)(k - w->answered) >= 0) {
+			return false;
+		if ((int32_t)(k - w->answered) > 0)
+			return false;
+		if (k == w->answered) {
 			if (!frame_ok(w, q + 4, len))
-				return;
+				return false;
 			on_frame(w, q + 4, len);
 		}
 		q += 4 + len;
 		left -= 4 + len;
 	}
+	return true;
+}
+
+/* The worker is dead and its socket read to the end: takes the frames
+ * left in its outbox, except those it had already (the worker may have
+ * died between writing them and emptying the outbox; take_results may
+ * have taken them). */
+static void recover(worker *w)
+{
+	const shared_slot *sl = w->slot;
+	uint32_t left = atomic_load(&sl->out_len);
+	if (left <= OUTBOX_CAP) /* else not written by a worker of ours */
+		take_frames(w, outbox_of(w), left, atomic_load(&sl->out_first));
+}
+
+/* w is stuck in a long task: takes the results waiting in its outbox,
+ * which it would write out only after that task, so that the tasks that
+ * need them need not wait for it (README: a hung task holds up nothing
+ * but what needs it). The worker may be writing the outbox out meanwhile
+ * and then filling it again: a copy made while out_gen changed is dropped
+ * (the socket brings those frames). */
+static void take_results(worker *w)
+{
+	const shared_slot *sl = w->slot;
+	uint32_t gen = atomic_load_explicit(&sl->out_gen, memory_order_acquire);
+	uint32_t len = atomic_load_explicit(&sl->out_len, memory_order_acquire);
+	uint32_t first =
+		atomic_load_explicit(&sl->out_first, memory_order_relaxed);
+	if (len == 0 || len > OUTBOX_CAP ||
+	    (gen == w->seen_gen && len == w->seen_len))
+		return;
+	w->copy.len = 0;
+	memcpy(ctask_buf_reserve(&w->copy, len), outbox_of(w), len);
+	w->copy.len = len;
+	atomic_thread_fence(memory_order_acquire);
+	if (atomic_load_explicit(&sl->out_gen, memory_order_relaxed) != gen)
+		return;
+	/* Seen: not copied again until it changes, unless some of it could
+	 * not be taken yet. */
+	uint32_t had = w->answered;
+	if (take_frames(w, w->copy.p, len, first))
+		w->seen_gen = gen, w->seen_len = len;
+	if (w->answered != had)
+		test_log("took %u\n", w->answered - had);
 }
 
 /* Why a worker ended, for the task it was running. */
@@ -665,6 +930,7 @@ static void reap(worker *w)
 	if (!w->finished_one && blamed == NO_TASK && !w->interrupted &&
 	    !p->stopping && ++w->init_deaths >= 3)
 		p->fatal = 1;
+	bool counted = w->kill_counted || atomic_load(&w->slot->crash_counted);
 	while (w->len > 0) {
 		uint32_t id = inflight_pop(w);
 		ctask_task *t = ctask_graph_task(p->g, id);
@@ -678,8 +944,13 @@ static void reap(worker *w)
 		oc.started = ctask_now();
 		p->base.ev.finished(p->base.ev.ud, &oc);
 	}
+	/* As in on_frame: the failure was counted, and the scheduler tries
+	 * the task again rather than stop. */
+	if (counted && !p->stopping)
+		atomic_fetch_sub(&p->shared->failures, 1);
 	ctask_capture_salvage(&w->capture_fd, NULL); /* closes it */
 	w->killed_task = NO_TASK;
+	w->kill_counted = false;
 	w->interrupted = false;
 	w->finished_one = false;
 	w->rbuf.len = 0;
@@ -704,18 +975,52 @@ static void on_read(uv_stream_t *s, ssize_t n, const uv_buf_t *buf)
 	}
 }
 
-/* Reaps every worker that has ended. */
+static worker *worker_of(pool *p, pid_t pid)
+{
+	for (int i = 0; i < p->o.jobs; i++)
+		if (p->w[i].pid == pid)
+			return &p->w[i];
+	return NULL;
+}
+
+/* As PID 1 (a container's entry point, without an init such as tini), the
+ * executor inherits every orphan in its pid namespace, such as what a task
+ * left running once its worker's group is killed: it reaps those that have
+ * ended, since nobody else would and their zombies would pile up. A worker
+ * met there is reaped as reap() does, with its status. */
+static void reap_orphans(pool *p)
+{
+	for (;;) {
+		siginfo_t si;
+		si.si_pid = 0;
+		if (waitid(P_ALL, 0, &si, WEXITED | WNOHANG | WNOWAIT) != 0 ||
+		    si.si_pid == 0)
+			return;
+		worker *w = worker_of(p, si.si_pid);
+		if (w)
+			reap(w);
+		else
+			while (waitpid(si.si_pid, NULL, 0) < 0 &&
+			       errno == EINTR)
+				;
+	}
+}
+
+/* Reaps every worker that has ended (and, as PID 1, every orphan). */
 static void reap_ended(pool *p)
 {
 	for (int i = 0; i < p->o.jobs; i++)
 		if (ended(&p->w[i]))
 			reap(&p->w[i]);
+	if (p->init)
+		reap_orphans(p);
 }
 
 static void on_sigchld(uv_signal_t *h, int signum)
 {
 	(void)signum;
-	reap_ended(h->data);
+	if (!test_no_sigchld())
+		reap_ended(h->data);
 }
 
 static void close_pipe_fd(worker *w)
@@ -736,12 +1041,15 @@ static void spawn(worker *w)
 	}
 	atomic_store(&w->slot->current, NO_TASK);
 	atomic_store(&w->slot->stop, p->stopping);
-	atomic_store(&w->slot->failed, 0);
+	atomic_store(&w->slot->crash_counted, 0);
 	atomic_store(&w->slot->claim, 0);
 	atomic_store(&w->slot->out_len, 0);
-	w->sent = w->back = w->answered = 0;
+	atomic_store(&w->slot->out_gen, 0);
+	w->sent = w->back = w->answered = w->got = 0;
+	w->seen_gen = w->seen_len = 0;
 	fflush(NULL);
 	w->capture_fd = ctask_capture_open();
+	executor_pid = getpid();
 	pid_t pid = fork();
 	/* The child does the same: whichever runs first, the group exists
 	 * before the executor could signal it. */
@@ -839,6 +1147,11 @@ static int pool_start(ctask_runner *r, ctask_task *t, const ctask_slice *in,
 {
 	pool *p = (pool *)r;
 	bool chained = false;
+	if (nin >= AGAIN)
+		return ctask_error_set(CTASK_EINVALID,
+				       "a task with %zu inputs has too many "
+				       "(2^30 at most)",
+				       nin);
 	for (size_t i = 0; i < nin; i++) {
 		chained |= in[i].from != 0;
 		if (!in[i].from && in[i].n >= FROM_PREVIOUS)
@@ -854,8 +1167,9 @@ static int pool_start(ctask_runner *r, ctask_task *t, const ctask_slice *in,
 						  "running");
 	double mean = p->name_mean[t->name_id];
 	put_u32(&w->queued, t->id);
-	put_u32(&w->queued,
-		(uint32_t)nin | (mean == 0 || mean > 0.002 ? SLOW : 0));
+	put_u32(&w->queued, (uint32_t)nin |
+				    (mean == 0 || mean > 0.002 ? SLOW : 0) |
+				    (last_attempt(p, t) ? 0 : AGAIN));
 	for (size_t i = 0; i < nin; i++) {
 		if (in[i].from) {
 			put_u32(&w->queued, FROM_PREVIOUS);
@@ -873,7 +1187,7 @@ static int pool_start(ctask_runner *r, ctask_task *t, const ctask_slice *in,
 
 static void on_written(uv_write_t *req, int status)
 {
-	(void)status; /* a dead worker shows up as end of file */
+	(void)status; /* a dead worker: its end comes by SIGCHLD (reap) */
 	free(req->data);
 	free(req);
 }
@@ -940,6 +1254,8 @@ static void take_back(worker *w)
 	/* Neither those nor the tasks not sent yet get an answer: they are
 	 * the last ones in the FIFO. */
 	size_t n = (uint32_t)(w->sent - reached) + w->nqueued;
+	if (n)
+		test_log("take-back %zu\n", n);
 	w->back = w->sent;
 	w->queued.len = 0;
 	w->nqueued = 0;
@@ -961,28 +1277,55 @@ static bool other_free(const pool *p, const worker *w, double now)
 	return false;
 }
 
+static void on_reaper(uv_idle_t *h)
+{
+	uv_idle_stop(h);
+	reap_ended(h->data);
+}
+
 /* Every 50 ms: reaps workers that ended (should a SIGCHLD have gone
- * astray), kills workers whose task ran past the timeout, and gives the
- * tasks waiting behind a stuck worker's task to the others. */
+ * astray), kills workers whose task ran past the timeout, and takes the
+ * finished results and the tasks waiting behind a stuck worker's task
+ * (the tasks go to the others). */
 static void on_timer(uv_timer_t *t)
 {
 	pool *p = t->data;
-	reap_ended(p);
+	bool ended_one = p->init; /* as PID 1: orphans to reap */
 	double now = ctask_monotonic();
 	for (int i = 0; i < p->o.jobs; i++) {
 		worker *w = &p->w[i];
 		uint32_t cur = atomic_load(&w->slot->current);
-		if (!w->pid || cur == NO_TASK || w->killed_task != NO_TASK)
+		bool gone = ended(w);
+		ended_one |= gone;
+		if (!w->pid || gone || cur == NO_TASK ||
+		    w->killed_task != NO_TASK)
 			continue;
 		if (p->o.task_timeout > 0 &&
 		    now - atomic_load(&w->slot->started) > p->o.task_timeout) {
+			/* Counted first, as a worker counts its crash: no
+			 * other worker starts a task meanwhile. */
 			w->killed_task = cur;
+			w->kill_counted =
+				p->o.stop_on_failure &&
+				last_attempt(p, ctask_graph_task(p->g, cur));
+			if (w->kill_counted)
+				atomic_fetch_add(&p->shared->failures, 1);
 			kill_worker(w);
-		} else if (w->len + w->nqueued > 1 && stuck(w, now) &&
-			   !p->stopping && other_free(p, w, now)) {
-			take_back(w);
+		} else if (stuck(w, now)) {
+			take_results(w);
+			if (w->len + w->nqueued > 1 && !p->stopping &&
+			    other_free(p, w, now))
+				take_back(w);
 		}
 	}
+	/* Reaped from an idle callback, early in the next turn of the loop,
+	 * not here: a timer may run last in a turn (UV_RUN_ONCE runs them
+	 * after closing handles), and the scheduler would then find a slot
+	 * with neither a worker nor tasks, and think that workers keep
+	 * dying (a replacement starts when the dead one's pipe has closed,
+	 * which takes a turn). */
+	if (ended_one)
+		uv_idle_start(&p->reaper, on_reaper);
 }
 
 static void on_shutdown(uv_shutdown_t *req, int status)
@@ -999,6 +1342,11 @@ static void on_timer_closed(uv_handle_t *h)
 static void on_sig_closed(uv_handle_t *h)
 {
 	((pool *)h->data)->sig_on = false;
+}
+
+static void on_reaper_closed(uv_handle_t *h)
+{
+	((pool *)h->data)->reaper_on = false;
 }
 
 static bool any_open(const pool *p)
@@ -1030,14 +1378,17 @@ static void pool_free(ctask_runner *r)
 		uv_close((uv_handle_t *)&p->timer, on_timer_closed);
 	if (p->sig_on)
 		uv_close((uv_handle_t *)&p->sigchld, on_sig_closed);
-	while (p->timer_on || p->sig_on)
+	if (p->reaper_on)
+		uv_close((uv_handle_t *)&p->reaper, on_reaper_closed);
+	while (p->timer_on || p->sig_on || p->reaper_on)
 		uv_run(p->loop, UV_RUN_ONCE);
 	for (int i = 0; i < p->o.jobs; i++) {
 		ctask_buf_free(&p->w[i].queued);
 		ctask_buf_free(&p->w[i].rbuf);
+		ctask_buf_free(&p->w[i].copy);
 		free(p->w[i].inflight);
 	}
-	munmap(p->shm, shm_bytes(p->o.jobs));
+	munmap(p->shared, shm_bytes(p->o.jobs));
 	free(p->name_mean);
 	free(p->w);
 	free(p);
@@ -1051,6 +1402,7 @@ ctask_runner *ctask_runner_pool(const ctask_graph *g, uv_loop_t *loop,
 	p->g = g;
 	p->loop = loop;
 	p->o = *o;
+	p->init = getpid() == 1;
 	if (p->o.jobs < 1)
 		p->o.jobs = 1;
 	p->base = (ctask_runner){.can_start = pool_can_start,
@@ -1062,15 +1414,16 @@ ctask_runner *ctask_runner_pool(const ctask_graph *g, uv_loop_t *loop,
 				 .stop = pool_stop,
 				 .free = pool_free,
 				 .ev = ev};
-	p->shm = mmap(NULL, shm_bytes(p->o.jobs), PROT_READ | PROT_WRITE,
-		      MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-	if (p->shm == MAP_FAILED) {
+	p->shared = mmap(NULL, shm_bytes(p->o.jobs), PROT_READ | PROT_WRITE,
+			 MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (p->shared == MAP_FAILED) {
 		free(p);
 		ctask_error_set(CTASK_EIO, "cannot map shared memory: %s",
 				strerror(errno));
 		return NULL;
 	}
-	p->outboxes = (uint8_t *)p->shm + slots_bytes(p->o.jobs);
+	p->shm = (shared_slot *)(p->shared + 1);
+	p->outboxes = (uint8_t *)p->shared + slots_bytes(p->o.jobs);
 	p->w = ctask_xcalloc((size_t)p->o.jobs, sizeof *p->w);
 	p->name_mean =
 		ctask_xcalloc(ctask_graph_nnames(g) + 1, sizeof *p->name_mean);
@@ -1084,6 +1437,9 @@ ctask_runner *ctask_runner_pool(const ctask_graph *g, uv_loop_t *loop,
 		p->w[i].killed_task = NO_TASK;
 		spawn(&p->w[i]);
 	}
+	uv_idle_init(loop, &p->reaper);
+	p->reaper.data = p;
+	p->reaper_on = true;
 	uv_timer_init(loop, &p->timer);
 	p->timer.data = p;
 	uv_timer_start(&p->timer, on_timer, 50, 50);

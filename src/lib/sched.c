@@ -1313,6 +1313,8 @@ static int make_runner(sched *sc)
 	ctask_pool_opts po = {.jobs = sc->o->jobs,
 			      .task_timeout = sc->o->task_timeout,
 			      .stop_on_failure = !sc->o->keep_going,
+			      .tries = sc->tries,
+			      .retries = sc->o->retries,
 			      .worker_init = sc->o->worker_init,
 			      .worker_fini = sc->o->worker_fini};
 	if (!(sc->chan = ctask_capture_channel_open(&sc->loop, on_output, sc)))

@@ -1,13 +1,16 @@
 /* tests/cli/test_pool.sh: a task that blocks while quick tasks are sent to
  * the workers in batches.
  *
- * quick(i) creates $CTASK_TEST_DIR/quick-i and returns i. hang() waits
- * until all $CTASK_TEST_N quick tasks (default 40) have made their files,
- * so it can finish only if the quick tasks sent to its worker after it ran
- * on another worker; it fails after 60 s of waiting, naming how many ran.
- * hang comes after the first 5 quick tasks, so that it travels in a batch
- * with most of the others. */
+ * quick(i) creates $CTASK_TEST_DIR/quick-i, appends "quick i" to
+ * $CTASK_TEST_LOG if that is set, and returns i. hang() waits until all
+ * $CTASK_TEST_N quick tasks (default 40) have made their files, so it can
+ * finish only if the quick tasks sent to its worker after it ran on
+ * another worker; it fails after 60 s of waiting, naming how many ran
+ * (with $CTASK_TEST_FOREVER set, it waits those 60 s in any case). hang
+ * comes after the first $CTASK_TEST_AT quick tasks (default 5), so that
+ * it travels in a batch with most of the others. */
 #include <ctask.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
@@ -34,6 +37,15 @@ static ctask_value *quick(ctask_ctx *cx, const ctask_args *a)
 	if (!f)
 		return ctask_fail(cx, "cannot create %s", path);
 	fclose(f);
+	const char *log = getenv("CTASK_TEST_LOG");
+	if (log) { /* one line, appended with one write */
+		char line[64];
+		int n = snprintf(line, sizeof line, "quick %ld\n", i);
+		int fd = open(log, O_WRONLY | O_APPEND | O_CREAT, 0644);
+		if (fd < 0 || write(fd, line, (size_t)n) != n)
+			return ctask_fail(cx, "cannot write %s", log);
+		close(fd);
+	}
 	return ctask_int(cx, i);
 }
 
@@ -56,7 +68,7 @@ static ctask_value *hang(ctask_ctx *cx, const ctask_args *a)
 	/* 60 s at most: a safety net, not a measure (the test passes when
 	 * the quick tasks run elsewhere, however long that takes). */
 	for (int tick = 0; tick < 6000; tick++) {
-		if ((k = quick_done(n)) == n)
+		if ((k = quick_done(n)) == n && !getenv("CTASK_TEST_FOREVER"))
 			return ctask_string(cx, "all quick tasks ran");
 		struct timespec ts = {0, 10 * 1000 * 1000};
 		nanosleep(&ts, NULL);
@@ -69,11 +81,12 @@ static ctask_value *hang(ctask_ctx *cx, const ctask_args *a)
 
 CTASK_GRAPH(g)
 {
-	long n = env_long("CTASK_TEST_N", 40);
+	long n = env_long("CTASK_TEST_N", 40),
+	     at = env_long("CTASK_TEST_AT", 5);
 	if (n < 6 || n > 10000)
 		ctask_graph_fail(g, "CTASK_TEST_N %ld: expected 6..10000", n);
 	for (long i = 0; i < n; i++) {
-		if (i == 5)
+		if (i == at)
 			ctask_call(g, hang);
 		ctask_call(g, quick, i);
 	}

@@ -3,7 +3,8 @@
  * orphan() forks a child that writes its pid to $CTASK_TEST_DIR/orphan.pid
  * and then waits forever, holding every descriptor it inherited from its
  * worker (the worker's socket too); orphan() returns 1 once the file is
- * there. With $CTASK_TEST_QUIT set, quit() calls exit(0) in its worker.
+ * there (with $CTASK_TEST_STAY set, it then waits forever too). With
+ * $CTASK_TEST_QUIT set, quit() calls exit(0) in its worker.
  * plain(i) returns i * i. Declared in that order: with -j 1 they run on
  * one worker, the quit after the orphan. */
 #include <ctask.h>
@@ -42,6 +43,8 @@ static ctask_value *orphan(ctask_ctx *cx, const ctask_args *a)
 		struct timespec ts = {0, 1000 * 1000};
 		nanosleep(&ts, NULL);
 	}
+	while (getenv("CTASK_TEST_STAY"))
+		pause();
 	return ctask_int(cx, 1);
 }
 
