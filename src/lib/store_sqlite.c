@@ -1179,55 +1179,77 @@ static void db_uri(const sq_store *s, ctask_buf *b, const char *query)
 	ctask_buf_byte(b, 0);
 }
 
-/* Whether DIR/ctask.db-wal holds commits not yet in ctask.db. */
-static bool wal_has_frames(const sq_store *s)
+/* Whether DIR/NAME exists and has more than 0 bytes (more than 0: for
+ * ctask.db-wal, whether it holds commits not yet in ctask.db). */
+static bool file_has_bytes(const sq_store *s, const char *name, bool any)
 {
 	ctask_buf path = {0}; /* owned here */
 	struct stat st;
-	ctask_buf_printf(&path, "%s/ctask.db-wal", s->base.path);
-	bool has = stat((char *)path.p, &st) == 0 && st.st_size > 0;
+	ctask_buf_printf(&path, "%s/%s", s->base.path, name);
+	bool has = stat((char *)path.p, &st) == 0 && (any || st.st_size > 0);
 	ctask_buf_free(&path);
 	return has;
 }
 
-/* Opens ctask.db for reading only (CTASK_STORE_READONLY_OK), after it
- * proved not writable. SQLite reads a WAL database without writing when
- * its -shm and -wal files exist (a writer has it open, or was killed);
- * else (the last writer closed it, and removed them) every commit is in
- * ctask.db, which is then read as immutable: without the locks it could
- * not make the -shm for. (A writer starting meanwhile, by someone who may
- * write, writes to a new WAL: ctask.db itself only changes when that is
- * checkpointed, after many pages.) A -wal without a -shm cannot be read
- * without writing. A store of an older schema is not migrated, so refused:
- * this ctask reads only its own. */
+/* Whether this process may open DIR/NAME for writing: false only when
+ * open(2) says EACCES or EROFS (any other failure is SQLite's to report).
+ * Opening without O_CREAT changes nothing. */
+static bool may_write(const sq_store *s, const char *name)
+{
+	ctask_buf path = {0}; /* owned here */
+	ctask_buf_printf(&path, "%s/%s", s->base.path, name);
+	int fd = open((char *)path.p, O_RDWR | O_CLOEXEC);
+	bool ok = fd >= 0 || (errno != EACCES && errno != EROFS);
+	if (fd >= 0)
+		close(fd);
+	ctask_buf_free(&path);
+	return ok;
+}
+
+/* Opens ctask.db for reading only (CTASK_STORE_READONLY_OK), after open(2)
+ * said it is not writable, without ever letting SQLite create a file: a
+ * ctask.db-wal or -shm a reader made, owned by the reader, locked its
+ * owner out (SQLite's read-write open of a file it cannot write falls back
+ * to read-only, and then makes them if it can write the directory). When
+ * -wal and -shm exist (a writer has it open, or was killed) SQLite reads
+ * them (mode=ro), through a read-only -shm (readonly_shm=1) when this
+ * process cannot write it; else (the last writer closed it, and removed
+ * them) every commit is in ctask.db, which is then read as immutable:
+ * SQLite makes no -wal or -shm for that. (A writer starting meanwhile
+ * writes to a new WAL: ctask.db itself only changes when that is
+ * checkpointed, after many pages. A writer that closes between the stat
+ * and SQLite's open leaves it nothing to read: the open then fails.) A
+ * -wal with commits but no -shm cannot be read without writing. A store of
+ * an older schema is not migrated, so refused: this ctask reads only its
+ * own. */
 static int open_readonly(sq_store *s)
 {
 	ctask_buf path = {0}; /* owned here */
 	sqlite3_int64 version = 0;
-	int rc, flags = SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX;
+	int rc, flags = SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX |
+			SQLITE_OPEN_URI;
+	bool wal = file_has_bytes(s, "ctask.db-wal", true);
+	bool shm = file_has_bytes(s, "ctask.db-shm", true);
 
 	sqlite3_close_v2(s->db);
 	s->db = NULL;
-	ctask_buf_printf(&path, "%s/ctask.db", s->base.path);
-	rc = sqlite3_open_v2((char *)path.p, &s->db, flags, NULL);
-	rc = rc == SQLITE_OK ? check_meta(s)
-			     : sq_fail(s, rc, "cannot open ctask.db");
-	if (rc == CTASK_EREADONLY && !wal_has_frames(s)) {
-		sqlite3_close_v2(s->db);
-		s->db = NULL;
-		path.len = 0;
-		db_uri(s, &path, "immutable=1");
-		rc = sqlite3_open_v2((char *)path.p, &s->db,
-				     flags | SQLITE_OPEN_URI, NULL);
-		rc = rc == SQLITE_OK ? check_meta(s)
-				     : sq_fail(s, rc, "cannot open ctask.db");
-	} else if (rc == CTASK_EREADONLY) {
+	if (wal && !shm && file_has_bytes(s, "ctask.db-wal", false)) {
 		rc = ctask_error_set(CTASK_EREADONLY,
 				     "store %s is not writable, and its"
 				     " ctask.db-wal cannot be read without"
 				     " writing (it has no ctask.db-shm)",
 				     s->base.path);
+		goto done;
 	}
+	if (wal && shm)
+		db_uri(s, &path,
+		       may_write(s, "ctask.db-shm") ? "mode=ro"
+						    : "mode=ro&readonly_shm=1");
+	else
+		db_uri(s, &path, "immutable=1");
+	rc = sqlite3_open_v2((char *)path.p, &s->db, flags, NULL);
+	rc = rc == SQLITE_OK ? check_meta(s)
+			     : sq_fail(s, rc, "cannot open ctask.db");
 	if (!rc && (rc = query_int(s, "PRAGMA user_version", 0, &version)))
 		rc = sq_fail(s, rc, "cannot read ctask.db");
 	else if (!rc && version != CTASK_STORE_SCHEMA)
@@ -1238,6 +1260,7 @@ static int open_readonly(sq_store *s)
 				     " opens with write access",
 				     s->base.path, (long long)version,
 				     CTASK_STORE_SCHEMA);
+done:
 	s->base.readonly = rc == 0;
 	ctask_buf_free(&path);
 	return rc;
@@ -1278,7 +1301,13 @@ static int sq_open(const char *dir, int flags, ctask_store **out)
 	if ((rc = check_dir(s, flags, &fresh)) ||
 	    (fresh == FRESH_NEW && (rc = create_db(s, &fresh))))
 		goto done;
-	rc = open_writable(s, fresh);
+	/* Asked of open(2) first: SQLite would make a -wal and -shm to find
+	 * out (see open_readonly). */
+	if (fresh == FRESH_NOT && !may_write(s, "ctask.db"))
+		rc = ctask_error_set(CTASK_EREADONLY,
+				     "store %s is not writable", s->base.path);
+	else
+		rc = open_writable(s, fresh);
 	if (rc == CTASK_EREADONLY && (flags & CTASK_STORE_READONLY_OK) &&
 	    fresh == FRESH_NOT)
 		rc = open_readonly(s);
