@@ -95,6 +95,7 @@ typedef struct {
 	ctask_buf inbuf, tmp; /* input bytes of the task being started */
 	size_t *offs;	      /* malloc'd: input offsets into inbuf */
 	uint8_t *in_batch;    /* malloc'd: per task, finished, not committed */
+	uint8_t *ran_here;    /* malloc'd: per task, counted in st->ran */
 	size_t *lens;	      /* malloc'd: input lengths */
 	deferred *defer;      /* malloc'd: inputs to read from the store */
 	size_t ndefer, capdefer;
@@ -290,6 +291,7 @@ static void init_tasks(sched *sc)
 	sc->earlier = table(sc->n, 1);
 	sc->kept = table(sc->n, sizeof *sc->kept);
 	sc->in_batch = table(sc->n, 1);
+	sc->ran_here = table(sc->n, 1);
 	sc->kept_n = table(sc->n, sizeof *sc->kept_n);
 	sc->uses = table(sc->n, sizeof *sc->uses);
 	build_rdeps(sc);
@@ -347,6 +349,7 @@ static void sched_free(sched *sc)
 		drop_kept(sc, (uint32_t)i);
 	free(sc->kept);
 	free(sc->in_batch);
+	free(sc->ran_here);
 	free(sc->kept_n);
 	free(sc->uses);
 	free(sc->batch);
@@ -377,6 +380,7 @@ static void unstore(sched *sc)
 		if (sc->batch[i].state == CTASK_REC_DONE) {
 			sc->st->ran--;
 			sc->st->ran_by_name[t->name_id]--;
+			sc->ran_here[t->id] = 0;
 		} else {
 			sc->st->failed--;
 			sc->st->failed_by_name[t->name_id]--;
@@ -498,6 +502,19 @@ static void mark_done(sched *sc, ctask_task *t)
 	}
 }
 
+/* d, done, is to run again: it no longer counts as done, neither as run
+ * in this run (it will be when it runs again: once) nor as done before. */
+static void uncount(sched *sc, const ctask_task *d)
+{
+	if (sc->ran_here[d->id]) {
+		sc->ran_here[d->id] = 0;
+		sc->st->ran--;
+		sc->st->ran_by_name[d->name_id]--;
+	} else if (sc->st->done_before > 0) {
+		sc->st->done_before--;
+	}
+}
+
 /* A result that was done turned out to be missing or corrupt: forget it
  * (deleting a corrupt one), so that it is computed again before the tasks
  * that need it. */
@@ -511,8 +528,7 @@ static int undo(sched *sc, ctask_task *d, int why)
 	sc->st->recomputed++;
 	d->small_n = 0;
 	sc->todo[d->name_id] += sc->want[d->id];
-	if (sc->st->done_before > 0) /* it was counted as done */
-		sc->st->done_before--;
+	uncount(sc, d);
 	d->state = CTASK_S_READY;
 	for (uint32_t k = sc->rdep_off[d->id]; k < sc->rdep_off[d->id + 1]; k++)
 		sc->pending[sc->rdeps[k]]++;
@@ -528,6 +544,7 @@ static void again(sched *sc, ctask_task *t)
 	drop_kept(sc, t->id);
 	t->small_n = 0;
 	sc->todo[t->name_id] += sc->want[t->id];
+	uncount(sc, t);
 	t->state = CTASK_S_READY;
 	for (uint32_t k = sc->rdep_off[t->id]; k < sc->rdep_off[t->id + 1]; k++)
 		sc->pending[sc->rdeps[k]]++;
@@ -547,7 +564,7 @@ static void redo_refused(sched *sc, ctask_task *t)
 	CTASK_FOREACH_INPUT(t, d, n++);
 	ctask_task **ds = ctask_xmalloc((n ? n : 1) * sizeof *ds); /* owned */
 	ctask_hash *hs = ctask_xmalloc((n ? n : 1) * sizeof *hs);  /* owned */
-	uint8_t *there = ctask_xmalloc(n ? n : 1);		   /* owned */
+	uint8_t *there = ctask_xcalloc(n ? n : 1, 1);		   /* owned */
 	n = 0;
 	CTASK_FOREACH_INPUT(t, d, {
 		if (d->state == CTASK_S_DONE) {
@@ -555,9 +572,15 @@ static void redo_refused(sched *sc, ctask_task *t)
 			hs[n++] = d->hash;
 		}
 	});
-	/* If this read fails, all of them run again. */
-	if (ctask_store_done(sc->s, n, hs, there) < 0)
-		memset(there, 0, n);
+	/* Each looked up (not ctask_store_done: that says "none" without
+	 * looking while no other connection wrote since the scan, and the
+	 * deletion that refused t may be this executor's own). A failed read
+	 * counts as not there: that input runs again. */
+	for (size_t k = 0; k < n; k++) {
+		ctask_record rec;
+		there[k] = ctask_store_get(sc->s, &hs[k], &rec, NULL) == 0 &&
+			   rec.state == CTASK_REC_DONE;
+	}
 	for (size_t k = 0; k < n; k++)
 		if (!there[k] && ds[k]->state == CTASK_S_DONE) {
 			drop_kept(sc, ds[k]->id);
@@ -621,6 +644,7 @@ static void on_finished(void *ud, ctask_outcome *oc)
 	if (oc->state == CTASK_REC_DONE) {
 		sc->st->ran++;
 		sc->st->ran_by_name[t->name_id]++;
+		sc->ran_here[t->id] = 1;
 		keep(sc, t, &oc->result);
 		/* Done before it joins the batch: a commit that batch may
 		 * start can refuse t (redo_refused) and must find it done. */

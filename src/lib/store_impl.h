@@ -72,4 +72,16 @@ struct ctask_store {
 
 extern const struct ctask_store_ops ctask_store__sqlite_ops;
 
+/* What tells that DIR/ctask.db was written (for a handle that reads it as
+ * immutable, store_sqlite.c): its device, inode, size and mtime (ns), and
+ * whether a ctask.db-wal exists. Internal; tested by test_store. */
+typedef struct {
+	uint64_t dev, ino;
+	int64_t size, mtime_ns;
+	bool wal;
+} ctask_db_print;
+void ctask_store__db_print(const char *dir, ctask_db_print *p);
+/* Whether a and b are the same ctask.db, neither with a -wal. */
+bool ctask_store__db_same(const ctask_db_print *a, const ctask_db_print *b);
+
 #endif

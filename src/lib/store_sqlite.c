@@ -30,6 +30,15 @@
  * transaction (and back on rollback), and put re-checks under the lock that
  * the objects its rows name still exist.
  *
+ * Readers who may not write (CTASK_STORE_READONLY_OK: see open_readonly)
+ * never let SQLite create a file: open(2) says first whether ctask.db is
+ * writable. With a writer's -wal and -shm they read with its locks
+ * (mode=ro); without (the last writer closed it) they read ctask.db as
+ * immutable, without locks, and every read checks before and after that
+ * ctask.db is unchanged (inode, size, mtime in ns) and has no -wal: a
+ * writer that started meanwhile fails the read, CTASK_EBUSY, rather than
+ * let it return pages being checkpointed (still_immutable).
+ *
  * Leases. A lease row (id, owner, leased, hashes) says who runs a batch of
  * tasks: the hashes one ctask_store_lease call took, sorted and distinct;
  * owner is the rowid of the owner's executors row. A lease has no expiry of
@@ -317,6 +326,10 @@ typedef struct {
 	 * the same, no result was deleted since, and every result the
 	 * caller read since is still there (see sq_put). */
 	sqlite3_int64 deletions_seen;
+	/* Read as immutable (see open_readonly): ctask.db as it was before
+	 * the opening, which every read checks it still is. */
+	bool immutable;
+	ctask_db_print print;
 } sq_store;
 
 _Static_assert(ST_COUNT <= 64, "walking has a bit per statement");
@@ -334,6 +347,8 @@ typedef struct {
 } drop_list;
 
 static void sq_close(ctask_store *base);
+static int still_immutable(sq_store *s, int rc);
+static const struct ctask_store_ops immutable_ops;
 static void sweep_temporaries(sq_store *s);
 static int deletions(sq_store *s, sqlite3_int64 *v);
 
@@ -1179,55 +1194,105 @@ static void db_uri(const sq_store *s, ctask_buf *b, const char *query)
 	ctask_buf_byte(b, 0);
 }
 
-/* Whether DIR/ctask.db-wal holds commits not yet in ctask.db. */
-static bool wal_has_frames(const sq_store *s)
+/* Whether DIR/NAME exists and has more than 0 bytes (more than 0: for
+ * ctask.db-wal, whether it holds commits not yet in ctask.db). */
+static bool file_has_bytes(const sq_store *s, const char *name, bool any)
 {
 	ctask_buf path = {0}; /* owned here */
 	struct stat st;
-	ctask_buf_printf(&path, "%s/ctask.db-wal", s->base.path);
-	bool has = stat((char *)path.p, &st) == 0 && st.st_size > 0;
+	ctask_buf_printf(&path, "%s/%s", s->base.path, name);
+	bool has = stat((char *)path.p, &st) == 0 && (any || st.st_size > 0);
 	ctask_buf_free(&path);
 	return has;
 }
 
-/* Opens ctask.db for reading only (CTASK_STORE_READONLY_OK), after it
- * proved not writable. SQLite reads a WAL database without writing when
- * its -shm and -wal files exist (a writer has it open, or was killed);
- * else (the last writer closed it, and removed them) every commit is in
- * ctask.db, which is then read as immutable: without the locks it could
- * not make the -shm for. (A writer starting meanwhile, by someone who may
- * write, writes to a new WAL: ctask.db itself only changes when that is
- * checkpointed, after many pages.) A -wal without a -shm cannot be read
- * without writing. A store of an older schema is not migrated, so refused:
- * this ctask reads only its own. */
+/* Whether this process may open DIR/NAME for writing: false only when
+ * open(2) says EACCES or EROFS (any other failure is SQLite's to report).
+ * Opening without O_CREAT changes nothing. */
+static bool may_write(const sq_store *s, const char *name)
+{
+	ctask_buf path = {0}; /* owned here */
+	ctask_buf_printf(&path, "%s/%s", s->base.path, name);
+	int fd = open((char *)path.p, O_RDWR | O_CLOEXEC);
+	bool ok = fd >= 0 || (errno != EACCES && errno != EROFS);
+	if (fd >= 0)
+		close(fd);
+	ctask_buf_free(&path);
+	return ok;
+}
+
+void ctask_store__db_print(const char *dir, ctask_db_print *p)
+{
+	ctask_buf path = {0}; /* owned here */
+	struct stat st;
+	memset(p, 0, sizeof *p);
+	ctask_buf_printf(&path, "%s/ctask.db", dir);
+	if (stat((char *)path.p, &st) == 0) {
+		p->dev = (uint64_t)st.st_dev;
+		p->ino = (uint64_t)st.st_ino;
+		p->size = (int64_t)st.st_size;
+		p->mtime_ns = (int64_t)st.st_mtim.tv_sec * 1000000000 +
+			      st.st_mtim.tv_nsec;
+	}
+	ctask_buf_str(&path, "-wal");
+	ctask_buf_byte(&path, 0);
+	p->wal = stat((char *)path.p, &st) == 0;
+	ctask_buf_free(&path);
+}
+
+bool ctask_store__db_same(const ctask_db_print *a, const ctask_db_print *b)
+{
+	return a->dev == b->dev && a->ino == b->ino && a->size == b->size &&
+	       a->mtime_ns == b->mtime_ns && !a->wal && !b->wal;
+}
+
+/* Opens ctask.db for reading only (CTASK_STORE_READONLY_OK), after open(2)
+ * said it is not writable, without ever letting SQLite create a file: a
+ * ctask.db-wal or -shm a reader made, owned by the reader, locked its
+ * owner out (SQLite's read-write open of a file it cannot write falls back
+ * to read-only, and then makes them if it can write the directory). When
+ * -wal and -shm exist (a writer has it open, or was killed) SQLite reads
+ * them (mode=ro), through a read-only -shm (readonly_shm=1) when this
+ * process cannot write it; else (the last writer closed it, and removed
+ * them) every commit is in ctask.db, which is then read as immutable:
+ * SQLite makes no -wal or -shm for that. (A writer starting meanwhile
+ * writes to a new WAL: ctask.db itself only changes when that is
+ * checkpointed, after many pages. A writer that closes between the stat
+ * and SQLite's open leaves it nothing to read: the open then fails.) A
+ * -wal with commits but no -shm cannot be read without writing. A store of
+ * an older schema is not migrated, so refused: this ctask reads only its
+ * own. */
 static int open_readonly(sq_store *s)
 {
 	ctask_buf path = {0}; /* owned here */
 	sqlite3_int64 version = 0;
-	int rc, flags = SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX;
+	int rc, flags = SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX |
+			SQLITE_OPEN_URI;
+	bool wal = file_has_bytes(s, "ctask.db-wal", true);
+	bool shm = file_has_bytes(s, "ctask.db-shm", true);
 
 	sqlite3_close_v2(s->db);
 	s->db = NULL;
-	ctask_buf_printf(&path, "%s/ctask.db", s->base.path);
-	rc = sqlite3_open_v2((char *)path.p, &s->db, flags, NULL);
-	rc = rc == SQLITE_OK ? check_meta(s)
-			     : sq_fail(s, rc, "cannot open ctask.db");
-	if (rc == CTASK_EREADONLY && !wal_has_frames(s)) {
-		sqlite3_close_v2(s->db);
-		s->db = NULL;
-		path.len = 0;
-		db_uri(s, &path, "immutable=1");
-		rc = sqlite3_open_v2((char *)path.p, &s->db,
-				     flags | SQLITE_OPEN_URI, NULL);
-		rc = rc == SQLITE_OK ? check_meta(s)
-				     : sq_fail(s, rc, "cannot open ctask.db");
-	} else if (rc == CTASK_EREADONLY) {
+	if (wal && !shm && file_has_bytes(s, "ctask.db-wal", false)) {
 		rc = ctask_error_set(CTASK_EREADONLY,
 				     "store %s is not writable, and its"
 				     " ctask.db-wal cannot be read without"
 				     " writing (it has no ctask.db-shm)",
 				     s->base.path);
+		goto done;
 	}
+	if (wal && shm)
+		db_uri(s, &path,
+		       may_write(s, "ctask.db-shm") ? "mode=ro"
+						    : "mode=ro&readonly_shm=1");
+	else
+		db_uri(s, &path, "immutable=1");
+	s->immutable = !(wal && shm);
+	if (s->immutable)
+		ctask_store__db_print(s->base.path, &s->print);
+	rc = sqlite3_open_v2((char *)path.p, &s->db, flags, NULL);
+	rc = rc == SQLITE_OK ? check_meta(s)
+			     : sq_fail(s, rc, "cannot open ctask.db");
 	if (!rc && (rc = query_int(s, "PRAGMA user_version", 0, &version)))
 		rc = sq_fail(s, rc, "cannot read ctask.db");
 	else if (!rc && version != CTASK_STORE_SCHEMA)
@@ -1238,6 +1303,7 @@ static int open_readonly(sq_store *s)
 				     " opens with write access",
 				     s->base.path, (long long)version,
 				     CTASK_STORE_SCHEMA);
+done:
 	s->base.readonly = rc == 0;
 	ctask_buf_free(&path);
 	return rc;
@@ -1278,7 +1344,13 @@ static int sq_open(const char *dir, int flags, ctask_store **out)
 	if ((rc = check_dir(s, flags, &fresh)) ||
 	    (fresh == FRESH_NEW && (rc = create_db(s, &fresh))))
 		goto done;
-	rc = open_writable(s, fresh);
+	/* Asked of open(2) first: SQLite would make a -wal and -shm to find
+	 * out (see open_readonly). */
+	if (fresh == FRESH_NOT && !may_write(s, "ctask.db"))
+		rc = ctask_error_set(CTASK_EREADONLY,
+				     "store %s is not writable", s->base.path);
+	else
+		rc = open_writable(s, fresh);
 	if (rc == CTASK_EREADONLY && (flags & CTASK_STORE_READONLY_OK) &&
 	    fresh == FRESH_NOT)
 		rc = open_readonly(s);
@@ -1299,6 +1371,10 @@ static int sq_open(const char *dir, int flags, ctask_store **out)
 	if (!s->base.readonly)
 		sweep_temporaries(s);
 	rc = deletions(s, &s->deletions_seen);
+	if (s->immutable) {
+		rc = still_immutable(s, rc);
+		s->base.ops = &immutable_ops;
+	}
 done:
 	ctask_buf_free(&many);
 	if (rc)
@@ -2985,6 +3061,112 @@ static int sq_get_sorted(ctask_store *base, size_t n, const ctask_hash *hs,
 	ctask_buf_free(&obj);
 	return rc;
 }
+
+/* ---- reading as immutable ------------------------------------------------ */
+
+/* A handle read as immutable takes no locks: a writer that starts
+ * meanwhile (someone who may write the store) and checkpoints into
+ * ctask.db would change the pages under the reads (wrong results, or
+ * SQLITE_CORRUPT, says SQLite). So every read checks, before and after,
+ * that ctask.db is the file it was before the opening (device, inode,
+ * size, mtime in ns) and that no ctask.db-wal has appeared (a writer
+ * makes it before it writes anything); if not, the read fails, CTASK_EBUSY,
+ * rather than return what may be wrong: the command is run again, and
+ * then reads the store with the writer's -wal and -shm (mode=ro). Returns
+ * rc, or that failure. */
+static int still_immutable(sq_store *s, int rc)
+{
+	ctask_db_print now;
+	ctask_store__db_print(s->base.path, &now);
+	if (ctask_store__db_same(&s->print, &now))
+		return rc;
+	return ctask_error_set(CTASK_EBUSY,
+			       "store %s was written while it was read (it is"
+			       " not writable, and had no ctask.db-wal):"
+			       " run the command again",
+			       s->base.path);
+}
+
+#define IMMUTABLE(call)                                                        \
+	sq_store *s = (sq_store *)base;                                        \
+	int rc = still_immutable(s, 0);                                        \
+	return rc ? rc : still_immutable(s, call)
+
+static int im_scan(ctask_store *base, bool small, ctask_scan_cb cb, void *ud)
+{
+	IMMUTABLE(sq_scan(base, small, cb, ud));
+}
+
+static int im_get(ctask_store *base, const ctask_hash *h, ctask_record *rec,
+		  ctask_buf *data)
+{
+	IMMUTABLE(sq_get(base, h, rec, data));
+}
+
+static int im_get_sorted(ctask_store *base, size_t n, const ctask_hash *hs,
+			 ctask_get_cb cb, void *ud)
+{
+	IMMUTABLE(sq_get_sorted(base, n, hs, cb, ud));
+}
+
+static int im_done(ctask_store *base, size_t n, const ctask_hash *hs,
+		   uint8_t *done)
+{
+	IMMUTABLE(sq_done(base, n, hs, done));
+}
+
+static int im_changed(ctask_store *base)
+{
+	IMMUTABLE(sq_changed(base));
+}
+
+static int im_leases(ctask_store *base,
+		     int (*cb)(void *ud, const ctask_lease *l), void *ud)
+{
+	IMMUTABLE(sq_leases(base, cb, ud));
+}
+
+static int im_executors(ctask_store *base,
+			int (*cb)(void *ud, const ctask_executor_rec *r),
+			void *ud)
+{
+	IMMUTABLE(sq_executors(base, cb, ud));
+}
+
+static int im_attempts(ctask_store *base, const ctask_hash *h, int *count)
+{
+	IMMUTABLE(sq_attempts(base, h, count));
+}
+
+static int im_note_get(ctask_store *base, const char *key, ctask_buf *value)
+{
+	IMMUTABLE(sq_note_get(base, key, value));
+}
+
+/* The operations of a handle read as immutable: the reads checked, the
+ * writes refused (as by any read-only handle). */
+static const struct ctask_store_ops immutable_ops = {
+	.open = sq_open,
+	.close = sq_close,
+	.scan = im_scan,
+	.get = im_get,
+	.get_sorted = im_get_sorted,
+	.done = im_done,
+	.changed = im_changed,
+	.put = sq_put,
+	.delete = sq_delete,
+	.executor_begin = sq_executor_begin,
+	.executor_end = sq_executor_end,
+	.lease = sq_lease,
+	.heartbeat = sq_heartbeat,
+	.release = sq_release,
+	.leases = im_leases,
+	.executors = im_executors,
+	.attempt = sq_attempt,
+	.attempts = im_attempts,
+	.note_get = im_note_get,
+	.note_set = sq_note_set,
+};
 
 const struct ctask_store_ops ctask_store__sqlite_ops = {
 	.open = sq_open,

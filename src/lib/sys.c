@@ -149,10 +149,14 @@ int ctask_proc_start(long pid, uint64_t *start)
 
 /* The pid namespace, if /proc is that of this process's namespace: then
  * /proc/self names this pid (in another one's /proc it names another, or
- * nothing), and /proc/PID means the processes this one would signal. */
+ * nothing), and /proc/PID means the processes this one would signal. Then
+ * the time namespace, where the kernel has them ("pid:[N] time:[M]"): the
+ * start times /proc/PID/stat gives are shifted by the reader's (its
+ * boottime offset), so a process of another time namespace would see a
+ * live owner's start time differ, and take it for gone. */
 static void read_pid_ns(char *out, size_t n)
 {
-	char self[32], want[32];
+	char self[32], want[32], time_ns[32];
 	ssize_t k = readlink("/proc/self", self, sizeof self - 1);
 	snprintf(want, sizeof want, "%ld", (long)getpid());
 	out[0] = 0;
@@ -160,6 +164,12 @@ static void read_pid_ns(char *out, size_t n)
 		return;
 	k = readlink("/proc/self/ns/pid", out, n - 1);
 	out[k > 0 ? k : 0] = 0;
+	k = readlink("/proc/self/ns/time", time_ns, sizeof time_ns - 1);
+	if (out[0] && k > 0) {
+		time_ns[k] = 0;
+		size_t len = strlen(out);
+		snprintf(out + len, n - len, " %s", time_ns);
+	}
 }
 
 const ctask_proc_id *ctask_proc_self(void)
@@ -204,11 +214,13 @@ int ctask_proc_gone(const char *boot_id, const char *pid_ns, long pid,
 	return gone_here(pid, start);
 }
 
-/* The place part of a tag, "BOOT-NS" (see ctask_proc_tag), or "" when
- * this process's boot id or pid namespace is unknown. */
+/* The place part of a tag, "BOOT-NS" or "BOOT-NS-TIMENS" (see
+ * ctask_proc_tag), or "" when this process's boot id or pid namespace is
+ * unknown. */
 static void place_of(const ctask_proc_id *me, char *out, size_t n)
 {
 	const char *ns = strchr(me->pid_ns, '[');
+	const char *tns = strstr(me->pid_ns, " time:[");
 	size_t k = 0;
 	out[0] = 0;
 	if (!me->boot_id[0] || !ns)
@@ -217,8 +229,11 @@ static void place_of(const ctask_proc_id *me, char *out, size_t n)
 		if (*p != '-')
 			out[k++] = *p;
 	out[k] = 0;
-	snprintf(out + k, n - k, "-%.*s", (int)strspn(ns + 1, "0123456789"),
-		 ns + 1);
+	k += (size_t)snprintf(out + k, n - k, "-%.*s",
+			      (int)strspn(ns + 1, "0123456789"), ns + 1);
+	if (tns && k < n)
+		snprintf(out + k, n - k, "-%.*s",
+			 (int)strspn(tns + 7, "0123456789"), tns + 7);
 }
 
 void ctask_proc_tag(char out[CTASK_PROC_TAG_MAX])

@@ -36,8 +36,11 @@ const char *ctask_hostname(void);
  * start time. A hostname proves nothing (containers share it). */
 typedef struct {
 	char boot_id[64]; /* /proc/sys/kernel/random/boot_id; "" unknown */
-	char pid_ns[64];  /* /proc/self/ns/pid's target, "pid:[4026531836]";
-			     "" unknown (or /proc is another namespace's) */
+	char pid_ns[64];  /* /proc/self/ns/pid's target, "pid:[4026531836]",
+			     then " " and /proc/self/ns/time's where there
+			     is one, "time:[4026531834]" (start times are
+			     of the time namespace); "" unknown (or /proc is
+			     another namespace's) */
 	uint64_t start;	  /* clock ticks after boot (/proc/PID/stat field
 			     22); 0 unknown */
 } ctask_proc_id;
@@ -58,9 +61,11 @@ int ctask_proc_gone(const char *boot_id, const char *pid_ns, long pid,
 		    uint64_t start);
 
 /* A tag naming this process in the names of files it owns for a while
- * (temporaries): "BOOT-NS-PID-START", BOOT the boot id's 32 hex digits
- * (without its dashes), NS the pid namespace's inode number ("x" for
- * either when unknown). At most CTASK_PROC_TAG_MAX bytes with the NUL. */
+ * (temporaries): "BOOT-NS-TIMENS-PID-START" ("BOOT-NS-PID-START" where the
+ * kernel has no time namespaces), BOOT the boot id's 32 hex digits
+ * (without its dashes), NS and TIMENS the pid and time namespaces' inode
+ * numbers ("x-x" for the place when unknown). At most CTASK_PROC_TAG_MAX bytes
+ * with the NUL. */
 #define CTASK_PROC_TAG_MAX 128
 void ctask_proc_tag(char out[CTASK_PROC_TAG_MAX]);
 /* 1 if name begins with a tag (then "-" or the end) of a process that is

@@ -198,6 +198,9 @@ proc_tag()
 	local boot ns start=${2:-}
 	boot=$(tr -d - </proc/sys/kernel/random/boot_id)
 	ns=$(readlink /proc/self/ns/pid | tr -dc 0-9)
+	# and the time namespace's, where there are any (sys.h)
+	[ ! -e /proc/self/ns/time ] ||
+		ns=$ns-$(readlink /proc/self/ns/time | tr -dc 0-9)
 	[ -n "$start" ] || start=$(awk '{ print $22 }' "/proc/$1/stat")
 	echo "$boot-$ns-$1-$start"
 }

@@ -29,6 +29,10 @@ assert_eq 0 "$(nres "$S")" "results after invalidate"
 touch release
 wait_bg run "$pr" 60
 assert_eq 0 "$rc" "exit status of the executor"
+# The summary adds up: each task counts once in "ran", however many times
+# it ran (the parts and collect were refused or undone, and ran again).
+assert_contains "$out" "ran 7 tasks in "
+assert_contains "$out" "(part 6, collect 1); 0 already done;"
 assert_eq 2 "$(grep -c '^collect$' gate.log)" "collect ran twice"
 for i in 0 1 2 3 4 5; do
 	assert_eq 2 "$(grep -c "^part $i\$" gate.log)" "part $i ran twice"

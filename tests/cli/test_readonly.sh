@@ -161,4 +161,28 @@ assert_eq 0 "$rc" "exit status of the writer"
 reader check "$gf"
 assert_eq 0 "$rc" "check after the writer finished"
 
+check "a reader who may write the store's directory but not ctask.db makes no -wal or -shm: its owner can still write"
+# (umask 002 on a shared directory: the directory writable, ctask.db not.)
+# The owner is another user than the reader, and not root (whom no mode
+# stops): uid 1234.
+as_owner() { setpriv --reuid=1234 --regid=1234 --clear-groups "$@"; }
+"$CTASK" execute primes.c -q --store shared >/dev/null
+"$CTASK" invalidate primes.c sum_primes --store shared >/dev/null
+chown -R 1234:1234 shared
+chmod -R a+rX shared
+chmod 777 shared
+chmod 644 shared/ctask.db
+[ ! -e shared/ctask.db-wal ] || fail "the writer left a -wal file"
+reader status "$tf" --store shared
+assert_eq 0 "$rc" "status exit code"
+assert_eq "" "$(find shared -user 65534)" "files of the reader in the store"
+[ ! -e shared/ctask.db-wal ] && [ ! -e shared/ctask.db-shm ] ||
+	fail "reading made a -wal or -shm file"
+rc=0
+as_owner "$CTASK" execute "$tf" -q --store shared >"$T/w.out" 2>"$T/w.err" || rc=$?
+assert_eq 0 "$rc" "exit code of the owner's execute ($(cat "$T/w.err"))"
+reader status "$tf" --store shared --short
+assert_eq "11 tasks: 11 done, 0 ready, 0 waiting, 0 running, 0 failed" "$out" \
+	"status --short after the owner's execute"
+
 echo "PASS: test_readonly"

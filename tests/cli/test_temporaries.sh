@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Temporary files of writers that were killed (kill -9 while writing an
 # object, or in the middle of a delete) are named by their owner's tag,
-# "BOOT-NS-PID-START" (boot id without dashes, pid namespace number, pid,
-# start time in clock ticks), so that the next writer on the same host
+# "BOOT-NS-TIMENS-PID-START" (boot id without dashes, pid and time
+# namespace numbers, pid, start time in clock ticks), so that the next writer on the same host
 # can tell that the owner is gone and clean up: execute and cleanup remove
 # them, and put back an object a killed delete had taken away while a row
 # still names it. What a live process or another host owns stays.

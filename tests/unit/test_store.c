@@ -7,6 +7,7 @@
 
 #include "error.h"
 #include "store.h"
+#include "store_impl.h" /* ctask_store__db_print */
 #include "sys.h"
 
 #include <dirent.h>
@@ -630,6 +631,97 @@ TEST(read_only)
 	/* writable again, it opens */
 	ASSERT_EQ(ctask_store_open(sdir, 0, &s), 0);
 	ctask_store_close(s);
+	cleanup();
+}
+
+/* What tells a reader of ctask.db as immutable that it was written
+ * meanwhile: a writer's opening (its -wal), its commits checkpointed
+ * (size, mtime), a ctask.db replaced (inode). */
+TEST(immutable_changed_underneath)
+{
+	ctask_db_print a, b;
+	fresh();
+	ctask_store *s = open_new();
+	ctask_store__db_print(sdir, &a);
+	ASSERT(a.wal); /* a writer has it open */
+	ASSERT(!ctask_store__db_same(&a, &a));
+	uint8_t *d = bytes(10, 1);
+	put1(s, done_rec(1, d, 10));
+	ctask_store_close(s);
+	ctask_store__db_print(sdir, &a);
+	ASSERT(!a.wal && a.ino != 0);
+	ctask_store__db_print(sdir, &b);
+	ASSERT(ctask_store__db_same(&a, &b)); /* nothing happened */
+	s = open_new();
+	ctask_store__db_print(sdir, &b);
+	ASSERT(!ctask_store__db_same(&a, &b)); /* a writer opened it */
+	put1(s, done_rec(2, d, 10));
+	ctask_store_close(s);
+	ctask_store__db_print(sdir, &b);
+	ASSERT(!b.wal);
+	ASSERT(!ctask_store__db_same(&a, &b)); /* its commits are in it */
+	ASSERT(b.mtime_ns != a.mtime_ns || b.size != a.size);
+	/* the same bytes, another file */
+	char cmd[600];
+	snprintf(cmd, sizeof cmd, "cp -p '%s' '%s.x' && mv '%s.x' '%s'", db, db,
+		 db, db);
+	ASSERT_EQ(system(cmd), 0);
+	ctask_store__db_print(sdir, &a);
+	ASSERT(a.ino != b.ino && !ctask_store__db_same(&a, &b));
+	free(d);
+	cleanup();
+}
+
+/* A reader of a store it cannot write, its last writer gone (so read as
+ * immutable), whose owner writes while it reads: its next read fails,
+ * CTASK_EBUSY, rather than read pages being changed. As root only (the
+ * reader is nobody; otherwise the writer could not write either). */
+TEST(immutable_reader_sees_a_writer)
+{
+	if (geteuid() != 0)
+		return;
+	fresh();
+	ctask_store *s = open_new();
+	uint8_t *d = bytes(10, 1);
+	put1(s, done_rec(1, d, 10));
+	ctask_store_close(s);
+	ASSERT_EQ(chmod(root, 0755), 0);
+	int opened[2], written[2];
+	ASSERT_EQ(pipe(opened), 0);
+	ASSERT_EQ(pipe(written), 0);
+	pid_t pid = fork();
+	ASSERT(pid >= 0);
+	if (pid == 0) {
+		ctask_store *r = NULL;
+		ctask_record rec;
+		ctask_hash h;
+		char c = 0;
+		ASSERT_EQ(setgroups(0, NULL), 0);
+		ASSERT_EQ(setresgid(65534, 65534, 65534), 0);
+		ASSERT_EQ(setresuid(65534, 65534, 65534), 0);
+		ASSERT_EQ(ctask_store_open(sdir, CTASK_STORE_READONLY_OK, &r),
+			  0);
+		task_hash(1, &h);
+		ASSERT_EQ(ctask_store_get(r, &h, &rec, NULL), 0);
+		ASSERT_EQ(write(opened[1], "o", 1), 1);
+		ASSERT_EQ(read(written[0], &c, 1), 1);
+		ASSERT_EQ(ctask_store_get(r, &h, &rec, NULL), CTASK_EBUSY);
+		ASSERT(strstr(ctask_error_last(), "run the command again"));
+		ctask_store_close(r);
+		_exit(0);
+	}
+	char c = 0;
+	ASSERT_EQ(read(opened[0], &c, 1), 1);
+	s = open_new();
+	put1(s, done_rec(2, d, 10));
+	ctask_store_close(s); /* checkpoints into ctask.db */
+	ASSERT_EQ(write(written[1], "w", 1), 1);
+	int st;
+	ASSERT_EQ(waitpid(pid, &st, 0), pid);
+	ASSERT(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	close(opened[0]), close(opened[1]), close(written[0]),
+		close(written[1]);
+	free(d);
 	cleanup();
 }
 
@@ -2370,4 +2462,5 @@ TEST_MAIN(T(create_reopen), T(put_get), T(scan_all), T(failed_roundtrip),
 	  T(lease_usage), T(lease_race), T(running_row), T(executor_expiry),
 	  T(killed_executor_taken_over), T(gone_owner_dead_at_once),
 	  T(dead_writers_temporaries), T(lease_over_failure),
-	  T(provenance_roundtrip), T(get_sorted))
+	  T(provenance_roundtrip), T(get_sorted),
+	  T(immutable_changed_underneath), T(immutable_reader_sees_a_writer))

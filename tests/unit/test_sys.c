@@ -8,10 +8,17 @@
 
 #include "sys.h"
 
+#include <fcntl.h>
+#include <sched.h>
 #include <signal.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
+#include <unistd.h>
+
+#ifndef CLONE_NEWTIME
+#define CLONE_NEWTIME 0x00000080
+#endif
 
 /* A child that waits until killed; *start is its start time. */
 static pid_t child(uint64_t *start)
@@ -107,9 +114,16 @@ TEST(tags)
 	for (const char *p = me->boot_id; *p; p++)
 		if (*p != '-')
 			place[k++] = *p;
-	snprintf(place + k, sizeof place - k, "-%.*s",
-		 (int)strspn(strchr(me->pid_ns, '[') + 1, "0123456789"),
-		 strchr(me->pid_ns, '[') + 1);
+	k += (size_t)snprintf(
+		place + k, sizeof place - k, "-%.*s",
+		(int)strspn(strchr(me->pid_ns, '[') + 1, "0123456789"),
+		strchr(me->pid_ns, '[') + 1);
+	/* -TIMENS, where the kernel has time namespaces */
+	const char *tns = strstr(me->pid_ns, " time:[");
+	ASSERT_EQ(tns != NULL, access("/proc/self/ns/time", F_OK) == 0);
+	if (tns)
+		snprintf(place + k, sizeof place - k, "-%.*s",
+			 (int)strspn(tns + 7, "0123456789"), tns + 7);
 	snprintf(name, sizeof name, "%s-%ld-%llu", place, (long)getpid(),
 		 (unsigned long long)me->start);
 	ASSERT_STR(tag, name);
@@ -217,5 +231,53 @@ TEST(sweep_removes_only_the_dead)
 	ASSERT_EQ(system(cmd), 0);
 }
 
+/* In another time namespace (unshare --time, with a boottime offset),
+ * /proc/PID/stat gives a live process another start time: its owner is not
+ * judged from there, neither by its identity nor by its tag. Skipped
+ * without the privilege or the kernel to make one. */
+TEST(other_time_namespace_not_judged)
+{
+	const ctask_proc_id *me = ctask_proc_self();
+	char tag[CTASK_PROC_TAG_MAX];
+	if (access("/proc/self/ns/time", F_OK) != 0)
+		return; /* no time namespaces: nothing to tell apart */
+	char link[32];
+	ssize_t k = readlink("/proc/self/ns/time", link, sizeof link - 1);
+	ASSERT(k > 0);
+	link[k] = 0;
+	ASSERT(strstr(me->pid_ns, link) != NULL);
+	ctask_proc_tag(tag);
+	ctask_proc_id top = *me; /* me is overwritten in a child */
+	pid_t top_pid = getpid(), pid = fork();
+	ASSERT(pid >= 0);
+	if (pid == 0) {
+		/* 2: skipped; 3: this process taken for gone; 0: not */
+		int fd = -1;
+		if (unshare(CLONE_NEWTIME) != 0 ||
+		    (fd = open("/proc/self/timens_offsets", O_WRONLY)) < 0 ||
+		    write(fd, "boottime 1000 0", 15) != 15)
+			_exit(2);
+		close(fd);
+		pid_t g = fork(); /* the first process of the namespace */
+		if (g == 0)
+			_exit(ctask_proc_gone(top.boot_id, top.pid_ns, top_pid,
+					      top.start) ||
+					      ctask_proc_tag_gone(tag)
+				      ? 3
+				      : 0);
+		int st = 0;
+		_exit(g > 0 && waitpid(g, &st, 0) == g && WIFEXITED(st)
+			      ? WEXITSTATUS(st)
+			      : 1);
+	}
+	int st = 0;
+	ASSERT_EQ(waitpid(pid, &st, 0), pid);
+	ASSERT(WIFEXITED(st));
+	if (WEXITSTATUS(st) == 2)
+		return; /* no privilege for a time namespace */
+	ASSERT_EQ(WEXITSTATUS(st), 0);
+}
+
 TEST_MAIN(T(self), T(gone), T(other_host_not_judged), T(tags),
-	  T(tag_follows_fork), T(sweep_removes_only_the_dead))
+	  T(tag_follows_fork), T(sweep_removes_only_the_dead),
+	  T(other_time_namespace_not_judged))
