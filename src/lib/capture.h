@@ -8,9 +8,9 @@
  * memfd before it forks the worker and keeps it open, so that after a crash
  * or a timeout it can still read what the dead task printed. The file is
  * opened O_APPEND, so that a write always goes to its end. A task that
- * prints nothing costs three fstat()s: before it, that fds 1 and 2 are
- * still the file (a task that pointed them elsewhere moves them back for
- * the next one), and after it, the file's size says how much was written.
+ * prints nothing costs two dup2()s and one fstat(): before it, fds 1 and 2
+ * are pointed at the file again (an earlier task may have pointed them
+ * elsewhere), and after it, the file's size says how much was written.
  * The worker reads and empties the file through an fd of its own, at a
  * high number, and only once fstat() says it is still the file. After a task
  * that printed, its output is read back, bounded (CTASK_CAPTURE_HEAD bytes from
