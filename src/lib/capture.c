@@ -4,7 +4,8 @@
  * The worker's side keeps its state in one static struct: a worker process
  * has one stdout and one stderr, so it has one capture. Its lock is taken
  * by the main thread only after a task that printed something, so a task
- * that prints nothing pays fflush() of empty streams and one lseek().
+ * that prints nothing pays fflush() of empty streams, two dup2()s and one
+ * fstat().
  */
 #include "capture.h"
 
@@ -21,6 +22,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 #include <uv.h>
@@ -113,15 +116,28 @@ int ctask_capture_open(void)
 		fd = open(dir && *dir ? dir : "/tmp",
 			  O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
 	}
+	/* Every write goes to the end, wherever the offset is: a writer the
+	 * worker does not wait for (a task's background child) cannot write
+	 * at an offset from before the file was emptied, leaving a hole of
+	 * zero bytes, or over what was written since. So the file's size,
+	 * not the offset, says how much was written. */
+	if (fd >= 0)
+		(void)fcntl(fd, F_SETFL, O_APPEND);
 	return above_stdio(fd);
+}
+
+/* The size of the file fd, or -1. */
+static off_t size_of(int fd)
+{
+	struct stat st;
+	return fstat(fd, &st) == 0 ? st.st_size : -1;
 }
 
 void ctask_capture_salvage(int *fd, ctask_buf *out)
 {
 	if (*fd < 0)
 		return;
-	/* The dead worker's fds 1 and 2 shared this file's offset. */
-	off_t pos = lseek(*fd, 0, SEEK_CUR);
+	off_t pos = size_of(*fd);
 	if (out && pos > 0)
 		read_bounded(*fd, pos, out);
 	close(*fd);
@@ -131,7 +147,11 @@ void ctask_capture_salvage(int *fd, ctask_buf *out)
 /* ---- Inside the worker --------------------------------------------------- */
 
 static struct {
-	int fd;	  /* the file fds 1 and 2 point at; -1: no capture */
+	/* The worker's own fd of the file fds 1 and 2 point at, at a number
+	 * tasks leave alone (fds 1 and 2 are the tasks'); -1: no capture. */
+	int fd;
+	dev_t dev; /* the file, to know it when a task changed the fds */
+	ino_t ino;
 	int chan; /* where lines go: the channel (or the executor's stdout) */
 	ctask_capture_opts o;
 	/* Taken by the watcher, and by the main thread to read or empty the
@@ -254,9 +274,49 @@ static void shrink(off_t pos)
 /* Empties the file for the next task. Under wk.lock. */
 static void empty(void)
 {
+	/* Writes append, the offset is only for a task that cleared
+	 * O_APPEND. */
 	if (ftruncate(wk.fd, 0) == 0)
 		lseek(wk.fd, 0, SEEK_SET);
 	wk.fwd = wk.punched = 0;
+}
+
+/* Whether fd is the capture file; its size in *size. */
+static bool is_capture(int fd, off_t *size)
+{
+	struct stat st;
+	if (fd < 0 || fstat(fd, &st) != 0 || st.st_dev != wk.dev ||
+	    st.st_ino != wk.ino)
+		return false;
+	*size = st.st_size;
+	return true;
+}
+
+/* A new fd of fd's file, high up: most tasks that close or reuse fds do
+ * it with the low ones. Returns -1 if none can be had. */
+static int high_dup(int fd)
+{
+	struct rlimit r;
+	int at = 3;
+	if (getrlimit(RLIMIT_NOFILE, &r) == 0 && r.rlim_cur > 64)
+		at = r.rlim_cur > 2048 ? 1024 : (int)(r.rlim_cur / 2);
+	int high = fcntl(fd, F_DUPFD_CLOEXEC, at);
+	return high >= 0 ? high : fcntl(fd, F_DUPFD_CLOEXEC, 3);
+}
+
+/* The file's size, -1 if the capture is lost. A task that closed
+ * wk.fd (and perhaps reused its number for a file of its own, which is
+ * then left alone) loses nothing if fd 1 or 2 is still the file: it is
+ * taken from there. The main thread only (it alone sets wk.fd), under
+ * wk.lock. */
+static off_t capture_size(void)
+{
+	off_t size;
+	if (is_capture(wk.fd, &size))
+		return size;
+	int from = is_capture(1, &size) ? 1 : is_capture(2, &size) ? 2 : -1;
+	wk.fd = from < 0 ? -1 : high_dup(from);
+	return wk.fd < 0 ? -1 : size;
 }
 
 /* The watcher: while a task runs, streams its lines (live) and keeps the
@@ -268,7 +328,9 @@ static void *watch(void *unused)
 	for (;;) {
 		nanosleep(&nap, NULL);
 		pthread_mutex_lock(&wk.lock);
-		off_t pos = wk.stopping ? 0 : lseek(wk.fd, 0, SEEK_CUR);
+		off_t pos = 0; /* stays 0 if the task closed wk.fd */
+		if (!wk.stopping)
+			(void)is_capture(wk.fd, &pos);
 		if (wk.o.live && pos > wk.fwd &&
 		    atomic_load(&wk.task) != NO_TASK)
 			forward(pos, false);
@@ -306,9 +368,15 @@ void ctask_capture_start(int fd, const ctask_capture_opts *o)
 	if (fd < 0)
 		return;
 	fflush(NULL);
-	if (dup2(fd, 1) < 0 || dup2(fd, 2) < 0)
+	struct stat st;
+	int own = fstat(fd, &st) == 0 ? high_dup(fd) : -1;
+	if (own < 0 || dup2(own, 1) < 0 || dup2(own, 2) < 0) {
+		if (own >= 0)
+			close(own);
 		return;
-	wk.fd = fd;
+	}
+	close(fd); /* the worker keeps own, the executor its own fd */
+	wk.fd = own, wk.dev = st.st_dev, wk.ino = st.st_ino;
 	/* As on a terminal: the lines a task printed before a crash are in
 	 * the file, not lost in a buffer. */
 	setvbuf(stdout, NULL, _IOLBF, BUFSIZ);
@@ -317,6 +385,15 @@ void ctask_capture_start(int fd, const ctask_capture_opts *o)
 
 void ctask_capture_begin(uint32_t id)
 {
+	/* An earlier task may have pointed fds 1 and 2 elsewhere (freopen(),
+	 * dup2()), and freopen() changes the streams' buffering: both are put
+	 * back. Always: two dup2()s cost less than two fstat()s to see if they
+	 * are needed (0.7 against 1.1 us), setvbuf() without a buffer next to
+	 * nothing. wk.fd is the file: ctask_capture_end checked it. */
+	if (wk.fd >= 0 && dup2(wk.fd, 1) >= 0 && dup2(wk.fd, 2) >= 0) {
+		setvbuf(stdout, NULL, _IOLBF, BUFSIZ);
+		setvbuf(stderr, NULL, _IONBF, 0);
+	}
 	atomic_store_explicit(&wk.task, id, memory_order_relaxed);
 }
 
@@ -327,13 +404,17 @@ size_t ctask_capture_end(ctask_buf *out)
 	fflush(stdout);
 	fflush(stderr);
 	size_t n = 0;
-	if (lseek(wk.fd, 0, SEEK_CUR) > 0) { /* it printed something */
+	off_t pos;
+	/* It printed something, or it closed wk.fd. */
+	if (!is_capture(wk.fd, &pos) || pos > 0) {
 		pthread_mutex_lock(&wk.lock);
-		off_t pos = lseek(wk.fd, 0, SEEK_CUR);
-		if (wk.o.live)
+		pos = capture_size();
+		if (pos > 0 && wk.o.live)
 			forward(pos, true);
-		n = read_bounded(wk.fd, pos, out);
-		empty();
+		if (pos > 0) {
+			n = read_bounded(wk.fd, pos, out);
+			empty();
+		}
 		pthread_mutex_unlock(&wk.lock);
 	}
 	atomic_store_explicit(&wk.task, NO_TASK, memory_order_relaxed);
@@ -347,7 +428,7 @@ void ctask_capture_untagged(const char *who)
 	fflush(stdout);
 	fflush(stderr);
 	pthread_mutex_lock(&wk.lock);
-	off_t pos = lseek(wk.fd, 0, SEEK_CUR);
+	off_t pos = capture_size();
 	if (pos > 0) {
 		ctask_buf b = {0}; /* owned here */
 		read_bounded(wk.fd, pos, &b);

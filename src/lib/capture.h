@@ -6,15 +6,19 @@
  * In each worker, fds 1 and 2 point at one memfd (one open file, so stdout
  * and stderr keep the order they were written in). The executor makes the
  * memfd before it forks the worker and keeps it open, so that after a crash
- * or a timeout it can still read what the dead task printed. A task that
- * prints nothing costs one lseek() at its end: the offset says how much was
- * written. After a task that printed, its output is read back, bounded
- * (CTASK_CAPTURE_HEAD bytes from the start and CTASK_CAPTURE_TAIL from the
- * end, with a line "[... N bytes cut ...]" between), and the file is
- * emptied for the next task. A small thread in the worker keeps the file
- * small while a task runs (it punches out the middle, which will not be
- * kept) and, in live mode, forwards each whole line as it is written,
- * prefixed with its task ("NAME#I: "), to the executor's channel.
+ * or a timeout it can still read what the dead task printed. The file is
+ * opened O_APPEND, so that a write always goes to its end. A task that
+ * prints nothing costs two dup2()s and one fstat(): before it, fds 1 and 2
+ * are pointed at the file again (an earlier task may have pointed them
+ * elsewhere), and after it, the file's size says how much was written.
+ * The worker reads and empties the file through an fd of its own, at a
+ * high number, and only once fstat() says it is still the file. After a task
+ * that printed, its output is read back, bounded (CTASK_CAPTURE_HEAD bytes from
+ * the start and CTASK_CAPTURE_TAIL from the end, with a line "[... N bytes cut
+ * ...]" between), and the file is emptied for the next task. A small thread in
+ * the worker keeps the file small while a task runs (it punches out the middle,
+ * which will not be kept) and, in live mode, forwards each whole line as it is
+ * written, prefixed with its task ("NAME#I: "), to the executor's channel.
  *
  * The worker's stdout is line-buffered, as on a terminal, so the lines a
  * task printed before it crashed are kept; stderr stays unbuffered. What

@@ -167,12 +167,14 @@ script -qefc "'$CTASK' execute live.c --output live -j 2" /dev/null \
 	</dev/null >live.txt || rc=$?
 assert_eq 0 "$rc" "exit status of execute --output live"
 shown=$(tty_lines live.txt)
+# grep reads a here-string, not a pipe: with pipefail, a grep -q that
+# quits at its match would fail the pipe when printf gets SIGPIPE.
 for i in 0 1 2 3; do
 	for k in 0 1 2 3 4; do
-		printf '%s\n' "$shown" | grep -qx "talk#$i: talk $i line $k" ||
+		grep -qx "talk#$i: talk $i line $k" <<<"$shown" ||
 			fail "no line 'talk#$i: talk $i line $k': $shown"
 	done
-	printf '%s\n' "$shown" | grep -qx "talk#$i: talk $i last words" ||
+	grep -qx "talk#$i: talk $i last words" <<<"$shown" ||
 		fail "no line 'talk#$i: talk $i last words': $shown"
 done
 # The tasks run for 0.5 s each, so the progress line (drawn every 0.2 s)
@@ -186,5 +188,51 @@ bad=$(printf '%s\n' "$shown" | grep 'done, ' | grep -v '^ctask: [0-9]*/4 done, [
 raw_log talk2.txt live.c talk#2
 printf 'talk 2 line %d\n' 0 1 2 3 4 | cat - <(printf 'talk 2 last words') |
 	cmp - talk2.txt || fail "log talk#2: '$(cat talk2.txt)'"
+
+# One worker (-j 1) runs the chain of output_fds.c, each task after one
+# that did something to its stdout or stderr.
+cp "$DATA/output_fds.c" fds.c
+check "a task that redirected stdout and stderr: the next task's output is captured"
+expect_exit 0 execute fds.c -j 1
+raw_log next0.txt fds.c next#0
+printf 'after to_file out\nafter to_file err\n' | cmp - next0.txt ||
+	fail "log next#0: '$(cat next0.txt)'"
+printf 'to_file into the file\n' | cmp - redirected.txt ||
+	fail "redirected.txt: '$(cat redirected.txt)'"
+raw_log tofile.txt fds.c to_file
+printf 'to_file before\n' | cmp - tofile.txt ||
+	fail "log to_file: '$(cat tofile.txt)'"
+
+check "a task that closed the worker's fd of its output and reused the number: its file is left alone"
+printf "the task's own file\n" | cmp - closer.txt ||
+	fail "closer.txt: '$(cat closer.txt)'"
+raw_log closer_log.txt fds.c closer
+printf 'closer out\n' | cmp - closer_log.txt ||
+	fail "log closer: '$(cat closer_log.txt)'"
+raw_log next1.txt fds.c next#1
+printf 'after closer out\nafter closer err\n' | cmp - next1.txt ||
+	fail "log next#1: '$(cat next1.txt)'"
+
+check "a write at an old offset goes to the end: nothing is overwritten"
+raw_log rewind.txt fds.c rewind_
+printf 'rewind first line\nsecond\n' | cmp - rewind.txt ||
+	fail "log rewind_: '$(cat rewind.txt)'"
+raw_log next2.txt fds.c next#2
+printf 'after rewind out\nafter rewind err\n' | cmp - next2.txt ||
+	fail "log next#2: '$(cat next2.txt)'"
+
+check "what a background child writes after its task returned goes with the task running then"
+raw_log bg_start.txt fds.c bg_start
+printf 'bg_start out\n' | cmp - bg_start.txt ||
+	fail "log bg_start: '$(cat bg_start.txt)'"
+raw_log bg_next.txt fds.c bg_next
+printf 'bg_next before\nbackground child\nbg_next after\n' | cmp - bg_next.txt ||
+	fail "log bg_next: '$(cat bg_next.txt)'"
+
+check "--output live: the lines of a task after a redirecting one are shown"
+expect_exit 0 execute fds.c -j 1 --output live --store live_fds.ctaskdata
+assert_contains "$out" "next#0: after to_file out"
+assert_contains "$out" "next#1: after closer out"
+assert_contains "$out" "bg_next#0: background child"
 
 echo "all output tests passed"
