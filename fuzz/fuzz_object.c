@@ -62,7 +62,7 @@ static void setup(void)
 			  .size = ORIG_N,
 			  .host = "fuzz",
 			  .dirty = -1};
-	CHECK(ctask_store_put(store, 1, &r) == 0);
+	CHECK(ctask_store_put(store, 1, &r, NULL) == 0);
 	ctask_hash h;
 	ctask_hash_bytes(orig, ORIG_N, &h);
 	ctask_hash_hex(&h, hex);
