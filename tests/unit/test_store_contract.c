@@ -30,10 +30,10 @@
 	"local k = ARGV[1] .. ':idx' local v = redis.call('HGET', k, ARGV[2])" \
 	" redis.call('HSET', k, ARGV[2], v:sub(1, 42) .. '\\0' .. v:sub(44))"
 
-static char root[64];	/* the mkdtemp directory of this test (SQLite) */
-static char sdir[96];	/* root/s: the store directory (SQLite) */
-static char db[128];	/* sdir/ctask.db (SQLite) */
-static char where[512]; /* what the test opens: sdir, or a redis:// URL */
+static char root[64];	      /* the mkdtemp directory of this test (SQLite) */
+static char sdir[96];	      /* root/s: the store directory (SQLite) */
+static char db[128];	      /* sdir/ctask.db (SQLite) */
+static char where[512];	      /* what the test opens: sdir, or a redis:// URL */
 static const char *redis_url; /* CTASK_TEST_REDIS, or NULL: SQLite */
 static char prefix[64];	      /* the Redis test's key prefix */
 
@@ -96,9 +96,8 @@ static void corrupt_small(const ctask_hash *h)
 	char hex[CTASK_HASH_HEX], q[200];
 	ctask_hash_hex(h, hex);
 	if (redis_url) {
-		freeReplyObject(redis("EVAL %s 0 %s %b",
-				      REDIS_CORRUPT_SMALL, prefix, h->b,
-				      sizeof h->b));
+		freeReplyObject(redis("EVAL %s 0 %s %b", REDIS_CORRUPT_SMALL,
+				      prefix, h->b, sizeof h->b));
 		return;
 	}
 	snprintf(q, sizeof q,
@@ -117,7 +116,8 @@ static void corrupt_checksum(const ctask_hash *h)
 	char hex[CTASK_HASH_HEX], q[200];
 	ctask_hash_hex(h, hex);
 	if (redis_url) {
-		freeReplyObject(redis("HINCRBY %s:r:%s checksum 1", prefix, hex));
+		freeReplyObject(
+			redis("HINCRBY %s:r:%s checksum 1", prefix, hex));
 		return;
 	}
 	snprintf(q, sizeof q,
@@ -1519,7 +1519,102 @@ TEST(notes)
 	cleanup();
 }
 
-static const test_entry contract_tests[] = {T(put_get), T(scan_all), T(failed_roundtrip), T(replace_failed_by_done), T(notes), T(lease_after_scan_sees_other_writers), T(takeover_takes_only_what_it_asks), T(put_releases_across_rows), T(put_many_rows), T(done_lookup), T(scan_small_results), T(concurrent_writers), T(lease_held_then_expired), T(put_releases_lease), T(failed_during_run), T(heartbeat_extends), T(release_own_only), T(executors_begin_end), T(attempts_recorded), T(lease_usage), T(lease_race), T(running_row), T(executor_expiry), T(killed_executor_taken_over), T(lease_over_failure), T(provenance_roundtrip), T(get_sorted)};
+/* Opening where must fail with code and a message naming where and
+ * saying what; nothing is created. */
+static void refused_open(const char *at, int code, const char *what)
+{
+	ctask_store *s = (ctask_store *)1;
+	ASSERT_EQ(ctask_store_open(at, CTASK_STORE_CREATE, &s), code);
+	ASSERT(s == NULL);
+	if (!strstr(ctask_error_last(), what))
+		TFAIL("message \"%s\" lacks \"%s\"", ctask_error_last(), what);
+}
+
+/* Another schema version is refused, and left as it is; on Redis, so is a
+ * prefix holding keys that are not a ctask store, and a server that is not
+ * there; the password never shows in a message. */
+TEST(version_refused)
+{
+	fresh();
+	ctask_store_close(open_new());
+	if (!redis_url) {
+		sqlite3 *d;
+		ASSERT_EQ(sqlite3_open(db, &d), SQLITE_OK);
+		ASSERT_EQ(sqlite3_exec(d,
+				       "UPDATE meta SET value = '9' WHERE"
+				       " key = 'schema_version'",
+				       NULL, NULL, NULL),
+			  SQLITE_OK);
+		sqlite3_close(d);
+		refused_open(where, CTASK_ESTORE, "schema version 9");
+		cleanup();
+		return;
+	}
+	freeReplyObject(redis("HSET %s:meta schema_version 9", prefix));
+	refused_open(where, CTASK_ESTORE, "has schema version 9");
+	redisReply *r = redis("HGET %s:meta schema_version", prefix);
+	ASSERT_STR(r->str, "9");
+	freeReplyObject(r);
+
+	freeReplyObject(redis("HSET %s:meta format other", prefix));
+	refused_open(where, CTASK_ESTORE, "holds something other");
+
+	/* keys of the store's names but no meta: not ours either */
+	char other[600];
+	snprintf(other, sizeof other, "%s?prefix=%s-x", redis_url, prefix);
+	char key[100];
+	snprintf(key, sizeof key, "%s-x:idx", prefix);
+	freeReplyObject(redis("SET %s hello", key));
+	refused_open(other, CTASK_ESTORE, "holds something other");
+	r = redis("GET %s", key);
+	ASSERT_STR(r->str, "hello");
+	freeReplyObject(r);
+
+	/* without CREATE an empty prefix is not a store */
+	snprintf(other, sizeof other, "%s?prefix=%s-none", redis_url, prefix);
+	ctask_store *s;
+	ASSERT_EQ(ctask_store_open(other, 0, &s), CTASK_ENOTFOUND);
+
+	/* nobody listens on port 1; the password is not shown */
+	refused_open("redis://:sekrit@127.0.0.1:1/0", CTASK_ESTORE,
+		     "store redis://127.0.0.1:1/0: cannot connect");
+	ASSERT(!strstr(ctask_error_last(), "sekrit"));
+	/* no such database number */
+	int port = 0;
+	ASSERT(sscanf(redis_url, "redis://127.0.0.1:%d", &port) == 1);
+	snprintf(other, sizeof other, "redis://127.0.0.1:%d/99999", port);
+	refused_open(other, CTASK_ESTORE, "cannot select the database");
+}
+
+static const test_entry contract_tests[] = {
+	T(put_get),
+	T(scan_all),
+	T(failed_roundtrip),
+	T(replace_failed_by_done),
+	T(notes),
+	T(lease_after_scan_sees_other_writers),
+	T(takeover_takes_only_what_it_asks),
+	T(put_releases_across_rows),
+	T(put_many_rows),
+	T(done_lookup),
+	T(scan_small_results),
+	T(concurrent_writers),
+	T(lease_held_then_expired),
+	T(put_releases_lease),
+	T(failed_during_run),
+	T(heartbeat_extends),
+	T(release_own_only),
+	T(executors_begin_end),
+	T(attempts_recorded),
+	T(lease_usage),
+	T(lease_race),
+	T(running_row),
+	T(executor_expiry),
+	T(killed_executor_taken_over),
+	T(lease_over_failure),
+	T(provenance_roundtrip),
+	T(get_sorted),
+	T(version_refused)};
 
 /* CTASK_TEST_STORE=redis runs the suite on the server CTASK_TEST_REDIS
  * names (tests/with_redis.sh); anything else, on SQLite. */
@@ -1534,6 +1629,6 @@ int main(int argc, char **argv)
 		}
 	}
 	return test_main(contract_tests,
-			 sizeof contract_tests / sizeof contract_tests[0],
-			 argc, argv);
+			 sizeof contract_tests / sizeof contract_tests[0], argc,
+			 argv);
 }
