@@ -55,7 +55,7 @@ static int print_running(void *ud, const ctask_lease *l)
 {
 	lease_walk *w = ud;
 	const ctask_task *t = ctask_graph_find(w->g, &l->hash);
-	if (!t || t->state != CTASK_S_RUNNING || l->expires <= w->now)
+	if (!t || t->state != CTASK_S_RUNNING || !l->live)
 		return 0;
 	if (w->shown++ < MAX_RUNNING_LINES) {
 		char hex[CTASK_HASH_HEX], since[16];
@@ -73,16 +73,20 @@ static int walk_leases(void *ud, const ctask_lease *l)
 	lease_walk *w = ud;
 	const ctask_task *t = ctask_graph_find(w->g, &l->hash);
 	if (w->stale_only) {
-		if (l->expires > w->now || (t && t->state == CTASK_S_DONE))
+		if (l->live || (t && t->state == CTASK_S_DONE))
 			return 0;
 		char hex[CTASK_HASH_HEX];
 		ctask_hash_hex(&l->hash, hex);
-		printf("stale lease: %s (%.12s) held by %s:%d, expired %.0f s "
-		       "ago\n",
-		       t ? ctask_task_name(w->g, t) : "?", hex, l->host, l->pid,
-		       w->now - l->expires);
+		printf("stale lease: %s (%.12s) held by %s:%d, ",
+		       t ? ctask_task_name(w->g, t) : "?", hex, l->host,
+		       l->pid);
+		/* Not expired, yet dead: its owner's process has ended. */
+		if (l->expires > w->now)
+			printf("whose process has ended\n");
+		else
+			printf("expired %.0f s ago\n", w->now - l->expires);
 		w->stale++;
-	} else if (l->expires > w->now && strcmp(l->owner, w->owner) == 0) {
+	} else if (l->live && strcmp(l->owner, w->owner) == 0) {
 		w->count++;
 	}
 	return 0;
@@ -93,12 +97,13 @@ typedef struct {
 	lease_walk *w;
 } exec_walk;
 
-/* Prints one executor if it is live: not finished, and its expiry (renewed
- * by its heartbeats, and what its leases live by) has not passed. */
+/* Prints one executor if it is live: not finished, its expiry (renewed
+ * by its heartbeats, and what its leases live by) has not passed, and it
+ * is not proven gone (killed on this host). */
 static int print_executor(void *ud, const ctask_executor_rec *r)
 {
 	exec_walk *ew = ud;
-	if (r->finished != 0 || r->expires <= ew->w->now)
+	if (!r->live)
 		return 0;
 	ew->w->owner = r->owner;
 	ew->w->count = 0;

@@ -208,14 +208,25 @@ static char *default_store(const char *file)
 	return (char *)b.p;
 }
 
+/* Whether command cmd writes to the store. The others (status, show,
+ * check, graph, ...) read a store the user may not write, such as another
+ * user's results or a read-only mount; these refuse one (exit 4). */
+static bool writes_store(const char *cmd)
+{
+	return strcmp(cmd, "execute") == 0 || strcmp(cmd, "invalidate") == 0 ||
+	       strcmp(cmd, "cleanup") == 0;
+}
+
 /* Opens the store if it exists (or create). */
 static int open_store(cli_session *ss, bool create)
 {
 	if (!ss->store_dir)
 		ss->store_dir = ss->c->store ? ctask_xstrdup(ss->c->store)
 					     : default_store(ss->c->file);
-	int rc = ctask_store_open(ss->store_dir,
-				  create ? CTASK_STORE_CREATE : 0, &ss->store);
+	int flags = create		       ? CTASK_STORE_CREATE
+		    : writes_store(ss->c->cmd) ? 0
+					       : CTASK_STORE_READONLY_OK;
+	int rc = ctask_store_open(ss->store_dir, flags, &ss->store);
 	if (rc == CTASK_ENOTFOUND && !create)
 		return 0;
 	/* Whatever stops a store from opening is a store problem (exit 4),
@@ -302,9 +313,12 @@ int cli_rebuild(cli_session *ss)
 	return cli_set_states(ss);
 }
 
-/* Keeps a freshly compiled plugin in the store for the next run. */
+/* Keeps a freshly compiled plugin in the store for the next run (not in
+ * one opened read-only). */
 static int cache_plugin(cli_session *ss)
 {
+	if (ctask_store_readonly(ss->store))
+		return 0;
 	ctask_buf dir = {0};
 	ctask_buf_printf(&dir, "%s/plugins", ss->store_dir);
 	int rc = ctask_plugin_cache(ss->plugin, (char *)dir.p);
@@ -470,9 +484,20 @@ long cli_remove_marked(cli_session *ss, const uint8_t *marks, bool dry_run,
 				 task->state == CTASK_S_FAILED))
 			hs[nh++] = task->hash, per[task->name_id]++;
 	}
+	/* A marked task that was not done when its state was read may have
+	 * been stored since, by an executor that had read its inputs: it goes
+	 * too, so that no result outlives the inputs it was computed from (a
+	 * later put is refused by the store: store.h, ctask_store_put). */
+	size_t all = nh;
+	for (size_t t = 0; nh > 0 && t < n; t++) {
+		const ctask_task *task = ctask_graph_task(g, t);
+		if (marks[t] && task->state != CTASK_S_DONE &&
+		    task->state != CTASK_S_FAILED)
+			hs[all++] = task->hash;
+	}
 	int err = dry_run || nh == 0
 			  ? 0
-			  : ctask_store_delete(ss->store, nh, hs, NULL, NULL);
+			  : ctask_store_delete(ss->store, all, hs, NULL, NULL);
 	free(hs);
 	if (err < 0)
 		return -cli_lib_error(ss->c->cmd, err);

@@ -386,13 +386,27 @@ static void unstore(sched *sc)
 	}
 }
 
+static void redo_refused(sched *sc, ctask_task *t);
+
+/* Appends the hashes of the inputs of task ud to out: for the store, which
+ * refuses a result computed from results deleted meanwhile (an invalidate
+ * during the run: store.h, ctask_store_put). */
+static void task_inputs(void *ud, ctask_buf *out)
+{
+	ctask_task *t = ud;
+	CTASK_FOREACH_INPUT(t, d,
+			    ctask_buf_append(out, d->hash.b, sizeof d->hash.b));
+}
+
 /* Writes the batch to the store in one transaction (which also releases
- * the leases of its tasks) and frees it. */
+ * the leases of its tasks) and frees it. Returns how many results the
+ * store refused (they run again: redo_refused), or an error. */
 static int commit(sched *sc)
 {
 	if (sc->nbatch == 0)
 		return 0;
 	ctask_record *recs = ctask_xcalloc(sc->nbatch, sizeof *recs);
+	uint8_t *refused = ctask_xcalloc(sc->nbatch, 1); /* owned here */
 	for (size_t i = 0; i < sc->nbatch; i++) {
 		const ctask_outcome *oc = &sc->batch[i];
 		recs[i] = (ctask_record){
@@ -412,12 +426,20 @@ static int commit(sched *sc)
 			.task_file = sc->o->task_file,
 			.output = oc->output.len ? oc->output.p : NULL,
 			.output_len = oc->output.len,
+			.inputs = task_inputs,
+			.inputs_ud = oc->task,
 		};
 	}
-	int rc = ctask_store_put(sc->s, sc->nbatch, recs);
+	int rc = ctask_store_put(sc->s, sc->nbatch, recs, refused);
 	free(recs);
 	if (rc < 0)
 		unstore(sc);
+	for (size_t i = 0; rc >= 0 && i < sc->nbatch; i++)
+		if (refused[i]) {
+			redo_refused(sc, sc->batch[i].task);
+			rc++;
+		}
+	free(refused);
 	for (size_t i = 0; i < sc->nbatch; i++) {
 		sc->in_batch[sc->batch[i].task->id] = 0;
 		ctask_buf_free(&sc->batch[i].result);
@@ -499,6 +521,55 @@ static int undo(sched *sc, ctask_task *d, int why)
 	return 0;
 }
 
+/* Makes t, done, ready to run again (as undo, but t ran in this run: not
+ * a result found missing). */
+static void again(sched *sc, ctask_task *t)
+{
+	drop_kept(sc, t->id);
+	t->small_n = 0;
+	sc->todo[t->name_id] += sc->want[t->id];
+	t->state = CTASK_S_READY;
+	for (uint32_t k = sc->rdep_off[t->id]; k < sc->rdep_off[t->id + 1]; k++)
+		sc->pending[sc->rdeps[k]]++;
+	if (sc->pending[t->id] == 0)
+		push_ready(sc, t->id);
+}
+
+/* The store refused t's result: results t read were deleted after it read
+ * them (an invalidate during the run; item 6 of issue 10). So t runs
+ * again, after those of its inputs that the store no longer has (undone:
+ * recomputed first). t's lease is still this executor's. Its dependents
+ * that ran from t's result have theirs refused in turn; a stopping run
+ * leaves them all undone. */
+static void redo_refused(sched *sc, ctask_task *t)
+{
+	size_t n = 0;
+	CTASK_FOREACH_INPUT(t, d, n++);
+	ctask_task **ds = ctask_xmalloc((n ? n : 1) * sizeof *ds); /* owned */
+	ctask_hash *hs = ctask_xmalloc((n ? n : 1) * sizeof *hs);  /* owned */
+	uint8_t *there = ctask_xmalloc(n ? n : 1);		   /* owned */
+	n = 0;
+	CTASK_FOREACH_INPUT(t, d, {
+		if (d->state == CTASK_S_DONE) {
+			ds[n] = d;
+			hs[n++] = d->hash;
+		}
+	});
+	/* If this read fails, all of them run again. */
+	if (ctask_store_done(sc->s, n, hs, there) < 0)
+		memset(there, 0, n);
+	for (size_t k = 0; k < n; k++)
+		if (!there[k] && ds[k]->state == CTASK_S_DONE) {
+			drop_kept(sc, ds[k]->id);
+			undo(sc, ds[k], CTASK_ENOTFOUND);
+		}
+	if (t->state == CTASK_S_DONE) /* (unless undone as another's input) */
+		again(sc, t);
+	free(ds);
+	free(hs);
+	free(there);
+}
+
 static void record_duration(sched *sc, const ctask_outcome *oc)
 {
 	uint32_t nid = oc->task->name_id;
@@ -551,8 +622,10 @@ static void on_finished(void *ud, ctask_outcome *oc)
 		sc->st->ran++;
 		sc->st->ran_by_name[t->name_id]++;
 		keep(sc, t, &oc->result);
-		add_to_batch(sc, oc);
+		/* Done before it joins the batch: a commit that batch may
+		 * start can refuse t (redo_refused) and must find it done. */
 		mark_done(sc, t);
+		add_to_batch(sc, oc);
 		return;
 	}
 	const char *name = ctask_task_name(sc->g, t);
@@ -1168,8 +1241,7 @@ static void on_tick(uv_timer_t *h)
 static void on_heartbeat(uv_timer_t *h)
 {
 	sched *sc = h->data;
-	int rc = ctask_store_heartbeat(sc->s, &sc->ex, sc->o->lease_ttl,
-				       sc->st->ran);
+	int rc = ctask_store_heartbeat(sc->s, &sc->ex, sc->o->lease_ttl);
 	if (rc < 0) /* a busy store: the next beat may get through */
 		notef_(sc, "ctask: warning: heartbeat: %s\n",
 		       ctask_error_last());
@@ -1307,6 +1379,13 @@ static void set_executor(sched *sc)
 	sc->ex.pid = (int)getpid();
 	sc->ex.started = ctask_now();
 	sc->ex.ttl = sc->o->lease_ttl;
+	/* So that an executor of this host can tell at once that this one
+	 * died (kill -9), and take over its tasks without waiting for the
+	 * ttl (store.h, ctask_executor). */
+	const ctask_proc_id *me = ctask_proc_self();
+	sc->ex.boot_id = me->boot_id;
+	sc->ex.pid_ns = me->pid_ns;
+	sc->ex.proc_start = me->start;
 	snprintf(sc->owner, sizeof sc->owner, "%s:%d:%.6f", sc->ex.host,
 		 sc->ex.pid, sc->ex.started);
 	sc->ex.owner = sc->owner;
@@ -1324,6 +1403,12 @@ static int run_executor(sched *sc)
 		rc = make_runner(sc);
 	if (rc == 0) {
 		run_loop(sc);
+		/* The last commit may refuse results (their inputs were
+		 * deleted meanwhile) and so leave tasks to run again. */
+		int c;
+		while ((c = commit(sc)) > 0 && !sc->stop)
+			run_loop(sc);
+		fail_store(sc, c);
 		sc->r->free(sc->r);
 	}
 	fail_store(sc, commit(sc));

@@ -18,7 +18,7 @@ int ctask_store_open(const char *dir, int flags, ctask_store **out)
 	if (!dir || !*dir)
 		return ctask_error_set(CTASK_EUSAGE,
 				       "no store directory given");
-	if (flags & ~CTASK_STORE_CREATE)
+	if (flags & ~(CTASK_STORE_CREATE | CTASK_STORE_READONLY_OK))
 		return ctask_error_set(CTASK_EUSAGE,
 				       "unknown store open flags 0x%x", flags);
 	/* A URL names a server; anything else is a directory. */
@@ -40,6 +40,11 @@ void ctask_store_close(ctask_store *s)
 const char *ctask_store_path(const ctask_store *s)
 {
 	return s->path;
+}
+
+bool ctask_store_readonly(const ctask_store *s)
+{
+	return s->readonly;
 }
 
 int ctask_store_scan(ctask_store *s, ctask_scan_cb cb, void *ud)
@@ -66,10 +71,13 @@ int ctask_store_get_sorted(ctask_store *s, size_t n, const ctask_hash *hs,
 
 /* Checks the records before any backend sees them, so every backend gets
  * the same rules: a done record has its bytes, a failed one its message. */
-int ctask_store_put(ctask_store *s, size_t n, const ctask_record *recs)
+int ctask_store_put(ctask_store *s, size_t n, const ctask_record *recs,
+		    uint8_t *refused)
 {
 	for (size_t i = 0; i < n; i++) {
 		const ctask_record *r = &recs[i];
+		if (refused)
+			refused[i] = 0;
 		if (!r->name)
 			return ctask_error_set(
 				CTASK_EINVALID,
@@ -82,10 +90,15 @@ int ctask_store_put(ctask_store *s, size_t n, const ctask_record *recs)
 			return ctask_error_set(CTASK_EINVALID,
 					       "store put: %s: bad state %d",
 					       r->name, r->state);
+		if (r->inputs && !refused)
+			return ctask_error_set(
+				CTASK_EUSAGE,
+				"store put: %s: inputs, and no refused array",
+				r->name);
 	}
 	if (n == 0)
 		return 0;
-	return s->ops->put(s, n, recs);
+	return s->ops->put(s, n, recs, refused);
 }
 
 int ctask_store_delete(ctask_store *s, size_t n, const ctask_hash *hs,
@@ -157,14 +170,13 @@ int ctask_store_lease(ctask_store *s, const ctask_executor *e, double ttl,
 	return s->ops->lease(s, e, ttl, n, hs, out, expires);
 }
 
-int ctask_store_heartbeat(ctask_store *s, const ctask_executor *e, double ttl,
-			  uint64_t done)
+int ctask_store_heartbeat(ctask_store *s, const ctask_executor *e, double ttl)
 {
 	int rc;
 	if ((rc = check_executor(e, "heartbeat")) ||
 	    (rc = check_ttl(ttl, "heartbeat")))
 		return rc;
-	return s->ops->heartbeat(s, e, ttl, done);
+	return s->ops->heartbeat(s, e, ttl);
 }
 
 int ctask_store_release(ctask_store *s, const ctask_executor *e, size_t n,

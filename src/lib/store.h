@@ -17,8 +17,8 @@
  * leases with a heartbeat, and releases them as it puts their results. A
  * lease belongs to its owner's executor record and lives as long as that
  * record does: until the owner ends, or stops renewing it (a heartbeat
- * renews all of an owner's leases at once) and it expires; then it is taken
- * over.
+ * renews all of an owner's leases at once) and it expires, or is proven
+ * gone (killed on this host: see ctask_executor); then it is taken over.
  *
  * Time. "now" is the wall clock (CLOCK_REALTIME) of the host making the
  * call, in unix seconds: lease expiries written by one host are compared
@@ -77,11 +77,19 @@ typedef struct {
 	 * was captured); get NUL-terminates it (not counted in output_len). */
 	const uint8_t *output;
 	size_t output_len;
+	/* DONE records (put only): if not NULL, inputs(inputs_ud, out)
+	 * appends to out the hashes of the tasks whose results the task read
+	 * (its inputs), so that put can refuse a result computed from results
+	 * deleted meanwhile (see ctask_store_put). Called only then: listing
+	 * the inputs of 10^6 tasks costs more than their put. */
+	void (*inputs)(void *ud, ctask_buf *out);
+	void *inputs_ud;
 	/* RUNNING records (scan only): until when the lease lives (its
 	 * owner's expiry, or when the owner ended; 0 if the owner is
 	 * unknown), and whether it is alive at the time of the scan (expires
-	 * > now on the scanning host's clock). A task whose lease is not
-	 * alive is not running anywhere: its owner died. */
+	 * > now on the scanning host's clock, and its owner is not proven
+	 * gone: see ctask_executor). A task whose lease is not alive is not
+	 * running anywhere: its owner died. */
 	double expires;
 	bool live;
 } ctask_record;
@@ -90,17 +98,26 @@ typedef struct ctask_store ctask_store;
 
 enum {
 	CTASK_STORE_CREATE = 1, /* create the store if it does not exist */
+	/* The caller only reads: a store it may not write (another user's
+	 * results, a read-only mount) is opened read-only rather than
+	 * refused. Then it is not migrated (a store of an older schema is
+	 * refused, CTASK_ESTORE), and every write fails with
+	 * CTASK_EREADONLY. A store that can be written is opened as usual. */
+	CTASK_STORE_READONLY_OK = 2,
 };
 
 /* Opens the SQLite store in directory dir. Without CTASK_STORE_CREATE, a
  * missing directory is CTASK_ENOTFOUND. Errors (message names dir):
  *   CTASK_ESTORE     dir exists but is not a ctask store, or has another
  *                    schema version
- *   CTASK_EREADONLY  dir or its database cannot be written
+ *   CTASK_EREADONLY  dir or its database cannot be written (see
+ *                    CTASK_STORE_READONLY_OK)
  * The caller owns *out and closes it with ctask_store_close. */
 int ctask_store_open(const char *dir, int flags, ctask_store **out);
 void ctask_store_close(ctask_store *s); /* accepts NULL */
 const char *ctask_store_path(const ctask_store *s);
+/* Whether s was opened read-only (CTASK_STORE_READONLY_OK). */
+bool ctask_store_readonly(const ctask_store *s);
 
 /* Calls cb for every record, ordered by hash, with what task states are
  * made of: hash, state, size, in_object and fingerprint (the rest is NULL,
@@ -158,8 +175,22 @@ int ctask_store_changed(ctask_store *s);
  * are durable (written to a temporary name, fsynced, renamed, directory
  * fsynced) before the transaction commits. With an executor set
  * (ctask_store_set_executor), also releases its leases on the hashes written,
- * in the same transaction. */
-int ctask_store_put(ctask_store *s, size_t n, const ctask_record *recs);
+ * and adds the done and failed records to its counts (what status --workers
+ * shows as tasks done: the committed ones), in the same transaction.
+ *
+ * The store never holds a done result whose inputs were deleted after it
+ * read them (an invalidate during a run): if results were deleted since
+ * the last scan on s (or its opening, if it has not scanned), put checks
+ * in its transaction that each input of each DONE record (as its inputs
+ * function lists them) has a done result, in the store or among the
+ * records it writes, and refuses the records that have one missing: it
+ * does not write them (nor release their leases), and sets refused[i] to
+ * 1 (else 0). A record may lose its input that way to another refused
+ * record of the same put. When nothing was deleted, this costs one read
+ * (inputs is not called). refused may be NULL if no record has an inputs
+ * function. */
+int ctask_store_put(ctask_store *s, size_t n, const ctask_record *recs,
+		    uint8_t *refused);
 
 /* Deletes the records of n hashes in one transaction, with their recorded
  * attempts, and the object files no remaining record refers to. Adds the
@@ -181,6 +212,12 @@ typedef struct {
 	/* The lease ttl the executor runs with, for executor_begin's first
 	 * expiry (leases and heartbeats take theirs as arguments); 0: 30 s. */
 	double ttl;
+	/* What proves, to another process on the same host, that the
+	 * executor has ended (sys.h, ctask_proc_id): then its leases are
+	 * dead at once, not when they expire. NULL or 0: unknown (its leases
+	 * live until they expire). */
+	const char *boot_id, *pid_ns;
+	uint64_t proc_start;
 } ctask_executor;
 
 /* Outcome of trying to lease one task (ctask_store_lease's out[i]). */
@@ -197,7 +234,7 @@ enum {
  * negative or not finite. */
 int ctask_store_executor_begin(ctask_store *s, const ctask_executor *e);
 
-/* Marks e finished (finished = heartbeat = now) with its counts, and
+/* Marks e finished (finished = heartbeat = now) with its final counts, and
  * releases all its leases, in one transaction. (Were it killed instead, its
  * leases would die when its expiry passes.) */
 int ctask_store_executor_end(ctask_store *s, const ctask_executor *e,
@@ -210,11 +247,13 @@ int ctask_store_executor_end(ctask_store *s, const ctask_executor *e,
  *          e->started: someone failed it during this run (also while
  *          another executor retries it). An older failure is retried, i.e.
  *          TAKEN;
- *   HELD   another owner holds a live lease (its owner has not ended and
- *          its expiry has not passed);
+ *   HELD   another owner holds a live lease (its owner has not ended,
+ *          its expiry has not passed, and it is not proven gone: an owner
+ *          of this host and pid namespace whose process has ended is dead
+ *          at once, see ctask_executor);
  *   TAKEN  otherwise: the lease is now e's (inserted, or replacing one
- *          whose owner ended or expired). A lease e already holds is
- *          reported TAKEN.
+ *          whose owner ended, expired or is gone). A lease e already
+ *          holds is reported TAKEN.
  * Leasing also renews all of e's leases: e's expiry becomes now + ttl (and
  * e's executor record is created if missing, or made live again if e had
  * ended). expires (may be NULL) gets, per hash, the lease's expiry for
@@ -229,11 +268,11 @@ int ctask_store_lease(ctask_store *s, const ctask_executor *e, double ttl,
 		      double *expires);
 
 /* Renews every lease e holds and e's heartbeat: heartbeat = now, expires =
- * now + ttl, recording done (tasks done so far); one statement (the leases
- * live by their owner's record). An executor without a record (never begun
- * nor leasing) holds no leases: nothing happens. */
-int ctask_store_heartbeat(ctask_store *s, const ctask_executor *e, double ttl,
-			  uint64_t done);
+ * now + ttl; one statement (the leases live by their owner's record). An
+ * executor without a record (never begun nor leasing) holds no leases:
+ * nothing happens. (The counts of tasks done are put's: see
+ * ctask_store_put.) */
+int ctask_store_heartbeat(ctask_store *s, const ctask_executor *e, double ttl);
 
 /* Releases e's leases on n hashes (n == 0: all of e's leases), in one
  * transaction. Never touches other owners' leases; a hash e holds no lease
@@ -255,17 +294,22 @@ typedef struct {
 	int pid;
 	double started; /* when owner took the lease (kept on renewal) */
 	double expires; /* the owner's expiry, or when it ended if it has */
+	/* Alive: expires > now and the owner is not proven gone (see
+	 * ctask_executor). */
+	bool live;
 } ctask_lease;
 
-/* Calls cb for every lease (expired ones too: alive iff expires > now),
+/* Calls cb for every lease (dead ones too: see live),
  * ordered by hash. Stops early and returns cb's value if it is non-zero.
  * cb must not call ctask_store_leases on s. */
 int ctask_store_leases(ctask_store *s,
 		       int (*cb)(void *ud, const ctask_lease *l), void *ud);
 
 /* One executor record, for status. Strings are valid during the callback.
- * It is live iff not finished and expires > now: so are its leases. A
- * killed executor stops being live when its expiry passes. */
+ * It is live iff not finished, expires > now and not proven gone (see
+ * ctask_executor): so are its leases. A killed executor stops being live
+ * at once if it ran on this host (and pid namespace), else when its expiry
+ * passes. */
 typedef struct {
 	const char *owner, *host;
 	int pid;
@@ -274,6 +318,7 @@ typedef struct {
 			    each heartbeat and lease) */
 	double finished; /* 0 until it ends (a killed one never does) */
 	uint64_t done, failed;
+	bool live;
 } ctask_executor_rec;
 
 /* Calls cb for every executor record, oldest first; stops early as

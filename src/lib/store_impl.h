@@ -27,7 +27,8 @@ struct ctask_store_ops {
 	int (*done)(ctask_store *s, size_t n, const ctask_hash *hs,
 		    uint8_t *done);
 	int (*changed)(ctask_store *s);
-	int (*put)(ctask_store *s, size_t n, const ctask_record *recs);
+	int (*put)(ctask_store *s, size_t n, const ctask_record *recs,
+		   uint8_t *refused);
 	int (*delete)(ctask_store *s, size_t n, const ctask_hash *hs,
 		      uint64_t *count, uint64_t *freed);
 	/* Executors and leases: same contracts as the ctask_store_*
@@ -41,8 +42,7 @@ struct ctask_store_ops {
 	int (*lease)(ctask_store *s, const ctask_executor *e, double ttl,
 		     size_t n, const ctask_hash *hs, uint8_t *out,
 		     double *expires);
-	int (*heartbeat)(ctask_store *s, const ctask_executor *e, double ttl,
-			 uint64_t done);
+	int (*heartbeat)(ctask_store *s, const ctask_executor *e, double ttl);
 	int (*release)(ctask_store *s, const ctask_executor *e, size_t n,
 		       const ctask_hash *hs);
 	int (*leases)(ctask_store *s, int (*cb)(void *ud, const ctask_lease *l),
@@ -62,7 +62,8 @@ struct ctask_store_ops {
 /* The common head of every backend's handle. */
 struct ctask_store {
 	const struct ctask_store_ops *ops;
-	char *path; /* where it was opened; owned by the handle (malloc) */
+	char *path;    /* where it was opened; owned by the handle (malloc) */
+	bool readonly; /* opened read-only (CTASK_STORE_READONLY_OK) */
 	/* The executor put and attempt act for (ctask_store_set_executor),
 	 * or NULL. Owned by the handle (malloc); store.c sets and frees
 	 * them, the backend only reads them. */

@@ -49,6 +49,7 @@
 
 #include "arena.h"
 #include "error.h"
+#include "sys.h"
 
 #include <errno.h>
 #include <hiredis.h>
@@ -60,7 +61,7 @@
 
 #define REDIS_SCHEMA "1"
 #define REDIS_MAX_VALUE 536870912ull /* Redis's proto-max-bulk-len */
-#define PUT_CHUNK_BYTES (64u << 20) /* args of one put script, at most */
+#define PUT_CHUNK_BYTES (64u << 20)  /* args of one put script, at most */
 #define SCAN_COUNT "10000"	     /* entries an HSCAN returns, about */
 #define PIPE_MAX 1024		     /* commands in flight, at most */
 
@@ -79,7 +80,7 @@
 #define LUA_HEAD                                                               \
 	"local p = ARGV[1]\n"                                                  \
 	"local t = redis.call('TIME')\n"                                       \
-	"local function fmt(x) return string.format('%.6f', x) end\n"         \
+	"local function fmt(x) return string.format('%.6f', x) end\n"          \
 	"local now = tonumber(fmt(tonumber(t[1]) + tonumber(t[2]) / 1e6))\n"
 
 /* The expiry of owner o's leases (0: no record), cached in c. */
@@ -90,7 +91,7 @@
 	" 'finished')\n"                                                       \
 	"  local e = 0\n"                                                      \
 	"  if f[1] then e = tonumber(f[1]) end\n"                              \
-	"  if f[2] and f[2] ~= '' then e = math.min(e, tonumber(f[2])) end\n" \
+	"  if f[2] and f[2] ~= '' then e = math.min(e, tonumber(f[2])) end\n"  \
 	"  c[o] = e\n"                                                         \
 	"  return e\n"                                                         \
 	"end\n"                                                                \
@@ -116,14 +117,25 @@
 	"  end\n"                                                              \
 	"end\n"
 
-enum { SC_LEASE, SC_PUT, SC_DELETE, SC_BEGIN, SC_END, SC_BEAT, SC_RELEASE,
-       SC_OPEN, SC_COUNT };
+enum {
+	SC_LEASE,
+	SC_PUT,
+	SC_DELETE,
+	SC_BEGIN,
+	SC_END,
+	SC_BEAT,
+	SC_RELEASE,
+	SC_OPEN,
+	SC_COUNT
+};
 
 static const char *const scripts[SC_COUNT] = {
 	/* ARGV: p, owner, host, pid, started, client now, ttl, known,
-	 * hashes; started is on the caller's clock, off is the server's
-	 * clock minus the caller's. Returns the outcomes (a letter each) and
-	 * the expiries (space-separated, on the server's clock). */
+	 * boot_id, pid_ns, proc_start, g, g owners proven gone (dead at once:
+	 * see ctask_executor), hashes; started is on the caller's clock, off
+	 * is the server's clock minus the caller's. Returns the outcomes (a
+	 * letter each) and the expiries (space-separated, on the server's
+	 * clock), and the owners of the leases HELD (newline-separated). */
 	[SC_LEASE] = LUA_HEAD LUA_OWNER_EXP
 	"local me = ARGV[2]\n"
 	"local off = tonumber(ARGV[6])\n"
@@ -134,14 +146,17 @@ static const char *const scripts[SC_COUNT] = {
 	"if redis.call('EXISTS', xk) == 0 then\n"
 	"  redis.call('HSET', xk, 'owner', me, 'host', ARGV[3], 'pid',"
 	" ARGV[4], 'started', ARGV[5], 'heartbeat', fmt(now), 'expires',"
-	" fmt(till), 'finished', '', 'done', 0, 'failed', 0)\n"
+	" fmt(till), 'finished', '', 'done', 0, 'failed', 0, 'boot_id',"
+	" ARGV[9], 'pid_ns', ARGV[10], 'proc_start', ARGV[11])\n"
 	"  redis.call('SADD', p .. ':xs', me)\n"
 	"else\n"
 	"  redis.call('HSET', xk, 'expires', fmt(till), 'finished', '')\n"
 	"end\n"
-	"local c, out, exps = {}, {}, {}\n"
+	"local c, out, exps, holders, seen = {}, {}, {}, {}, {}\n"
+	"local g = tonumber(ARGV[12])\n"
+	"for i = 13, 12 + g do c[ARGV[i]] = 0 end\n"
 	"local mine = me .. '\\0' .. fmt(now)\n"
-	"for i = 9, #ARGV do\n"
+	"for i = 13 + g, #ARGV do\n"
 	"  local h, r, exp = ARGV[i], 'T', till\n"
 	"  if not known then\n"
 	"    local e = redis.call('HGET', p .. ':idx', h)\n"
@@ -154,6 +169,7 @@ static const char *const scripts[SC_COUNT] = {
 	"    local o = l and lease_owner(l)\n"
 	"    if o and o ~= me and owner_exp(c, o) > now then\n"
 	"      r, exp = 'H', owner_exp(c, o)\n"
+	"      if not seen[o] then seen[o] = 1 holders[#holders + 1] = o end\n"
 	"    elseif o ~= me then\n"
 	"      if o then redis.call('SREM', p .. ':xl:' .. o, h) end\n"
 	"      redis.call('HSET', p .. ':lease', h, mine)\n"
@@ -163,39 +179,88 @@ static const char *const scripts[SC_COUNT] = {
 	"  out[#out + 1] = r\n"
 	"  exps[#exps + 1] = fmt(exp)\n"
 	"end\n"
-	"return {table.concat(out), table.concat(exps, ' ')}\n",
+	"return {table.concat(out), table.concat(exps, ' '),"
+	" table.concat(holders, '\\n')}\n",
 
-	/* ARGV: p, owner ('' for none), then per record: hash, hex, idx
-	 * entry, n, and n field/value pairs. A failure never replaces a
-	 * done result. Returns P:ver after the writes. */
+	/* ARGV: p, owner ('' for none), the deletion count the caller saw,
+	 * whether inputs are given ('1') or some record has some ('?') or
+	 * none has ('0'), then per record: hash, hex, idx entry, k and k
+	 * input hashes (inputs given: else k = 0), n and n field/value
+	 * pairs. If results were deleted since the caller saw the count
+	 * (P:del moved), a done record with an input that has no done
+	 * result, here or among the records written, is refused (not
+	 * written); if inputs are needed but not given, nothing is written
+	 * and the reply is {'inputs'}. A failure never replaces a done
+	 * result. Returns {P:ver, refused: a '0' or '1' per record}. */
 	[SC_PUT] = LUA_HEAD LUA_OWNER_EXP
 	"local me = ARGV[2]\n"
-	"local rec = struct.pack('<d', now)\n"
-	"local i, wrote = 3, false\n"
+	"local check = tonumber(redis.call('GET', p .. ':del') or '0')"
+	" ~= tonumber(ARGV[3])\n"
+	"if check and ARGV[4] == '?' then return {'inputs'} end\n"
+	"local recs, i = {}, 5\n"
 	"while i <= #ARGV do\n"
-	"  local h, hex, e, n = ARGV[i], ARGV[i + 1], ARGV[i + 2],"
-	" tonumber(ARGV[i + 3])\n"
-	"  local old = e:byte(1) == 2 and redis.call('HGET', p .. ':idx', h)\n"
-	"  if not (old and old:byte(1) == 1) then\n"
-	"    local k = p .. ':r:' .. hex\n"
-	"    redis.call('DEL', k)\n"
-	"    redis.call('HSET', k, 'recorded', fmt(now),"
-	" unpack(ARGV, i + 4, i + 3 + 2 * n))\n"
-	"    redis.call('HSET', p .. ':idx', h, e:sub(1, 17) .. rec .."
-	" e:sub(26))\n"
-	"    wrote = true\n"
-	"  end\n"
-	"  if me ~= '' then\n"
-	"    local l = redis.call('HGET', p .. ':lease', h)\n"
-	"    if l and lease_owner(l) == me then\n"
-	"      redis.call('HDEL', p .. ':lease', h)\n"
-	"      redis.call('SREM', p .. ':xl:' .. me, h)\n"
+	"  local k = tonumber(ARGV[i + 3])\n"
+	"  local n = tonumber(ARGV[i + 4 + k])\n"
+	"  recs[#recs + 1] = {h = ARGV[i], hex = ARGV[i + 1], e = ARGV[i + 2],"
+	" ins = i + 4, k = k, f = i + 5 + k, n = n}\n"
+	"  i = i + 5 + k + 2 * n\n"
+	"end\n"
+	"local refused, here = {}, {}\n"
+	"for j, r in ipairs(recs) do\n"
+	"  if r.e:byte(1) == 1 then here[r.h] = j end\n"
+	"end\n"
+	"local changed = check\n"
+	"while changed do\n"
+	"  changed = false\n"
+	"  for j, r in ipairs(recs) do\n"
+	"    if not refused[j] and r.e:byte(1) == 1 then\n"
+	"      for q = r.ins, r.ins + r.k - 1 do\n"
+	"        local h = ARGV[q]\n"
+	"        local ok = here[h] and not refused[here[h]]\n"
+	"        if not ok then\n"
+	"          local e = redis.call('HGET', p .. ':idx', h)\n"
+	"          ok = e and e:byte(1) == 1\n"
+	"        end\n"
+	"        if not ok then refused[j] = true changed = true break end\n"
+	"      end\n"
 	"    end\n"
 	"  end\n"
-	"  i = i + 4 + 2 * n\n"
 	"end\n"
-	"if wrote then return redis.call('INCR', p .. ':ver') end\n"
-	"return tonumber(redis.call('GET', p .. ':ver') or '0')\n",
+	"local rec = struct.pack('<d', now)\n"
+	"local wrote, done, failed, out = false, 0, 0, {}\n"
+	"for j, r in ipairs(recs) do\n"
+	"  if refused[j] then out[j] = '1' else\n"
+	"    out[j] = '0'\n"
+	"    local old = r.e:byte(1) == 2 and redis.call('HGET', p .. ':idx',"
+	" r.h)\n"
+	"    if not (old and old:byte(1) == 1) then\n"
+	"      local k = p .. ':r:' .. r.hex\n"
+	"      redis.call('DEL', k)\n"
+	"      redis.call('HSET', k, 'recorded', fmt(now),"
+	" unpack(ARGV, r.f, r.f + 2 * r.n - 1))\n"
+	"      redis.call('HSET', p .. ':idx', r.h, r.e:sub(1, 17) .. rec .."
+	" r.e:sub(26))\n"
+	"      wrote = true\n"
+	"    end\n"
+	"    if r.e:byte(1) == 1 then done = done + 1 else failed = failed + 1"
+	" end\n"
+	"    if me ~= '' then\n"
+	"      local l = redis.call('HGET', p .. ':lease', r.h)\n"
+	"      if l and lease_owner(l) == me then\n"
+	"        redis.call('HDEL', p .. ':lease', r.h)\n"
+	"        redis.call('SREM', p .. ':xl:' .. me, r.h)\n"
+	"      end\n"
+	"    end\n"
+	"  end\n"
+	"end\n"
+	"local xk = p .. ':x:' .. me\n"
+	"if me ~= '' and redis.call('EXISTS', xk) == 1 then\n"
+	"  redis.call('HINCRBY', xk, 'done', done)\n"
+	"  redis.call('HINCRBY', xk, 'failed', failed)\n"
+	"end\n"
+	"local v = tonumber(redis.call('GET', p .. ':ver') or '0')\n"
+	"if wrote then v = redis.call('INCR', p .. ':ver') end\n"
+	"return {v, table.concat(out)}\n",
 
 	/* ARGV: p, then pairs hash, hex. Returns {deleted, bytes, P:ver}. */
 	[SC_DELETE] = LUA_HEAD
@@ -217,13 +282,15 @@ static const char *const scripts[SC_COUNT] = {
 	"end\n"
 	"return {n, tostring(bytes), v}\n",
 
-	/* ARGV: p, owner, host, pid, started, ttl. */
+	/* ARGV: p, owner, host, pid, started, ttl, boot_id, pid_ns,
+	 * proc_start. */
 	[SC_BEGIN] = LUA_HEAD
 	"local xk = p .. ':x:' .. ARGV[2]\n"
 	"redis.call('HSET', xk, 'owner', ARGV[2], 'host', ARGV[3], 'pid',"
 	" ARGV[4], 'started', ARGV[5], 'heartbeat', fmt(now), 'expires',"
 	" fmt(now + tonumber(ARGV[6])), 'finished', '', 'done', 0,"
-	" 'failed', 0)\n"
+	" 'failed', 0, 'boot_id', ARGV[7], 'pid_ns', ARGV[8], 'proc_start',"
+	" ARGV[9])\n"
 	"redis.call('SADD', p .. ':xs', ARGV[2])\n"
 	"return 0\n",
 
@@ -237,19 +304,19 @@ static const char *const scripts[SC_COUNT] = {
 	"release(ARGV[2], #ARGV + 1)\n"
 	"return 0\n",
 
-	/* ARGV: p, owner, ttl, done. */
+	/* ARGV: p, owner, ttl. */
 	[SC_BEAT] = LUA_HEAD
 	"local xk = p .. ':x:' .. ARGV[2]\n"
 	"if redis.call('EXISTS', xk) == 1 then\n"
 	"  redis.call('HSET', xk, 'heartbeat', fmt(now), 'expires',"
-	" fmt(now + tonumber(ARGV[3])), 'done', ARGV[4])\n"
+	" fmt(now + tonumber(ARGV[3])))\n"
 	"end\n"
 	"return 0\n",
 
 	/* ARGV: p, owner, hashes (none: all). */
-	[SC_RELEASE] = LUA_HEAD LUA_OWNER_EXP LUA_RELEASE
-	"release(ARGV[2], 3)\n"
-	"return 0\n",
+	[SC_RELEASE] =
+		LUA_HEAD LUA_OWNER_EXP LUA_RELEASE "release(ARGV[2], 3)\n"
+						   "return 0\n",
 
 	/* ARGV: p, create ('1' or '0'), schema. Returns {format, schema} of
 	 * P:meta, created if asked and nothing is under the prefix; 'other'
@@ -276,7 +343,10 @@ typedef struct {
 	ctask_buf strs;	  /* owned: the strings of the last get */
 	ctask_buf output; /* owned: the output of the last get */
 	ctask_hash fp;	  /* the fingerprint of the last get */
-	double off; /* the server's clock minus ours, measured at open */
+	double off;	  /* the server's clock minus ours, measured at open */
+	/* P:del at the last scan (or the opening): while it is the same, no
+	 * result was deleted since (see SC_PUT). */
+	long long del_seen;
 	/* P:ver when the last scan began, kept while our own writes are the
 	 * only ones since (each returns the new value). */
 	long long ver;
@@ -289,7 +359,7 @@ typedef struct {
  * returns CTASK_ESTORE; the message names the store (no password). */
 static int rd_fail(rd_store *s, const redisReply *r, const char *what)
 {
-	const char *why = s->c && s->c->err ? s->c->errstr
+	const char *why = s->c && s->c->err		      ? s->c->errstr
 			  : r && r->type == REDIS_REPLY_ERROR ? r->str
 							      : "no reply";
 	return ctask_error_set(CTASK_ESTORE, "store %s: %s: %s", s->base.path,
@@ -465,6 +535,8 @@ static uint64_t get_le64(const uint8_t *p)
 	return v;
 }
 
+static int read_version(rd_store *s, long long *v, long long *del);
+
 /* ---- open and close ----------------------------------------------------- */
 
 /* Splits url into host, port, db, prefix and password (all malloc'd into
@@ -487,7 +559,7 @@ static int parse_url(rd_store *s, const char *url, char **host, int *port,
 		p = at + 1;
 	}
 	ctask_buf_printf(&shown, "redis://%s", p); /* NUL-terminated */
-	s->base.path = (char *)shown.p; /* the handle owns it now */
+	s->base.path = (char *)shown.p;		   /* the handle owns it now */
 	end = p + strcspn(p, ":/?");
 	if (end == p)
 		return ctask_error_set(CTASK_EUSAGE, "store %s: no host",
@@ -657,6 +729,9 @@ static int rd_open(const char *url, int flags, ctask_store **out)
 		rc = check_meta(s, flags);
 	if (!rc)
 		rc = clock_offset(s, &s->off);
+	long long ver;
+	if (!rc)
+		rc = read_version(s, &ver, &s->del_seen);
 	if (pass)
 		memset(pass, 0, strlen(pass));
 	free(pass);
@@ -764,6 +839,7 @@ typedef struct {
 	char *owner, *host;
 	int pid;
 	double expires; /* on the caller's clock */
+	bool gone;	/* proven gone (sys.h): its leases are dead */
 } owner_info;
 
 typedef struct {
@@ -796,8 +872,7 @@ static size_t owner_index(lease_set *ls, const char *o, size_t n)
 		    memcmp(ls->o[i].owner, o, n) == 0)
 			return i;
 	ls->o = ctask_xrealloc(ls->o, (ls->no + 1) * sizeof *ls->o);
-	ls->o[ls->no] = (owner_info){xstrndup(o, n), NULL, 0,
-				     0};
+	ls->o[ls->no] = (owner_info){xstrndup(o, n), NULL, 0, 0, false};
 	return ls->no++;
 }
 
@@ -826,12 +901,14 @@ static int read_leases(rd_store *s, lease_set *ls)
 	}
 	freeReplyObject(r);
 	for (size_t i = 0; i < ls->no; i++)
-		redisAppendCommand(s->c, "HMGET %s:x:%s host pid expires finished",
+		redisAppendCommand(s->c,
+				   "HMGET %s:x:%s host pid expires finished "
+				   "boot_id pid_ns proc_start",
 				   s->prefix, ls->o[i].owner);
 	for (size_t i = 0; i < ls->no; i++) {
 		redisReply *x = NULL;
 		if (redisGetReply(s->c, (void **)&x) != REDIS_OK || !x ||
-		    x->type != REDIS_REPLY_ARRAY || x->elements != 4) {
+		    x->type != REDIS_REPLY_ARRAY || x->elements != 7) {
 			if (!rc)
 				rc = rd_fail(s, x, "cannot read executors");
 			freeReplyObject(x);
@@ -844,12 +921,17 @@ static int read_leases(rd_store *s, lease_set *ls)
 		double exp = x->element[2]->str
 				     ? strtod(x->element[2]->str, NULL) - off
 				     : 0;
-		if (x->element[3]->str && *x->element[3]->str)
-			{
+		if (x->element[3]->str && *x->element[3]->str) {
 			double fin = strtod(x->element[3]->str, NULL) - off;
 			exp = fin < exp ? fin : exp;
 		}
 		o->expires = x->element[2]->str ? exp : 0;
+		redisReply **id = x->element + 4;
+		o->gone = id[0]->str && id[1]->str && id[2]->str &&
+			  x->element[1]->str &&
+			  ctask_proc_gone(id[0]->str, id[1]->str,
+					  atol(x->element[1]->str),
+					  strtoull(id[2]->str, NULL, 10)) == 1;
 		if (!x->element[2]->str) { /* no record: unknown owner */
 			free(o->owner);
 			o->owner = ctask_xstrdup("");
@@ -864,15 +946,21 @@ static int read_leases(rd_store *s, lease_set *ls)
 /* ---- scan and get ------------------------------------------------------- */
 
 /* Sets *v to P:ver. */
-static int read_version(rd_store *s, long long *v)
+static int read_version(rd_store *s, long long *v, long long *del)
 {
-	redisReply *r = rd_vcmd(s, "GET %s:ver", s->prefix);
-	if (!r || (r->type != REDIS_REPLY_STRING && r->type != REDIS_REPLY_NIL)) {
+	redisReply *r = rd_vcmd(s, "MGET %s:ver %s:del", s->prefix, s->prefix);
+	if (!r || r->type != REDIS_REPLY_ARRAY || r->elements != 2) {
 		int rc = rd_fail(s, r, "cannot read the store");
 		freeReplyObject(r);
 		return rc;
 	}
-	*v = r->type == REDIS_REPLY_STRING ? strtoll(r->str, NULL, 10) : 0;
+	redisReply **e = r->element;
+	*v = e[0]->type == REDIS_REPLY_STRING ? strtoll(e[0]->str, NULL, 10)
+					      : 0;
+	if (del)
+		*del = e[1]->type == REDIS_REPLY_STRING
+			       ? strtoll(e[1]->str, NULL, 10)
+			       : 0;
 	freeReplyObject(r);
 	return 0;
 }
@@ -901,7 +989,7 @@ static int rd_scan(ctask_store *base, bool small, ctask_scan_cb cb, void *ud)
 	idx_entry *v = NULL; /* owned here */
 	size_t n = 0;
 	lease_set ls = {0}; /* owned here */
-	int rc = read_version(s, &s->ver);
+	int rc = read_version(s, &s->ver, &s->del_seen);
 	s->scanned = rc == 0;
 	if (!rc)
 		rc = read_index(s, &v, &n);
@@ -927,7 +1015,7 @@ static int rd_scan(ctask_store *base, bool small, ctask_scan_cb cb, void *ud)
 		rec.host = o->host ? o->host : "";
 		rec.dirty = -1;
 		rec.expires = o->expires;
-		rec.live = rec.expires > now;
+		rec.live = rec.expires > now && !o->gone;
 		rc = cb(ud, &rec);
 	}
 	lease_set_free(&ls);
@@ -1053,14 +1141,15 @@ done:
 }
 
 /* Reads hs[from..to) with one pipeline of HMGETs and delivers them. */
-static int get_batch(rd_store *s, size_t from, size_t to,
-		     const ctask_hash *hs, ctask_get_cb cb, void *ud)
+static int get_batch(rd_store *s, size_t from, size_t to, const ctask_hash *hs,
+		     ctask_get_cb cb, void *ud)
 {
 	char hex[CTASK_HASH_HEX];
 	int rc = 0;
 	for (size_t i = from; i < to; i++) {
 		ctask_hash_hex(&hs[i], hex);
-		redisAppendCommand(s->c, "HMGET %s:r:%s state size checksum data",
+		redisAppendCommand(s->c,
+				   "HMGET %s:r:%s state size checksum data",
 				   s->prefix, hex);
 	}
 	for (size_t i = from; i < to; i++) {
@@ -1080,10 +1169,10 @@ static int get_batch(rd_store *s, size_t from, size_t to,
 		if (!e[0]->str || atoi(e[0]->str) != CTASK_REC_DONE) {
 			rc = cb(ud, i, CTASK_ENOTFOUND, NULL, 0);
 		} else {
-			uint64_t size = strtoull(e[1]->str ? e[1]->str : "0",
-						 NULL, 10);
-			uint64_t sum = strtoull(e[2]->str ? e[2]->str : "0",
-						NULL, 10);
+			uint64_t size =
+				strtoull(e[1]->str ? e[1]->str : "0", NULL, 10);
+			uint64_t sum =
+				strtoull(e[2]->str ? e[2]->str : "0", NULL, 10);
 			const redisReply *d = e[3]->str ? e[3] : NULL;
 			if (!data_ok(d, size, sum))
 				rc = cb(ud, i, corrupt(s, &hs[i], NULL), NULL,
@@ -1114,7 +1203,7 @@ static int rd_changed(ctask_store *base)
 {
 	rd_store *s = (rd_store *)base;
 	long long v;
-	int rc = read_version(s, &v);
+	int rc = read_version(s, &v, NULL);
 	return rc ? rc : !(s->scanned && v == s->ver);
 }
 
@@ -1155,7 +1244,7 @@ static int rd_done(ctask_store *base, size_t n, const ctask_hash *hs,
 /* Adds record r's arguments to a (see SC_PUT); the formatted numbers and
  * the entry are owned by a. */
 static void put_args(args *a, const ctask_record *r, const char *message,
-		     int state)
+		     int state, const uint8_t *ins, size_t nins)
 {
 	int done = state == CTASK_REC_DONE;
 	uint64_t size = done ? r->size : 0;
@@ -1188,6 +1277,9 @@ static void put_args(args *a, const ctask_record *r, const char *message,
 	}
 	a->own[a->nown++] = ecopy;
 	args_add(a, ecopy, en);
+	args_fmt(a, "%zu", nins);
+	for (size_t k = 0; k < nins; k++)
+		args_add(a, ins + 16 * k, 16);
 	size_t count_at = a->n;
 	args_add(a, "", 0); /* the field count, set below */
 	size_t first = a->n;
@@ -1241,52 +1333,123 @@ static void put_args(args *a, const ctask_record *r, const char *message,
 	a->n--;
 }
 
-static int put_flush(rd_store *s, args *a)
+/* Runs the put script on a's records, which are recs[from..to); sets
+ * their refused flags. Returns 1 (nothing written) if the script needs
+ * their inputs. */
+static int put_flush(rd_store *s, args *a, size_t from, size_t to,
+		     uint8_t *refused)
 {
 	redisReply *r;
 	int rc = rd_script(s, SC_PUT, a, "cannot write results", &r);
-	if (!rc) {
-		own_write(s, r->integer);
+	if (rc)
+		return rc;
+	if (r->type == REDIS_REPLY_ARRAY && r->elements == 1) {
 		freeReplyObject(r);
+		return 1;
 	}
-	return rc;
+	if (r->type != REDIS_REPLY_ARRAY || r->elements != 2 ||
+	    r->element[1]->len != to - from) {
+		freeReplyObject(r);
+		return rd_fail(s, NULL, "bad reply to a put");
+	}
+	own_write(s, r->element[0]->integer);
+	for (size_t i = from; i < to; i++)
+		refused[i] = r->element[1]->str[i - from] == '1';
+	freeReplyObject(r);
+	return 0;
 }
 
-/* Writes the records, each with the release of the putter's lease on it,
- * in one script per PUT_CHUNK_BYTES of arguments. A result larger than
- * Redis keeps (REDIS_MAX_VALUE) is recorded as a failure of its task. */
-static int rd_put(ctask_store *base, size_t n, const ctask_record *recs)
+/* Lists the inputs of the done records that have an inputs function into
+ * b: record i's are at b->p + 16 * off[i] .. 16 * off[i + 1]. */
+static void list_inputs(size_t n, const ctask_record *recs, ctask_buf *b,
+			size_t *off)
+{
+	for (size_t i = 0; i < n; i++) {
+		off[i] = b->len / 16;
+		if (recs[i].state == CTASK_REC_DONE && recs[i].inputs)
+			recs[i].inputs(recs[i].inputs_ud, b);
+		b->len -= b->len % 16; /* whole hashes only */
+	}
+	off[n] = b->len / 16;
+}
+
+/* Starts the arguments of a put script. */
+static void put_head(rd_store *s, args *a, char mode)
+{
+	script_args(s, a);
+	args_str(a, s->base.owner ? s->base.owner : "");
+	args_fmt(a, "%lld", s->del_seen);
+	args_fmt(a, "%c", mode);
+}
+
+/* Writes the records, each with the release of the putter's lease on it
+ * and the count of it for the executor, in one script per PUT_CHUNK_BYTES
+ * of arguments (a chunk is atomic; a put of more than that is not, and an
+ * input is looked for only in its own chunk or the store). A result larger
+ * than Redis keeps (REDIS_MAX_VALUE) is recorded as a failure of its
+ * task. When results were deleted since the last scan, the script asks for
+ * the inputs (SC_PUT), and the chunk is sent again with them. */
+static int rd_put(ctask_store *base, size_t n, const ctask_record *recs,
+		  uint8_t *refused)
 {
 	rd_store *s = (rd_store *)base;
 	args a = {0};
-	char (*why)[96] = ctask_xcalloc(n, sizeof *why); /* owned here */
+	char(*why)[96] = ctask_xcalloc(n, sizeof *why);	       /* owned here */
+	uint8_t *no = refused ? refused : ctask_xcalloc(n, 1); /* owned */
+	ctask_buf ins = {0};				       /* owned here */
+	size_t *off = NULL;				       /* owned here */
+	bool with_inputs = false;
 	int rc = 0;
-	script_args(s, &a);
-	args_str(&a, s->base.owner ? s->base.owner : "");
-	size_t head = a.n;
-	for (size_t i = 0; i < n && !rc; i++) {
-		const ctask_record *r = &recs[i];
-		int state = r->state;
-		const char *msg = state == CTASK_REC_DONE ? NULL : r->message;
-		if (state == CTASK_REC_DONE && r->size > REDIS_MAX_VALUE) {
-			snprintf(why[i], sizeof why[i],
-				 "its result is %" PRIu64
-				 " bytes; a Redis store keeps at most 512 MB",
-				 r->size);
-			state = CTASK_REC_FAILED;
-			msg = why[i];
+	size_t from = 0;
+	while (from < n && rc >= 0) {
+		bool any = false;
+		size_t i = from;
+		put_head(s, &a, with_inputs ? '1' : '0');
+		size_t mode_at = a.n - 1;
+		for (; i < n && (i == from || a.bytes < PUT_CHUNK_BYTES); i++) {
+			const ctask_record *r = &recs[i];
+			int state = r->state;
+			const char *msg = state == CTASK_REC_DONE ? NULL
+					  : r->message		  ? r->message
+								  : "";
+			if (state == CTASK_REC_DONE &&
+			    r->size > REDIS_MAX_VALUE) {
+				snprintf(why[i], sizeof why[i],
+					 "its result is %" PRIu64
+					 " bytes; a Redis store keeps at"
+					 " most 512 MB",
+					 r->size);
+				state = CTASK_REC_FAILED;
+				msg = why[i];
+			}
+			any = any || (state == CTASK_REC_DONE && r->inputs);
+			const uint8_t *in = off ? ins.p + 16 * off[i] : NULL;
+			size_t nin = off ? off[i + 1] - off[i] : 0;
+			put_args(&a, r, msg, state, in, nin);
 		}
-		put_args(&a, r, msg ? msg : (state == CTASK_REC_DONE ? NULL : ""),
-			 state);
-		if (a.bytes >= PUT_CHUNK_BYTES) {
-			rc = put_flush(s, &a);
-			script_args(s, &a);
-			args_str(&a, s->base.owner ? s->base.owner : "");
+		if (!with_inputs && any) {
+			a.v[mode_at] = "?";
+			a.len[mode_at] = 1;
 		}
+		rc = put_flush(s, &a, from, i, no);
+		if (rc == 1 && !with_inputs) { /* again, with the inputs */
+			with_inputs = true;
+			off = ctask_xmalloc((n + 1) * sizeof *off);
+			list_inputs(n, recs, &ins, off);
+			rc = 0;
+			continue;
+		}
+		if (rc == 1)
+			rc = rd_fail(s, NULL, "a put asked for inputs twice");
+		from = i;
 	}
-	if (!rc && a.n > head)
-		rc = put_flush(s, &a);
+	if (rc && refused)
+		memset(refused, 0, n);
+	if (no != refused)
+		free(no);
 	args_free(&a);
+	ctask_buf_free(&ins);
+	free(off);
 	free(why);
 	return rc;
 }
@@ -1341,6 +1504,9 @@ static int rd_executor_begin(ctask_store *base, const ctask_executor *e)
 	args_fmt(&a, "%d", e->pid);
 	args_fmt(&a, "%.17g", e->started);
 	args_fmt(&a, "%.6f", e->ttl > 0 ? e->ttl : 30);
+	args_str(&a, e->boot_id ? e->boot_id : "");
+	args_str(&a, e->pid_ns ? e->pid_ns : "");
+	args_fmt(&a, "%" PRIu64, e->proc_start);
 	return run_simple(s, SC_BEGIN, &a, "cannot record an executor");
 }
 
@@ -1356,15 +1522,13 @@ static int rd_executor_end(ctask_store *base, const ctask_executor *e,
 	return run_simple(s, SC_END, &a, "cannot record an executor");
 }
 
-static int rd_heartbeat(ctask_store *base, const ctask_executor *e, double ttl,
-			uint64_t done)
+static int rd_heartbeat(ctask_store *base, const ctask_executor *e, double ttl)
 {
 	rd_store *s = (rd_store *)base;
 	args a = {0};
 	script_args(s, &a);
 	args_str(&a, e->owner);
 	args_fmt(&a, "%.6f", ttl);
-	args_fmt(&a, "%" PRIu64, done);
 	return run_simple(s, SC_BEAT, &a, "cannot record a heartbeat");
 }
 
@@ -1380,13 +1544,83 @@ static int rd_release(ctask_store *base, const ctask_executor *e, size_t n,
 	return run_simple(s, SC_RELEASE, &a, "cannot release leases");
 }
 
-/* Leases n hashes in one script (see SC_LEASE and ctask_store_lease). */
+/* Whether owner o, by its executor record, is proven gone (sys.h). */
+static int owner_gone(rd_store *s, const char *o, size_t n, bool *gone)
+{
+	redisReply *r =
+		rd_vcmd(s, "HMGET %s:x:%b boot_id pid_ns pid proc_start",
+			s->prefix, o, n);
+	*gone = false;
+	if (!r || r->type != REDIS_REPLY_ARRAY || r->elements != 4) {
+		int rc = rd_fail(s, r, "cannot read executors");
+		freeReplyObject(r);
+		return rc;
+	}
+	redisReply **e = r->element;
+	if (e[0]->str && e[1]->str && e[2]->str && e[3]->str)
+		*gone = ctask_proc_gone(e[0]->str, e[1]->str,
+					strtol(e[2]->str, NULL, 10),
+					strtoull(e[3]->str, NULL, 10)) == 1;
+	freeReplyObject(r);
+	return 0;
+}
+
+/* Adds the owners of the newline-separated list holders that are proven
+ * gone to a (their count first, at a->v[count_at]); returns how many. */
+static int gone_owners(rd_store *s, const redisReply *holders, args *a,
+		       size_t *ngone)
+{
+	const char *p = holders->str ? holders->str : "";
+	*ngone = 0;
+	while (*p) {
+		size_t len = strcspn(p, "\n");
+		bool gone;
+		int rc = owner_gone(s, p, len, &gone);
+		if (rc)
+			return rc;
+		if (gone) {
+			char *o = xstrndup(p, len);
+			args_fmt(a, "%s", o); /* owner strings are short */
+			free(o);
+			(*ngone)++;
+		}
+		p += len + (p[len] == '\n');
+	}
+	return 0;
+}
+
+/* Builds the lease script's arguments; gone: the owners proven gone. */
+static void lease_args(rd_store *s, args *a, const ctask_executor *e,
+		       double ttl, int known, const args *gone, size_t n,
+		       const ctask_hash *hs)
+{
+	script_args(s, a);
+	args_str(a, e->owner);
+	args_str(a, e->host ? e->host : "");
+	args_fmt(a, "%d", e->pid);
+	args_fmt(a, "%.17g", e->started);
+	args_fmt(a, "%.17g", s->off);
+	args_fmt(a, "%.6f", ttl);
+	args_str(a, known == 0 ? "1" : "0");
+	args_str(a, e->boot_id ? e->boot_id : "");
+	args_str(a, e->pid_ns ? e->pid_ns : "");
+	args_fmt(a, "%" PRIu64, e->proc_start);
+	args_fmt(a, "%zu", gone ? gone->n : 0);
+	for (size_t i = 0; gone && i < gone->n; i++)
+		args_add(a, gone->v[i], gone->len[i]);
+	for (size_t i = 0; i < n; i++)
+		args_add(a, hs[i].b, 16);
+}
+
+/* Leases n hashes in one script (see SC_LEASE and ctask_store_lease). If
+ * some are held by owners of this host proven gone (killed), leases again
+ * with those owners dead. */
 static int rd_lease(ctask_store *base, const ctask_executor *e, double ttl,
 		    size_t n, const ctask_hash *hs, uint8_t *out,
 		    double *expires)
 {
 	rd_store *s = (rd_store *)base;
-	args a = {0};
+	args a = {0}, gone = {0};
 	redisReply *r = NULL;
 	int rc = 0;
 	/* Nobody else wrote a result since the caller's scan: the caller
@@ -1394,22 +1628,23 @@ static int rd_lease(ctask_store *base, const ctask_executor *e, double ttl,
 	int known = rd_changed(base);
 	if (known < 0)
 		return known;
-	script_args(s, &a);
-	args_str(&a, e->owner);
-	args_str(&a, e->host ? e->host : "");
-	args_fmt(&a, "%d", e->pid);
-	args_fmt(&a, "%.17g", e->started);
-	args_fmt(&a, "%.17g", s->off);
-	args_fmt(&a, "%.6f", ttl);
-	args_str(&a, known == 0 ? "1" : "0");
-	for (size_t i = 0; i < n; i++)
-		args_add(&a, hs[i].b, 16);
-	if ((rc = rd_script(s, SC_LEASE, &a, "cannot take leases", &r)))
-		goto done;
-	if (r->type != REDIS_REPLY_ARRAY || r->elements != 2 ||
-	    r->element[0]->len != n) {
-		rc = rd_fail(s, NULL, "bad reply to a lease");
-		goto done;
+	for (int pass = 0; pass < 2; pass++) {
+		lease_args(s, &a, e, ttl, known, pass ? &gone : NULL, n, hs);
+		freeReplyObject(r);
+		r = NULL;
+		if ((rc = rd_script(s, SC_LEASE, &a, "cannot take leases", &r)))
+			goto done;
+		if (r->type != REDIS_REPLY_ARRAY || r->elements != 3 ||
+		    r->element[0]->len != n) {
+			rc = rd_fail(s, NULL, "bad reply to a lease");
+			goto done;
+		}
+		size_t ngone = 0;
+		if (pass == 0 &&
+		    (rc = gone_owners(s, r->element[2], &gone, &ngone)))
+			goto done;
+		if (ngone == 0)
+			break;
 	}
 	const char *x = r->element[1]->str;
 	for (size_t i = 0; i < n; i++) {
@@ -1422,14 +1657,16 @@ static int rd_lease(ctask_store *base, const ctask_executor *e, double ttl,
 		double v = strtod(x, &end);
 		x = end;
 		if (expires)
-			expires[i] = out[i] == CTASK_LEASE_DONE ||
-					     out[i] == CTASK_LEASE_FAILED
-					     ? 0
-					     : v - s->off;
+			expires[i] =
+				out[i] == CTASK_LEASE_DONE ||
+						out[i] == CTASK_LEASE_FAILED
+					? 0
+					: v - s->off;
 	}
 done:
 	freeReplyObject(r);
 	args_free(&a);
+	args_free(&gone);
 	return rc;
 }
 
@@ -1439,6 +1676,7 @@ static int rd_leases(ctask_store *base,
 	rd_store *s = (rd_store *)base;
 	lease_set ls = {0}; /* owned here */
 	int rc = read_leases(s, &ls);
+	double now = ctask_now();
 	for (size_t i = 0; i < ls.n && !rc; i++) {
 		const owner_info *o = &ls.o[ls.v[i].owner];
 		ctask_lease l = {
@@ -1448,6 +1686,7 @@ static int rd_leases(ctask_store *base,
 			.pid = o->pid,
 			.started = ls.v[i].leased,
 			.expires = o->expires,
+			.live = o->expires > now && !o->gone,
 		};
 		rc = cb(ud, &l);
 	}
@@ -1475,7 +1714,7 @@ static int rd_executors(ctask_store *base,
 			void *ud)
 {
 	rd_store *s = (rd_store *)base;
-	double off = s->off;
+	double off = s->off, now = ctask_now();
 	int rc = 0;
 	redisReply *m = rd_vcmd(s, "SMEMBERS %s:xs", s->prefix);
 	if (!m || m->type != REDIS_REPLY_ARRAY) {
@@ -1512,6 +1751,13 @@ static int rd_executors(ctask_store *base,
 		x->finished = num(r, "finished") ? num(r, "finished") - off : 0;
 		x->done = (uint64_t)num(r, "done");
 		x->failed = (uint64_t)num(r, "failed");
+		const redisReply *b = field(r, "boot_id"),
+				 *ns = field(r, "pid_ns"),
+				 *ps = field(r, "proc_start");
+		bool gone = b && ns && ps &&
+			    ctask_proc_gone(b->str, ns->str, x->pid,
+					    strtoull(ps->str, NULL, 10)) == 1;
+		x->live = x->finished == 0 && x->expires > now && !gone;
 	}
 	freeReplyObject(m);
 	if (!rc)
@@ -1534,12 +1780,12 @@ static int rd_attempt(ctask_store *base, const ctask_hash *h, const char *name,
 	char hex[CTASK_HASH_HEX];
 	ctask_hash_hex(h, hex);
 	ctask_buf b = {0}; /* owned here: the attempt, one line a field */
-	ctask_buf_printf(&b, "name %s\nstarted %.6f\nduration %.6f\nhost %s\n"
-			     "owner %s\nmessage %s",
-			 name, started, duration,
-			 s->base.host ? s->base.host : "",
-			 s->base.owner ? s->base.owner : "",
-			 message ? message : "");
+	ctask_buf_printf(
+		&b,
+		"name %s\nstarted %.6f\nduration %.6f\nhost %s\n"
+		"owner %s\nmessage %s",
+		name, started, duration, s->base.host ? s->base.host : "",
+		s->base.owner ? s->base.owner : "", message ? message : "");
 	redisReply *r = rd_vcmd(s, "HSET %s:a:%s %d %b", s->prefix, hex,
 				attempt, b.p, b.len);
 	int rc = r && r->type == REDIS_REPLY_INTEGER
@@ -1587,8 +1833,8 @@ static int rd_note_set(ctask_store *base, const char *key, const void *p,
 		       size_t n)
 {
 	rd_store *s = (rd_store *)base;
-	redisReply *r = rd_vcmd(s, "SET %s:note:%s %b", s->prefix, key,
-				n ? p : "", n);
+	redisReply *r =
+		rd_vcmd(s, "SET %s:note:%s %b", s->prefix, key, n ? p : "", n);
 	int rc = r && r->type == REDIS_REPLY_STATUS
 			 ? 0
 			 : rd_fail(s, r, "cannot write a note");

@@ -6,6 +6,11 @@
  *   objects/ab/cdef...   results larger than CTASK_INLINE_MAX, named by the
  *                        XXH3-128 of their bytes (2 hex digits, then 30)
  *   plugins/             the compiled-plugin cache (owned by plugin.c)
+ *   tmp/                 files being written (objects), or taken away (by
+ *                        a delete, until it commits), each named by its
+ *                        owner's tag (sys.h): a writer that opens the store
+ *                        removes those of owners proven gone (killed), and
+ *                        puts back the objects a killed delete took away
  *
  * Durability. An object file is written to a temporary name, fsynced,
  * renamed and its directory fsynced before the row naming it is committed,
@@ -30,10 +35,12 @@
  * owner is the rowid of the owner's executors row. A lease has no expiry of
  * its own: it lives while its owner's row is not finished and its expires
  * (now + ttl, set by every heartbeat and lease) has not passed, so a
- * heartbeat is one UPDATE however many tasks run. Taking leases reads the
- * other owners' rows, checks each hash against its result and the live
- * rows, takes the hashes it takes over out of the dead rows (only those:
- * a dead owner may come back), and inserts one row of the hashes taken,
+ * heartbeat is one UPDATE however many tasks run; and while its owner is
+ * not proven gone (an owner of this host and pid namespace whose process
+ * has ended: its row's boot_id, pid_ns, pid and proc_start say so). Taking
+ * leases reads the other owners' rows, checks each hash against its result and
+ * the live rows, takes the hashes it takes over out of the dead rows (only
+ * those: a dead owner may come back), and inserts one row of the hashes taken,
  * all under the write lock, so two executors can never both take the same
  * task: the second sees the first's row. Put takes the hashes it writes out
  * of the putter's rows. A row left empty is deleted.
@@ -101,11 +108,14 @@ enum {
 	ST_EXEC_BEGIN,
 	ST_EXEC_CLAIM,
 	ST_EXEC_BEAT,
+	ST_EXEC_COUNT,
 	ST_EXEC_END,
 	ST_EXECUTORS,
 	ST_ATTEMPT,
 	ST_ATTEMPTS,
 	ST_DATA_VERSION,
+	ST_DELETIONS,
+	ST_DELETIONS_BUMP,
 	ST_BEGIN,
 	ST_COMMIT,
 	ST_ROLLBACK,
@@ -118,10 +128,12 @@ enum {
 	"CASE WHEN x.finished IS NULL THEN coalesce(x.expires, 0)"             \
 	" ELSE min(x.finished, x.expires) END"
 
-/* Lease rows, with their owners' expiry, name, host and pid (load_rows). */
+/* Lease rows, with their owners' expiry, name, host, pid and identity
+ * (load_rows). */
 #define LEASE_ROWS                                                             \
 	"SELECT l.id, l.leased, " LEASE_EXPIRES ", l.hashes,"                  \
-	" coalesce(x.owner, ''), coalesce(x.host, ''), x.pid"                  \
+	" coalesce(x.owner, ''), coalesce(x.host, ''), x.pid, x.boot_id,"      \
+	" x.pid_ns, x.proc_start"                                              \
 	" FROM leases l LEFT JOIN executors x ON x.id = l.owner"
 
 /* The columns of put's rows, ?1..?17 (PUT_COLS of them). */
@@ -174,32 +186,45 @@ static const char *const stmt_sql[ST_COUNT] = {
 	 * again keeps its leases. */
 	[ST_EXEC_BEGIN] =
 		"INSERT INTO executors (owner, host, pid, started, heartbeat,"
-		" expires, finished, done, failed)"
-		" VALUES (?1, ?2, ?3, ?4, ?5, ?6, NULL, 0, 0)"
+		" expires, finished, done, failed, boot_id, pid_ns, proc_start)"
+		" VALUES (?1, ?2, ?3, ?4, ?5, ?6, NULL, 0, 0, ?7, ?8, ?9)"
 		" ON CONFLICT (owner) DO UPDATE SET host = excluded.host,"
 		" pid = excluded.pid, started = excluded.started,"
 		" heartbeat = excluded.heartbeat, expires = excluded.expires,"
-		" finished = NULL, done = 0, failed = 0",
+		" finished = NULL, done = 0, failed = 0,"
+		" boot_id = excluded.boot_id, pid_ns = excluded.pid_ns,"
+		" proc_start = excluded.proc_start",
 	/* The leaser's row (made if missing, live again if ended), with its
 	 * expiry renewed: ?5 is now, ?6 now + ttl. */
 	[ST_EXEC_CLAIM] =
 		"INSERT INTO executors (owner, host, pid, started, heartbeat,"
-		" expires, finished, done, failed)"
-		" VALUES (?1, ?2, ?3, ?4, ?5, ?6, NULL, 0, 0)"
+		" expires, finished, done, failed, boot_id, pid_ns, proc_start)"
+		" VALUES (?1, ?2, ?3, ?4, ?5, ?6, NULL, 0, 0, ?7, ?8, ?9)"
 		" ON CONFLICT (owner) DO UPDATE SET expires = excluded.expires,"
-		" finished = NULL RETURNING id",
-	[ST_EXEC_BEAT] = "UPDATE executors SET heartbeat = ?2, expires = ?3,"
-			 " done = ?4 WHERE owner = ?1",
+		" finished = NULL, boot_id = excluded.boot_id,"
+		" pid_ns = excluded.pid_ns, proc_start = excluded.proc_start"
+		" RETURNING id",
+	[ST_EXEC_BEAT] = "UPDATE executors SET heartbeat = ?2, expires = ?3"
+			 " WHERE owner = ?1",
+	/* What put adds to the putter's counts (id ?1). */
+	[ST_EXEC_COUNT] = "UPDATE executors SET done = coalesce(done, 0) + ?2,"
+			  " failed = coalesce(failed, 0) + ?3 WHERE id = ?1",
 	[ST_EXEC_END] = "UPDATE executors SET heartbeat = ?2, finished = ?2,"
 			" done = ?3, failed = ?4 WHERE owner = ?1",
 	[ST_EXECUTORS] = "SELECT owner, host, pid, started, heartbeat,"
-			 " finished, done, failed, expires FROM executors"
-			 " ORDER BY started, owner",
+			 " finished, done, failed, expires, boot_id, pid_ns,"
+			 " proc_start FROM executors ORDER BY started, owner",
 	[ST_ATTEMPT] = "INSERT OR REPLACE INTO attempts (hash, attempt, name,"
 		       " message, started, duration, host, owner)"
 		       " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
 	[ST_ATTEMPTS] = "SELECT count(*) FROM attempts WHERE hash = ?1",
 	[ST_DATA_VERSION] = "PRAGMA data_version",
+	/* How many deletes have removed results, ever (see sq_put). */
+	[ST_DELETIONS] = "SELECT coalesce((SELECT value FROM meta WHERE key ="
+			 " 'deletions'), 0)",
+	[ST_DELETIONS_BUMP] = "INSERT INTO meta VALUES ('deletions', 1)"
+			      " ON CONFLICT (key) DO UPDATE SET"
+			      " value = value + 1",
 	[ST_BEGIN] = "BEGIN IMMEDIATE",
 	[ST_COMMIT] = "COMMIT",
 	[ST_ROLLBACK] = "ROLLBACK",
@@ -282,22 +307,25 @@ typedef struct {
 	ctask_buf strs;		    /* owned; the strings of the last get */
 	ctask_buf output;	    /* owned; the output of the last get */
 	ctask_hash fp;		    /* the fingerprint of the last get */
-	unsigned walking;  /* bit 1 << ST_x: x is stepping for a callback */
+	uint64_t walking;  /* bit 1 << ST_x: x is stepping for a callback */
 	double busy_since; /* when the current wait for the lock began */
 	/* PRAGMA data_version when the last scan began: while it is the
 	 * same, no other connection has written since (see sq_lease). */
 	sqlite3_int64 scan_version;
 	bool scanned;
+	/* meta's deletions at the last scan (or the opening): while it is
+	 * the same, no result was deleted since, and every result the
+	 * caller read since is still there (see sq_put). */
+	sqlite3_int64 deletions_seen;
 } sq_store;
 
-_Static_assert(ST_COUNT <= 32, "walking has a bit per statement");
+_Static_assert(ST_COUNT <= 64, "walking has a bit per statement");
 _Static_assert(CTASK_SCAN_SMALL == 12, "update ST_SCAN");
 
-/* Objects taken out of objects/ inside a transaction: renamed to a .tmp-
- * name so a rollback can put them back; unlinked after the commit. */
+/* Objects taken out of objects/ inside a transaction: renamed into tmp/
+ * (del_path) so a rollback can put them back; unlinked after the commit. */
 typedef struct {
 	char hex[CTASK_HASH_HEX];
-	char tmp[40];
 } dropped;
 typedef struct {
 	dropped *v; /* owned by the list (malloc); drops_finish frees it */
@@ -306,6 +334,8 @@ typedef struct {
 } drop_list;
 
 static void sq_close(ctask_store *base);
+static void sweep_temporaries(sq_store *s);
+static int deletions(sq_store *s, sqlite3_int64 *v);
 
 /* ---- errors and small helpers ------------------------------------------ */
 
@@ -423,18 +453,18 @@ static void bind_str(sqlite3_stmt *q, int i, const char *t)
  * CTASK_EUSAGE. walk_end resets it and clears the mark. */
 static int walk_begin(sq_store *s, int which, const char *what)
 {
-	if (s->walking & 1u << which)
+	if (s->walking & (uint64_t)1 << which)
 		return ctask_error_set(CTASK_EUSAGE,
 				       "store %s called from its own callback",
 				       what);
-	s->walking |= 1u << which;
+	s->walking |= (uint64_t)1 << which;
 	return 0;
 }
 
 static void walk_end(sq_store *s, int which)
 {
 	sqlite3_reset(s->st[which]);
-	s->walking &= ~(1u << which);
+	s->walking &= ~((uint64_t)1 << which);
 }
 
 /* Copies column i (a hash) into h; CTASK_ECORRUPT if it is not one. */
@@ -475,13 +505,30 @@ static int fsync_dir(const char *path)
 	return rc;
 }
 
-/* "DIR/objects/ab/cdef..." (or with sub, "DIR/objects/ab/SUB"). */
-static void object_path(const sq_store *s, ctask_buf *b, const char *hex,
-			const char *sub)
+/* "DIR/objects/ab/cdef...". */
+static void object_path(const sq_store *s, ctask_buf *b, const char *hex)
 {
 	b->len = 0;
-	ctask_buf_printf(b, "%s/objects/%.2s/%s", s->base.path, hex,
-			 sub ? sub : hex + 2);
+	ctask_buf_printf(b, "%s/objects/%.2s/%s", s->base.path, hex, hex + 2);
+}
+
+/* "DIR/tmp/KIND-TAG-EXTRA": a temporary file of this process (KIND obj:
+ * an object being written, probe: check_writable's), named so that
+ * sweep_temporaries can tell when its owner is gone. */
+static void tmp_path(const sq_store *s, ctask_buf *b, const char *kind,
+		     const char *extra)
+{
+	char tag[CTASK_PROC_TAG_MAX];
+	ctask_proc_tag(tag);
+	b->len = 0;
+	ctask_buf_printf(b, "%s/tmp/%s-%s-%s", s->base.path, kind, tag, extra);
+}
+
+/* Where a delete puts object hex until it commits: "DIR/tmp/del-TAG-HEX"
+ * (the object's name in it, so that it can be put back). */
+static void del_path(const sq_store *s, ctask_buf *b, const char *hex)
+{
+	tmp_path(s, b, "del", hex);
 }
 
 static int is_hex32(const char *p, size_t n)
@@ -530,7 +577,12 @@ static size_t *hash_order(const void *first, size_t stride, size_t n)
 
 /* ---- open --------------------------------------------------------------- */
 
-/* Returns 1 if dir has no entries, 0 if it has, -1 (errno) on failure. */
+/* The prefix of a database being made (create_db), and of SQLite's files
+ * beside it: "ctask.db.tmp-TAG-RANDOM", TAG naming its maker (sys.h). */
+#define DB_TMP "ctask.db.tmp-"
+
+/* Returns 1 if dir has no entries but databases being made (another
+ * process is creating a store there), 0 if it has, -1 (errno) on failure. */
 static int dir_is_empty(const char *dir)
 {
 	DIR *d = opendir(dir);
@@ -540,7 +592,8 @@ static int dir_is_empty(const char *dir)
 	int empty = 1;
 	while ((e = readdir(d)))
 		if (strcmp(e->d_name, ".") != 0 &&
-		    strcmp(e->d_name, "..") != 0) {
+		    strcmp(e->d_name, "..") != 0 &&
+		    strncmp(e->d_name, DB_TMP, strlen(DB_TMP)) != 0) {
 			empty = 0;
 			break;
 		}
@@ -554,11 +607,16 @@ static uint32_t be32(const uint8_t *p)
 	       (uint32_t)p[2] << 8 | p[3];
 }
 
+/* What check_dir finds: a store, or none yet: then ctask.db is to be made
+ * (create_db), or an empty one initialised in place (made by an older
+ * ctask, or in place by create_db, and interrupted or under way). */
+enum { FRESH_NOT = 0, FRESH_NEW, FRESH_IN_PLACE };
+
 /* Checks DIR/ctask.db from its header alone, before SQLite ever opens it:
  * opening a foreign WAL database would create files beside it, and a
- * directory that is not a store is never to be touched. Sets *fresh when
- * ctask.db is empty and CREATE is given (a creation that was interrupted,
- * or is under way in another process). */
+ * directory that is not a store is never to be touched. Sets *fresh to
+ * FRESH_IN_PLACE when ctask.db is empty and CREATE is given; without
+ * CREATE, an empty ctask.db is a store that does not exist yet. */
 static int check_header(sq_store *s, int flags, int *fresh)
 {
 	const char *dir = s->base.path;
@@ -589,11 +647,12 @@ static int check_header(sq_store *s, int flags, int *fresh)
 			" file)",
 			dir);
 	else if (n == 0 && (flags & CTASK_STORE_CREATE))
-		*fresh = 1;
+		*fresh = FRESH_IN_PLACE;
 	else if (n == 0)
-		rc = ctask_error_set(
-			CTASK_ESTORE,
-			"%s is not a ctask store (ctask.db is empty)", dir);
+		rc = ctask_error_set(CTASK_ENOTFOUND,
+				     "store %s does not exist yet (its ctask.db"
+				     " is empty)",
+				     dir);
 	else if (n < (ssize_t)sizeof h || memcmp(h, "SQLite format 3", 16))
 		rc = ctask_error_set(
 			CTASK_ESTORE,
@@ -695,7 +754,9 @@ static int create_failed(const char *dir, int err)
 }
 
 /* Decides what DIR is: missing or empty (then *fresh: create a store in it,
- * if CREATE), or an existing store (checked by check_header). */
+ * if CREATE), or an existing store (checked by check_header). A directory
+ * holding only a database another process is making counts as empty:
+ * create_db makes the store whole in one step. */
 static int check_dir(sq_store *s, int flags, int *fresh)
 {
 	const char *dir = s->base.path;
@@ -719,7 +780,7 @@ static int check_dir(sq_store *s, int flags, int *fresh)
 			return ctask_error_set(CTASK_ENOTFOUND,
 					       "store %s does not exist", dir);
 		if (mkdir(dir, 0777) == 0) {
-			*fresh = 1;
+			*fresh = FRESH_NEW;
 			return 0;
 		}
 		/* EEXIST: another process created it just now; look again. */
@@ -744,10 +805,66 @@ static int check_dir(sq_store *s, int flags, int *fresh)
 			" empty)",
 			dir);
 	if (empty) {
-		*fresh = 1;
+		*fresh = FRESH_NEW;
 		return 0;
 	}
 	return check_header(s, flags, fresh);
+}
+
+/* Whether link(2) failed because the file system has no hard links. */
+static bool no_links(int e)
+{
+	return e == EPERM || e == EOPNOTSUPP || e == ENOTSUP || e == ENOSYS;
+}
+
+/* Makes DIR/ctask.db appear whole, in one step: a database is made and
+ * initialised (schema, WAL mode) under a temporary name of its own
+ * (DB_TMP), then linked into place. link, unlike rename, fails if
+ * ctask.db exists: executors started together on a new store (a job
+ * array) each make one, the first link wins and the others open that.
+ * So no process ever opens a ctask.db being made: one seen empty, or in
+ * rollback mode while another switched it to WAL, failed half of such
+ * executors. On a file system without hard links, sets *fresh to
+ * FRESH_IN_PLACE (ctask.db is then made in place, as by older ctasks:
+ * openers that find it empty wait for its initialisation). */
+static int create_db(sq_store *s, int *fresh)
+{
+	ctask_buf tmp = {0}, path = {0}; /* owned here */
+	char tag[CTASK_PROC_TAG_MAX], r[17];
+	int rc;
+
+	ctask_proc_tag(tag);
+	rand_hex(r);
+	ctask_buf_printf(&tmp, "%s/" DB_TMP "%s-%s", s->base.path, tag, r);
+	ctask_buf_printf(&path, "%s/ctask.db", s->base.path);
+	/* s->db for sq_fail's messages; closed (and reset) below. */
+	rc = sqlite3_open_v2((char *)tmp.p, &s->db,
+			     SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
+				     SQLITE_OPEN_NOMUTEX,
+			     NULL);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_exec(s->db, schema_sql, NULL, NULL, NULL);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_exec(s->db, "PRAGMA journal_mode = WAL", NULL,
+				  NULL, NULL);
+	rc = rc == SQLITE_OK ? 0 : sq_fail(s, rc, "cannot create the store");
+	/* The only connection: closing it checkpoints and removes the WAL. */
+	if (sqlite3_close(s->db) != SQLITE_OK && !rc)
+		rc = sq_fail(s, SQLITE_IOERR, "cannot create the store");
+	s->db = NULL;
+	*fresh = FRESH_NOT;
+	if (!rc && link((char *)tmp.p, (char *)path.p) == 0) {
+		if (fsync_dir(s->base.path) != 0)
+			rc = sys_fail(s, "sync", s->base.path);
+	} else if (!rc && no_links(errno)) {
+		*fresh = FRESH_IN_PLACE;
+	} else if (!rc && errno != EEXIST) { /* EEXIST: another was first */
+		rc = sys_fail(s, "create", (char *)path.p);
+	}
+	unlink((char *)tmp.p);
+	ctask_buf_free(&tmp);
+	ctask_buf_free(&path);
+	return rc;
 }
 
 /* Opens ctask.db read-write (creating and initialising it when fresh). */
@@ -835,10 +952,28 @@ static int make_dir(sq_store *s, const char *name)
 	return rc;
 }
 
+/* Sets WAL mode (a no-op once the database is in it). SQLite does not
+ * call the busy handler here while another connection holds the write lock
+ * (it already holds a read lock then), so this waits as busy_wait would,
+ * up to BUSY_TIMEOUT_MS. Returns an SQLite result code. */
+static int set_wal(sq_store *s)
+{
+	double t0 = ctask_monotonic();
+	for (;;) {
+		int rc = sqlite3_exec(s->db, "PRAGMA journal_mode = WAL", NULL,
+				      NULL, NULL);
+		if ((rc & 0xff) != SQLITE_BUSY ||
+		    ctask_monotonic() - t0 >= BUSY_TIMEOUT_MS / 1000.0)
+			return rc;
+		struct timespec ts = {0, 1000000};
+		nanosleep(&ts, NULL);
+	}
+}
+
 /* Proves the store writable by writing: access(W_OK) says yes to root
  * whatever the modes (and root is who runs in containers), and says nothing
  * about the WAL and lock files SQLite needs. Takes the write lock (database
- * and WAL files) and creates and removes a file in objects/. */
+ * and WAL files) and creates and removes a file in tmp/. */
 static int check_writable(sq_store *s)
 {
 	ctask_buf path = {0}; /* owned here */
@@ -850,20 +985,21 @@ static int check_writable(sq_store *s)
 				     "store %s is not writable", s->base.path);
 		goto done;
 	}
-	rc = sqlite3_exec(
-		s->db,
-		"PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;"
-		" BEGIN IMMEDIATE; COMMIT;",
-		NULL, NULL, NULL);
+	rc = set_wal(s);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_exec(s->db,
+				  "PRAGMA synchronous = NORMAL;"
+				  " BEGIN IMMEDIATE; COMMIT;",
+				  NULL, NULL, NULL);
 	if (rc != SQLITE_OK) {
 		rc = sq_fail(s, rc, "cannot write ctask.db");
 		goto done;
 	}
-	if ((rc = make_dir(s, "objects")) || (rc = make_dir(s, "plugins")))
+	if ((rc = make_dir(s, "objects")) || (rc = make_dir(s, "plugins")) ||
+	    (rc = make_dir(s, "tmp")))
 		goto done;
 	rand_hex(r);
-	ctask_buf_printf(&path, "%s/objects/.tmp-probe-%ld-%s", s->base.path,
-			 (long)getpid(), r);
+	tmp_path(s, &path, "probe", r);
 	fd = open((char *)path.p, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC,
 		  0600);
 	if (fd < 0) {
@@ -999,6 +1135,108 @@ static int migrate(sq_store *s)
 	return rc;
 }
 
+/* Opens ctask.db read-write, creating and initialising it when fresh
+ * (FRESH_IN_PLACE), and makes sure that it can be written (migrating it to
+ * this schema). */
+static int open_writable(sq_store *s, int fresh)
+{
+	int rc;
+	if ((rc = open_db(s, fresh == FRESH_IN_PLACE)) ||
+	    (rc = check_meta(s)) || (rc = check_writable(s)) ||
+	    (rc = check_wal(s)))
+		return rc;
+	return migrate(s);
+}
+
+/* The URI of DIR/ctask.db with query: "file:" and the path with the
+ * characters a URI gives meaning to (%, ?, #) escaped; an absolute path
+ * as file:///path. */
+static void db_uri(const sq_store *s, ctask_buf *b, const char *query)
+{
+	const char *p = s->base.path;
+	ctask_buf_str(b, p[0] == '/' ? "file://" : "file:");
+	for (; *p; p++)
+		if (*p == '%' || *p == '?' || *p == '#')
+			ctask_buf_printf(b, "%%%02x", (unsigned char)*p);
+		else
+			ctask_buf_byte(b, (uint8_t)*p);
+	ctask_buf_printf(b, "/ctask.db?%s", query);
+	ctask_buf_byte(b, 0);
+}
+
+/* Whether DIR/ctask.db-wal holds commits not yet in ctask.db. */
+static bool wal_has_frames(const sq_store *s)
+{
+	ctask_buf path = {0}; /* owned here */
+	struct stat st;
+	ctask_buf_printf(&path, "%s/ctask.db-wal", s->base.path);
+	bool has = stat((char *)path.p, &st) == 0 && st.st_size > 0;
+	ctask_buf_free(&path);
+	return has;
+}
+
+/* Opens ctask.db for reading only (CTASK_STORE_READONLY_OK), after it
+ * proved not writable. SQLite reads a WAL database without writing when
+ * its -shm and -wal files exist (a writer has it open, or was killed);
+ * else (the last writer closed it, and removed them) every commit is in
+ * ctask.db, which is then read as immutable: without the locks it could
+ * not make the -shm for. (A writer starting meanwhile, by someone who may
+ * write, writes to a new WAL: ctask.db itself only changes when that is
+ * checkpointed, after many pages.) A -wal without a -shm cannot be read
+ * without writing. A store of an older schema is not migrated, so refused:
+ * this ctask reads only its own. */
+static int open_readonly(sq_store *s)
+{
+	ctask_buf path = {0}; /* owned here */
+	sqlite3_int64 version = 0;
+	int rc, flags = SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX;
+
+	sqlite3_close_v2(s->db);
+	s->db = NULL;
+	ctask_buf_printf(&path, "%s/ctask.db", s->base.path);
+	rc = sqlite3_open_v2((char *)path.p, &s->db, flags, NULL);
+	rc = rc == SQLITE_OK ? check_meta(s)
+			     : sq_fail(s, rc, "cannot open ctask.db");
+	if (rc == CTASK_EREADONLY && !wal_has_frames(s)) {
+		sqlite3_close_v2(s->db);
+		s->db = NULL;
+		path.len = 0;
+		db_uri(s, &path, "immutable=1");
+		rc = sqlite3_open_v2((char *)path.p, &s->db,
+				     flags | SQLITE_OPEN_URI, NULL);
+		rc = rc == SQLITE_OK ? check_meta(s)
+				     : sq_fail(s, rc, "cannot open ctask.db");
+	} else if (rc == CTASK_EREADONLY) {
+		rc = ctask_error_set(CTASK_EREADONLY,
+				     "store %s is not writable, and its"
+				     " ctask.db-wal cannot be read without"
+				     " writing (it has no ctask.db-shm)",
+				     s->base.path);
+	}
+	if (!rc && (rc = query_int(s, "PRAGMA user_version", 0, &version)))
+		rc = sq_fail(s, rc, "cannot read ctask.db");
+	else if (!rc && version != CTASK_STORE_SCHEMA)
+		rc = ctask_error_set(CTASK_ESTORE,
+				     "store %s has schema version %lld and is"
+				     " not writable: this ctask reads version"
+				     " %d, to which it migrates a store it"
+				     " opens with write access",
+				     s->base.path, (long long)version,
+				     CTASK_STORE_SCHEMA);
+	s->base.readonly = rc == 0;
+	ctask_buf_free(&path);
+	return rc;
+}
+
+/* Refuses to write through a handle opened read-only. */
+static int read_only(const sq_store *s)
+{
+	if (!s->base.readonly)
+		return 0;
+	return ctask_error_set(CTASK_EREADONLY, "store %s is not writable",
+			       s->base.path);
+}
+
 /* "INSERT INTO results (...) VALUES (?1, ..., ?15), ..., (..., ?240) ON
  * CONFLICT (hash) DO NOTHING": PUT_MANY rows. */
 static void put_many_sql(ctask_buf *b)
@@ -1022,10 +1260,14 @@ static int sq_open(const char *dir, int flags, ctask_store **out)
 
 	s->base.ops = &ctask_store__sqlite_ops;
 	s->base.path = ctask_xstrdup(dir);
-	if ((rc = check_dir(s, flags, &fresh)) || (rc = open_db(s, fresh)) ||
-	    (rc = check_meta(s)) || (rc = check_writable(s)) ||
-	    (rc = check_wal(s)) || (rc = migrate(s)) ||
-	    (rc = setup_connection(s)))
+	if ((rc = check_dir(s, flags, &fresh)) ||
+	    (fresh == FRESH_NEW && (rc = create_db(s, &fresh))))
+		goto done;
+	rc = open_writable(s, fresh);
+	if (rc == CTASK_EREADONLY && (flags & CTASK_STORE_READONLY_OK) &&
+	    fresh == FRESH_NOT)
+		rc = open_readonly(s);
+	if (rc || (rc = setup_connection(s)))
 		goto done;
 	put_many_sql(&many);
 	for (int i = 0; i < ST_COUNT; i++) {
@@ -1039,6 +1281,9 @@ static int sq_open(const char *dir, int flags, ctask_store **out)
 			goto done;
 		}
 	}
+	if (!s->base.readonly)
+		sweep_temporaries(s);
+	rc = deletions(s, &s->deletions_seen);
 done:
 	ctask_buf_free(&many);
 	if (rc)
@@ -1063,11 +1308,14 @@ static void sq_close(ctask_store *base)
 
 /* ---- lease rows ---------------------------------------------------------- */
 
-/* One lease row, decoded: its hashes are hs[off .. off + n) of the set. */
+/* One lease row, decoded: its hashes are hs[off .. off + n) of the set.
+ * gone: its owner is proven to have ended (owner_gone), so the row is dead
+ * whatever its expiry says. */
 typedef struct {
 	sqlite3_int64 id;
 	double leased, expires;
 	int pid;
+	bool gone;
 	size_t off, n;
 	size_t owner_s, host_s; /* offsets into the set's strs */
 } lease_row;
@@ -1103,10 +1351,25 @@ static size_t keep_text(ctask_buf *b, sqlite3_stmt *q, int col)
 	return off;
 }
 
+/* Whether the owner of the row under q (its pid in column pid; its boot
+ * id, pid namespace and start in columns id, id + 1 and id + 2) is proven
+ * to have ended: only an owner of this host and pid namespace can be
+ * (sys.h). */
+static bool owner_gone(sqlite3_stmt *q, int pid, int id)
+{
+	return ctask_proc_gone((const char *)sqlite3_column_text(q, id),
+			       (const char *)sqlite3_column_text(q, id + 1),
+			       sqlite3_column_int(q, pid),
+			       (uint64_t)sqlite3_column_int64(q, id + 2)) == 1;
+}
+
 /* Appends the rows of statement which (ST_LEASE_ROWS; ST_LEASE_MINE or
  * ST_LEASE_OTHERS: of owner, or not) to ls. A hashes blob that is not whole
- * hashes is CTASK_ECORRUPT. */
-static int load_rows(sq_store *s, int which, sqlite3_int64 owner, lease_set *ls)
+ * hashes is CTASK_ECORRUPT. Rows of other owners that have not expired at
+ * now are checked for a gone owner (a read of /proc each: such rows are
+ * few, the other executors' batches in flight). */
+static int load_rows(sq_store *s, int which, sqlite3_int64 owner, double now,
+		     lease_set *ls)
 {
 	sqlite3_stmt *q = s->st[which];
 	int rc = 0, r;
@@ -1134,11 +1397,14 @@ static int load_rows(sq_store *s, int which, sqlite3_int64 owner, lease_set *ls)
 		if (n)
 			memcpy(ls->hs + ls->nh, sqlite3_column_blob(q, 3),
 			       bytes);
+		double expires = sqlite3_column_double(q, 2);
 		ls->v[ls->n++] = (lease_row){
 			.id = sqlite3_column_int64(q, 0),
 			.leased = sqlite3_column_double(q, 1),
-			.expires = sqlite3_column_double(q, 2),
+			.expires = expires,
 			.pid = sqlite3_column_int(q, 6),
+			.gone = which != ST_LEASE_MINE && expires > now &&
+				owner_gone(q, 6, 7),
 			.off = ls->nh,
 			.n = n,
 			.owner_s = keep_text(&ls->strs, q, 4), /* coalesced: */
@@ -1201,11 +1467,17 @@ static int release_sorted(sq_store *s, sqlite3_int64 owner, size_t n,
 			  const ctask_hash *hs)
 {
 	lease_set ls = {0}; /* owned here */
-	int rc = load_rows(s, ST_LEASE_MINE, owner, &ls);
+	int rc = load_rows(s, ST_LEASE_MINE, owner, 0, &ls);
 	for (size_t r = 0; r < ls.n && !rc; r++)
 		rc = strip_row(s, &ls, &ls.v[r], n, hs);
 	lease_set_free(&ls);
 	return rc;
+}
+
+/* Whether row lives at now: not expired, owner not gone. */
+static bool row_live(const lease_row *row, double now)
+{
+	return row->expires > now && !row->gone;
 }
 
 /* One lease as status sees it: a hash of a row. */
@@ -1220,8 +1492,11 @@ static int by_entry(const void *a, const void *b)
 	int c = ctask_hash_cmp(&x->h, &y->h);
 	if (c)
 		return c;
-	/* The same task in two rows (an owner that leased it again): the
-	 * one that lives longest, then the one taken first. */
+	/* The same task in two rows (an owner that leased it again, or a
+	 * gone owner's and its taker's): a live one, the one that lives
+	 * longest, then the one taken first. */
+	if (x->row->gone != y->row->gone)
+		return x->row->gone ? 1 : -1;
 	if (x->row->expires != y->row->expires)
 		return x->row->expires > y->row->expires ? -1 : 1;
 	return (x->row->leased > y->row->leased) -
@@ -1316,7 +1591,7 @@ static int scan_leases(sq_store *s, ctask_scan_cb cb, void *ud)
 	lease_set ls = {0};    /* owned here */
 	lease_entry *e = NULL; /* owned here */
 	double now = ctask_now(), recorded;
-	int rc = load_rows(s, ST_LEASE_ROWS, 0, &ls), state;
+	int rc = load_rows(s, ST_LEASE_ROWS, 0, now, &ls), state;
 	size_t n = rc ? 0 : lease_entries(&ls, &e);
 
 	for (size_t i = 0; i < n && !rc; i++) {
@@ -1331,12 +1606,22 @@ static int scan_leases(sq_store *s, ctask_scan_cb cb, void *ud)
 		rec.host = (const char *)ls.strs.p + e[i].row->host_s;
 		rec.dirty = -1;
 		rec.expires = e[i].row->expires;
-		rec.live = rec.expires > now;
+		rec.live = row_live(e[i].row, now);
 		rc = cb(ud, &rec);
 	}
 	free(e);
 	lease_set_free(&ls);
 	return rc;
+}
+
+/* Sets *v to the count of deletes that removed results (ST_DELETIONS). */
+static int deletions(sq_store *s, sqlite3_int64 *v)
+{
+	sqlite3_stmt *q = s->st[ST_DELETIONS];
+	int r = sqlite3_step(q);
+	*v = sqlite3_column_int64(q, 0);
+	sqlite3_reset(q);
+	return r == SQLITE_ROW ? 0 : sq_fail(s, r, "cannot read ctask.db");
 }
 
 /* Sets *v to PRAGMA data_version: it changes when another connection
@@ -1354,7 +1639,10 @@ static int data_version(sq_store *s, sqlite3_int64 *v)
 static int sq_scan(ctask_store *base, bool small, ctask_scan_cb cb, void *ud)
 {
 	sq_store *s = (sq_store *)base;
-	int rc = data_version(s, &s->scan_version);
+	/* Before the results: a delete in between only makes put check. */
+	int rc = deletions(s, &s->deletions_seen);
+	if (rc == 0)
+		rc = data_version(s, &s->scan_version);
 	s->scanned = rc == 0;
 	if (rc == 0)
 		rc = scan_results(s, small, cb, ud);
@@ -1373,7 +1661,7 @@ static int read_object(sq_store *s, const char *hex, uint64_t size,
 	ctask_hash h;
 	char got[CTASK_HASH_HEX];
 
-	object_path(s, &path, hex, NULL);
+	object_path(s, &path, hex);
 	fd = open((char *)path.p, O_RDONLY | O_CLOEXEC);
 	if (fd < 0 && errno == ENOENT) {
 		why = "missing";
@@ -1538,7 +1826,7 @@ static int write_object(sq_store *s, const char *hex, const uint8_t *data,
 	int rc = 0, fd = -1, made_sub = 0;
 	struct stat st;
 
-	object_path(s, &path, hex, NULL);
+	object_path(s, &path, hex);
 	if (stat((char *)path.p, &st) == 0)
 		goto done; /* content-addressed: same name, same bytes */
 	ctask_buf_printf(&sub, "%s/objects/%.2s", s->base.path, hex);
@@ -1549,8 +1837,7 @@ static int write_object(sq_store *s, const char *hex, const uint8_t *data,
 		goto done;
 	}
 	rand_hex(r);
-	ctask_buf_printf(&tmp, "%s/.tmp-%ld-%s", (char *)sub.p, (long)getpid(),
-			 r);
+	tmp_path(s, &tmp, "obj", r);
 	/* 0444: an object is never changed after it is written. */
 	fd = open((char *)tmp.p, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0444);
 	if (fd < 0) {
@@ -1654,6 +1941,15 @@ typedef struct {
 	size_t n, cap;
 } obj_list;
 
+static void obj_add(obj_list *c, const char *hex)
+{
+	if (c->n == c->cap) {
+		c->cap = c->cap ? 2 * c->cap : 8;
+		c->v = ctask_xrealloc(c->v, c->cap * sizeof *c->v);
+	}
+	memcpy(c->v[c->n++], hex, CTASK_HASH_HEX);
+}
+
 /* Adds the object of h's current row, if it has one, to c. */
 static int note_object(sq_store *s, const ctask_hash *h, obj_list *c)
 {
@@ -1662,14 +1958,8 @@ static int note_object(sq_store *s, const ctask_hash *h, obj_list *c)
 	int rc = 0, r = sqlite3_step(q);
 	if (r == SQLITE_ROW) {
 		const char *o = (const char *)sqlite3_column_text(q, 0);
-		if (o && is_hex32(o, (size_t)sqlite3_column_bytes(q, 0))) {
-			if (c->n == c->cap) {
-				c->cap = c->cap ? 2 * c->cap : 8;
-				c->v = ctask_xrealloc(c->v,
-						      c->cap * sizeof *c->v);
-			}
-			memcpy(c->v[c->n++], o, CTASK_HASH_HEX);
-		}
+		if (o && is_hex32(o, (size_t)sqlite3_column_bytes(q, 0)))
+			obj_add(c, o);
 	} else if (r != SQLITE_DONE) {
 		rc = sq_fail(s, r, "cannot read a result");
 	}
@@ -1694,7 +1984,7 @@ static int drop_unreferenced(sq_store *s, const obj_list *c, drop_list *d)
 			rc = r == SQLITE_ROW ? 0 : sq_fail(s, r, "cannot read");
 			continue;
 		}
-		object_path(s, &path, c->v[i], NULL);
+		object_path(s, &path, c->v[i]);
 		if (lstat((char *)path.p, &st) != 0)
 			continue; /* already dropped (listed twice) or missing
 				   */
@@ -1703,12 +1993,8 @@ static int drop_unreferenced(sq_store *s, const obj_list *c, drop_list *d)
 			d->v = ctask_xrealloc(d->v, d->cap * sizeof *d->v);
 		}
 		dropped *e = &d->v[d->n];
-		char r16[17];
-		rand_hex(r16);
 		memcpy(e->hex, c->v[i], CTASK_HASH_HEX);
-		snprintf(e->tmp, sizeof e->tmp, ".tmp-del-%ld-%s",
-			 (long)getpid(), r16);
-		object_path(s, &tmp, e->hex, e->tmp);
+		del_path(s, &tmp, e->hex);
 		if (rename((char *)path.p, (char *)tmp.p) != 0) {
 			rc = sys_fail(s, "remove", (char *)path.p);
 			continue;
@@ -1746,11 +2032,11 @@ static void drops_finish(sq_store *s, drop_list *d, int committed)
 	if (d->n && committed && sync_wal(s) != 0)
 		committed = 0; /* keeping unreferenced objects is harmless */
 	for (size_t i = 0; i < d->n; i++) {
-		object_path(s, &tmp, d->v[i].hex, d->v[i].tmp);
+		del_path(s, &tmp, d->v[i].hex);
 		if (committed) {
 			unlink((char *)tmp.p);
 		} else {
-			object_path(s, &path, d->v[i].hex, NULL);
+			object_path(s, &path, d->v[i].hex);
 			rename((char *)tmp.p, (char *)path.p);
 		}
 	}
@@ -1824,19 +2110,166 @@ static int put_many(sq_store *s, const ctask_record *recs,
 	return rc ? rc : PUT_MANY;
 }
 
+/* Adds the n records put to the counts of executor me, so that status
+ * --workers shows what it has committed (its heartbeat does not count). */
+static int count_put(sq_store *s, sqlite3_int64 me, size_t n,
+		     const ctask_record *recs, const uint8_t *refused)
+{
+	sqlite3_int64 done = 0, failed = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (refused && refused[i])
+			continue;
+		done += recs[i].state == CTASK_REC_DONE;
+		failed += recs[i].state == CTASK_REC_FAILED;
+	}
+	sqlite3_stmt *q = s->st[ST_EXEC_COUNT];
+	sqlite3_bind_int64(q, 1, me);
+	sqlite3_bind_int64(q, 2, done);
+	sqlite3_bind_int64(q, 3, failed);
+	return step_done(s, ST_EXEC_COUNT, "cannot record an executor");
+}
+
+/* Whether h is an input that a record of this put can count on: a done
+ * result that this put writes (a DONE record of it not refused; order: the
+ * records' indices by hash), or else one the store has. */
+static int input_present(sq_store *s, size_t n, const ctask_record *recs,
+			 const size_t *order, const uint8_t *refused,
+			 const ctask_hash *h, bool *ok)
+{
+	size_t lo = 0, hi = n;
+	while (lo < hi) { /* the first record at or after h */
+		size_t mid = lo + (hi - lo) / 2;
+		if (ctask_hash_cmp(&recs[order[mid]].hash, h) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	size_t j = lo < n ? order[lo] : 0;
+	*ok = lo < n && ctask_hash_cmp(&recs[j].hash, h) == 0 &&
+	      recs[j].state == CTASK_REC_DONE && !refused[j];
+	if (*ok)
+		return 0;
+	int state;
+	double recorded;
+	int rc = state_of(s, h, &state, &recorded);
+	*ok = state == CTASK_REC_DONE;
+	return rc;
+}
+
+/* The inputs of the DONE records: those of recs[i] are the hashes in
+ * b.p[off[i] .. off[i + 1]). */
+typedef struct {
+	ctask_buf b;
+	size_t *off;
+} input_lists;
+
+static void list_inputs(size_t n, const ctask_record *recs, input_lists *in)
+{
+	in->off = ctask_xmalloc((n + 1) * sizeof *in->off);
+	for (size_t i = 0; i < n; i++) {
+		in->off[i] = in->b.len;
+		if (recs[i].state == CTASK_REC_DONE && recs[i].inputs)
+			recs[i].inputs(recs[i].inputs_ud, &in->b);
+	}
+	in->off[n] = in->b.len;
+}
+
+/* Whether every input of recs[i] is present (input_present). */
+static int inputs_present(sq_store *s, size_t n, const ctask_record *recs,
+			  const size_t *order, const uint8_t *refused,
+			  const input_lists *in, size_t i, bool *ok)
+{
+	const ctask_hash *hs = (const ctask_hash *)(in->b.p + in->off[i]);
+	size_t m = (in->off[i + 1] - in->off[i]) / sizeof *hs;
+	int rc = 0;
+	*ok = true;
+	for (size_t k = 0; k < m && *ok && !rc; k++)
+		rc = input_present(s, n, recs, order, refused, &hs[k], ok);
+	return rc;
+}
+
+/* If results were deleted since this handle's last scan (the deletions
+ * counter moved), refuses (refused[i] = 1) the DONE records with an input
+ * not present (input_present), until none is left: a refused record may be
+ * another's input. Their objects go to old, to be dropped if no row names
+ * them. Inside put's transaction: the counter is read under the write
+ * lock, and no delete can come between the check and the commit. */
+static int check_inputs(sq_store *s, size_t n, const ctask_record *recs,
+			const size_t *order, char (*obj)[CTASK_HASH_HEX],
+			uint8_t *refused, obj_list *old)
+{
+	sqlite3_int64 now_deleted;
+	input_lists in = {{0}, NULL}; /* owned here */
+	int rc = deletions(s, &now_deleted);
+	bool changed = !rc && now_deleted != s->deletions_seen;
+	if (changed)
+		list_inputs(n, recs, &in);
+	while (changed && !rc) {
+		changed = false;
+		for (size_t i = 0; i < n && !rc; i++) {
+			bool ok = true;
+			if (refused[i] || in.off[i] == in.off[i + 1])
+				continue;
+			rc = inputs_present(s, n, recs, order, refused, &in, i,
+					    &ok);
+			if (!rc && !ok) {
+				refused[i] = 1;
+				changed = true;
+				if (obj[i][0])
+					obj_add(old, obj[i]);
+			}
+		}
+	}
+	ctask_buf_free(&in.b);
+	free(in.off);
+	return rc;
+}
+
+/* Writes the rows of the m records recs[order[0..m)], in hash order. */
+static int write_rows(sq_store *s, const ctask_record *recs,
+		      char (*obj)[CTASK_HASH_HEX], const size_t *order,
+		      size_t m, double now, obj_list *old)
+{
+	for (size_t k = 0; k < m;) {
+		size_t i = order[k];
+		int rc = put_many(s, recs, obj, order + k, m - k, now, old);
+		if (rc < 0)
+			return rc;
+		if (rc > 0) {
+			k += (size_t)rc;
+			continue;
+		}
+		/* Under the lock, an object found a moment ago may have been
+		 * dropped by a delete; this stat (or rewrite) settles it. */
+		if (obj[i][0] &&
+		    (rc = write_object(s, obj[i], recs[i].data, recs[i].size)))
+			return rc;
+		if ((rc = put_row(s, &recs[i], obj[i], now, old)))
+			return rc;
+		k++;
+	}
+	return 0;
+}
+
 /* Writes the records (see ctask_store_put): objects first, then every row
- * in one transaction, releasing the set executor's leases on them. */
-static int sq_put(ctask_store *base, size_t n, const ctask_record *recs)
+ * in one transaction (but those refused by check_inputs), releasing the
+ * set executor's leases on them. */
+static int sq_put(ctask_store *base, size_t n, const ctask_record *recs,
+		  uint8_t *refused)
 {
 	sq_store *s = (sq_store *)base;
+	if (s->base.readonly)
+		return read_only(s);
 	/* owned here: each record's content address, "" when inline */
 	char(*obj)[CTASK_HASH_HEX] = ctask_xcalloc(n, sizeof *obj);
 	obj_list old = {0};    /* owned here: objects of replaced rows */
 	drop_list drops = {0}; /* owned here */
 	int rc = 0, in_tx = 0;
-	sqlite3_int64 me = 0; /* the set executor's id; 0: none */
-	size_t *order = NULL; /* owned here */
+	sqlite3_int64 me = 0;	     /* the set executor's id; 0: none */
+	size_t *order = NULL, m = 0; /* owned here */
 	ctask_hash h, *sorted = ctask_xmalloc((n ? n : 1) * sizeof *sorted);
+	/* owned here: refused, or all 0 for a caller that has no inputs */
+	uint8_t *no = refused ? refused : ctask_xcalloc(n, 1);
 	double now = ctask_now();
 
 	/* Objects first, outside the lock: their fsyncs must not hold up the
@@ -1856,31 +2289,20 @@ static int sq_put(ctask_store *base, size_t n, const ctask_record *recs)
 	if (s->base.owner && (rc = executor_id(s, s->base.owner, &me)))
 		goto done;
 	order = hash_order(&recs[0].hash, sizeof *recs, n);
-	for (size_t k = 0; k < n; k++)
+	if ((rc = check_inputs(s, n, recs, order, obj, no, &old)))
+		goto done;
+	for (size_t k = 0; k < n; k++) /* the records to write */
+		if (!no[order[k]])
+			order[m++] = order[k];
+	for (size_t k = 0; k < m; k++)
 		sorted[k] = recs[order[k]].hash;
-	for (size_t k = 0; k < n;) {
-		size_t i = order[k];
-		if ((rc = put_many(s, recs, obj, order + k, n - k, now, &old)) <
-		    0)
-			goto done;
-		if (rc > 0) {
-			k += (size_t)rc;
-			continue;
-		}
-		/* Under the lock, an object found a moment ago may have been
-		 * dropped by a delete; this stat (or rewrite) settles it. */
-		if (obj[i][0] &&
-		    (rc = write_object(s, obj[i], recs[i].data, recs[i].size)))
-			goto done;
-		if ((rc = put_row(s, &recs[i], obj[i], now, &old)))
-			goto done;
-		k++;
-	}
-	rc = 0;
-	if (me && (rc = release_sorted(s, me, n, sorted)))
+	if ((rc = write_rows(s, recs, obj, order, m, now, &old)) ||
+	    (me && ((rc = release_sorted(s, me, m, sorted)) ||
+		    (rc = count_put(s, me, n, recs, no)))))
 		goto done;
 	/* A replaced row's object goes when no row names it any more (a task
-	 * whose result changed, or a failure replacing a result). */
+	 * whose result changed, or a failure replacing a result), and so
+	 * does a refused record's. */
 	if ((rc = drop_unreferenced(s, &old, &drops)) ||
 	    (rc = step_done(s, ST_COMMIT, "cannot commit")))
 		goto done;
@@ -1889,6 +2311,10 @@ done:
 	if (in_tx)
 		rollback(s);
 	drops_finish(s, &drops, rc == 0);
+	if (rc && refused)
+		memset(refused, 0, n);
+	if (no != refused)
+		free(no);
 	free(old.v);
 	free(obj);
 	free(order);
@@ -1904,6 +2330,8 @@ static int sq_delete(ctask_store *base, size_t n, const ctask_hash *hs,
 		     uint64_t *count, uint64_t *freed)
 {
 	sq_store *s = (sq_store *)base;
+	if (s->base.readonly)
+		return read_only(s);
 	obj_list objs = {0};   /* owned here: objects of the deleted rows */
 	drop_list drops = {0}; /* owned here */
 	uint64_t deleted = 0;
@@ -1925,6 +2353,10 @@ static int sq_delete(ctask_store *base, size_t n, const ctask_hash *hs,
 				    "cannot delete attempts")))
 			goto done;
 	}
+	/* so that a put of results computed from these is refused (sq_put) */
+	if (deleted &&
+	    (rc = step_done(s, ST_DELETIONS_BUMP, "cannot delete a result")))
+		goto done;
 	if ((rc = drop_unreferenced(s, &objs, &drops)) ||
 	    (rc = step_done(s, ST_COMMIT, "cannot commit")))
 		goto done;
@@ -1941,12 +2373,130 @@ done:
 	return rc;
 }
 
+/* ---- temporaries of writers that were killed ----------------------------- */
+
+/* Whether name, a temporary of tmp/ ("KIND-TAG-...", prefix "KIND-") or a
+ * database being made in DIR (prefix DB_TMP), is an owner's proven gone. */
+static bool dead_temp(const char *name, const char *prefix)
+{
+	size_t n = strlen(prefix);
+	return strncmp(name, prefix, n) == 0 &&
+	       ctask_proc_tag_gone(name + n) == 1;
+}
+
+/* Puts object hex, which a killed delete had taken away to tmp (see
+ * drop_unreferenced), back into objects/ if a row names it (the delete
+ * died before committing, and SQLite rolled it back) and it is missing;
+ * else removes tmp (the delete had committed, or the object was written
+ * again). Under the write lock, so no delete or put is half way. */
+static int restore_dropped(sq_store *s, const char *tmp, const char *hex)
+{
+	ctask_buf path = {0}; /* owned here */
+	sqlite3_stmt *q = s->st[ST_OBJ_REF];
+	struct stat st;
+	int rc = 0;
+
+	object_path(s, &path, hex);
+	sqlite3_bind_text(q, 1, hex, -1, SQLITE_STATIC);
+	int r = sqlite3_step(q);
+	sqlite3_reset(q);
+	if (r == SQLITE_ROW && lstat((char *)path.p, &st) != 0 &&
+	    errno == ENOENT) {
+		char *slash = strrchr((char *)path.p, '/');
+		*slash = 0; /* objects/ab: deletes never remove it, but */
+		if (mkdir((char *)path.p, 0777) != 0 && errno != EEXIST)
+			rc = sys_fail(s, "create", (char *)path.p);
+		*slash = '/';
+		if (!rc && rename(tmp, (char *)path.p) != 0)
+			rc = sys_fail(s, "restore", (char *)path.p);
+	} else if (r == SQLITE_ROW || r == SQLITE_DONE) {
+		unlink(tmp);
+	} else {
+		rc = sq_fail(s, r, "cannot read results");
+	}
+	ctask_buf_free(&path);
+	return rc;
+}
+
+/* Removes the databases that writers proven gone were making (DB_TMP, in
+ * DIR). */
+static void sweep_databases(sq_store *s)
+{
+	ctask_buf path = {0}; /* owned here */
+	DIR *d = opendir(s->base.path);
+	struct dirent *e;
+	while (d && (e = readdir(d)))
+		if (dead_temp(e->d_name, DB_TMP)) {
+			path.len = 0;
+			ctask_buf_printf(&path, "%s/%s", s->base.path,
+					 e->d_name);
+			unlink((char *)path.p);
+		}
+	if (d)
+		closedir(d);
+	ctask_buf_free(&path);
+}
+
+/* Removes the temporaries of writers proven gone (killed on this host, see
+ * sys.h): the databases they were making, and in tmp/ the objects they were
+ * writing and their probe files; what a killed delete had taken away goes
+ * back (restore_dropped). A live writer's temporaries, and those of other
+ * hosts and containers, stay. Runs when the store is opened for writing
+ * (and so by cleanup), and is cheap: DIR holds a few entries, tmp/ only
+ * the files being written. Best effort: what cannot be removed now is
+ * tried again by the next writer. */
+static void sweep_temporaries(sq_store *s)
+{
+	ctask_buf dir = {0}, path = {0}; /* owned here */
+	int rc = 0, in_tx = 0;
+	sweep_databases(s);
+	ctask_buf_printf(&dir, "%s/tmp", s->base.path);
+	DIR *d = opendir((char *)dir.p);
+	struct dirent *e;
+	while (d && !rc && (e = readdir(d))) {
+		const char *name = e->d_name, *hex = strrchr(name, '-');
+		path.len = 0;
+		ctask_buf_printf(&path, "%s/%s", (char *)dir.p, name);
+		if (dead_temp(name, "obj-") || dead_temp(name, "probe-")) {
+			unlink((char *)path.p);
+		} else if (dead_temp(name, "del-") &&
+			   is_hex32(hex + 1, strlen(hex + 1))) {
+			if (!in_tx)
+				rc = step_done(s, ST_BEGIN,
+					       "cannot start a transaction");
+			in_tx = !rc;
+			if (!rc)
+				rc = restore_dropped(s, (char *)path.p,
+						     hex + 1);
+		}
+	}
+	if (d)
+		closedir(d);
+	if (in_tx)
+		tx_end(s, rc);
+	ctask_buf_free(&dir);
+	ctask_buf_free(&path);
+}
+
 /* ---- executors and leases ---------------------------------------------- */
+
+/* Binds e's identity (boot id, pid namespace, start) to ?i .. ?i+2. */
+static void bind_identity(sqlite3_stmt *q, int i, const ctask_executor *e)
+{
+	bind_str(q, i, e->boot_id && *e->boot_id ? e->boot_id : NULL);
+	bind_str(q, i + 1, e->pid_ns && *e->pid_ns ? e->pid_ns : NULL);
+	if (e->proc_start)
+		sqlite3_bind_int64(q, i + 2, (sqlite3_int64)e->proc_start);
+	else
+		sqlite3_bind_null(q, i + 2);
+}
 
 /* Records e as live (see ctask_store_executor_begin); one statement. */
 static int sq_executor_begin(ctask_store *base, const ctask_executor *e)
 {
 	sq_store *s = (sq_store *)base;
+	if (s->base.readonly)
+		return read_only(s);
 	sqlite3_stmt *q = s->st[ST_EXEC_BEGIN];
 	double now = ctask_now();
 	bind_str(q, 1, e->owner);
@@ -1955,6 +2505,7 @@ static int sq_executor_begin(ctask_store *base, const ctask_executor *e)
 	sqlite3_bind_double(q, 4, e->started);
 	sqlite3_bind_double(q, 5, now);
 	sqlite3_bind_double(q, 6, now + (e->ttl > 0 ? e->ttl : 30));
+	bind_identity(q, 7, e);
 	return step_done(s, ST_EXEC_BEGIN, "cannot record an executor");
 }
 
@@ -1986,6 +2537,8 @@ static int sq_executor_end(ctask_store *base, const ctask_executor *e,
 			   uint64_t done, uint64_t failed)
 {
 	sq_store *s = (sq_store *)base;
+	if (s->base.readonly)
+		return read_only(s);
 	sqlite3_stmt *q = s->st[ST_EXEC_END];
 	int rc;
 
@@ -2013,6 +2566,7 @@ static int claim_executor(sq_store *s, const ctask_executor *e, double now,
 	sqlite3_bind_double(q, 4, e->started);
 	sqlite3_bind_double(q, 5, now);
 	sqlite3_bind_double(q, 6, until);
+	bind_identity(q, 7, e);
 	int rc = 0, r = sqlite3_step(q);
 	if (r == SQLITE_ROW) {
 		*id = sqlite3_column_int64(q, 0);
@@ -2040,15 +2594,16 @@ static int lease_result(sq_store *s, const ctask_executor *e,
 }
 
 /* Takes the n hashes e took (sorted) out of the rows of ls whose owners
- * ended or expired: a task is taken over alone, and the rest of a dead
- * owner's batch stays its own, alive again if it comes back (an executor
- * paused past its ttl renews its expiry when it resumes). */
+ * ended, expired or are gone: a task is taken over alone, and the rest of
+ * a dead owner's batch stays its own, alive again if it comes back (an
+ * executor paused past its ttl renews its expiry when it resumes; one
+ * proven gone never does). */
 static int take_over(sq_store *s, lease_set *ls, double now, size_t n,
 		     const ctask_hash *hs)
 {
 	int rc = 0;
 	for (size_t r = 0; r < ls->n && !rc; r++)
-		if (ls->v[r].expires <= now)
+		if (!row_live(&ls->v[r], now))
 			rc = strip_row(s, ls, &ls->v[r], n, hs);
 	return rc;
 }
@@ -2058,7 +2613,7 @@ static bool held(const lease_set *ls, double now, const ctask_hash *h,
 		 double *exp)
 {
 	for (size_t r = 0; r < ls->n; r++)
-		if (ls->v[r].expires > now && row_has(ls, &ls->v[r], h)) {
+		if (row_live(&ls->v[r], now) && row_has(ls, &ls->v[r], h)) {
 			*exp = ls->v[r].expires;
 			return true;
 		}
@@ -2107,6 +2662,8 @@ static int sq_lease(ctask_store *base, const ctask_executor *e, double ttl,
 		    double *expires)
 {
 	sq_store *s = (sq_store *)base;
+	if (s->base.readonly)
+		return read_only(s);
 	double now = ctask_now(), until = now + ttl;
 	sqlite3_int64 me = 0;
 	lease_set others = {0}; /* owned here */
@@ -2119,7 +2676,7 @@ static int sq_lease(ctask_store *base, const ctask_executor *e, double ttl,
 	if ((rc = step_done(s, ST_BEGIN, "cannot start a transaction")))
 		goto done;
 	if (!(rc = claim_executor(s, e, now, until, &me)))
-		rc = load_rows(s, ST_LEASE_OTHERS, me, &others);
+		rc = load_rows(s, ST_LEASE_OTHERS, me, now, &others);
 	sqlite3_int64 version = 0;
 	if (!rc)
 		rc = data_version(s, &version);
@@ -2164,16 +2721,16 @@ done:
 }
 
 /* Renews e's heartbeat and expiry, and so all its leases: one UPDATE. */
-static int sq_heartbeat(ctask_store *base, const ctask_executor *e, double ttl,
-			uint64_t done)
+static int sq_heartbeat(ctask_store *base, const ctask_executor *e, double ttl)
 {
 	sq_store *s = (sq_store *)base;
+	if (s->base.readonly)
+		return read_only(s);
 	sqlite3_stmt *q = s->st[ST_EXEC_BEAT];
 	double now = ctask_now();
 	bind_str(q, 1, e->owner);
 	sqlite3_bind_double(q, 2, now);
 	sqlite3_bind_double(q, 3, now + ttl);
-	sqlite3_bind_int64(q, 4, (sqlite3_int64)done);
 	return step_done(s, ST_EXEC_BEAT, "cannot record a heartbeat");
 }
 
@@ -2183,6 +2740,8 @@ static int sq_release(ctask_store *base, const ctask_executor *e, size_t n,
 		      const ctask_hash *hs)
 {
 	sq_store *s = (sq_store *)base;
+	if (s->base.readonly)
+		return read_only(s);
 	int rc = step_done(s, ST_BEGIN, "cannot start a transaction");
 	return rc ? rc : tx_end(s, release_leases(s, e, n, hs));
 }
@@ -2194,7 +2753,8 @@ static int sq_leases(ctask_store *base,
 	sq_store *s = (sq_store *)base;
 	lease_set ls = {0};    /* owned here */
 	lease_entry *e = NULL; /* owned here */
-	int rc = load_rows(s, ST_LEASE_ROWS, 0, &ls);
+	double now = ctask_now();
+	int rc = load_rows(s, ST_LEASE_ROWS, 0, now, &ls);
 	size_t n = rc ? 0 : lease_entries(&ls, &e);
 	for (size_t i = 0; i < n && !rc; i++) {
 		const lease_row *row = e[i].row;
@@ -2205,6 +2765,7 @@ static int sq_leases(ctask_store *base,
 			.pid = row->pid,
 			.started = row->leased,
 			.expires = row->expires,
+			.live = row_live(row, now),
 		};
 		rc = cb(ud, &l);
 	}
@@ -2220,6 +2781,7 @@ static int sq_executors(ctask_store *base,
 {
 	sq_store *s = (sq_store *)base;
 	sqlite3_stmt *q = s->st[ST_EXECUTORS];
+	double now = ctask_now();
 	int rc, r;
 
 	if ((rc = walk_begin(s, ST_EXECUTORS, "executors")))
@@ -2235,6 +2797,8 @@ static int sq_executors(ctask_store *base,
 		x.done = (uint64_t)sqlite3_column_int64(q, 6);
 		x.failed = (uint64_t)sqlite3_column_int64(q, 7);
 		x.expires = sqlite3_column_double(q, 8);
+		x.live = sqlite3_column_type(q, 5) == SQLITE_NULL &&
+			 x.expires > now && !owner_gone(q, 2, 9);
 		if ((rc = cb(ud, &x)))
 			goto done;
 	}
@@ -2253,6 +2817,8 @@ static int sq_attempt(ctask_store *base, const ctask_hash *h, const char *name,
 		      double duration)
 {
 	sq_store *s = (sq_store *)base;
+	if (s->base.readonly)
+		return read_only(s);
 	sqlite3_stmt *q = s->st[ST_ATTEMPT];
 	bind_hash(q, 1, h);
 	sqlite3_bind_int(q, 2, attempt);
@@ -2315,6 +2881,8 @@ static int sq_note_set(ctask_store *base, const char *key, const void *p,
 		       size_t n)
 {
 	sq_store *s = (sq_store *)base;
+	if (s->base.readonly)
+		return read_only(s);
 	sqlite3_stmt *q = NULL; /* owned here */
 	int rc = sqlite3_prepare_v2(s->db,
 				    "INSERT OR REPLACE INTO meta VALUES"

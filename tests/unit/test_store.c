@@ -1,13 +1,13 @@
 /*
- * test_store.c - what only the SQLite store does: open rules, object files,
- * checksums of inline and object bytes, refusing what is not (or not quite)
- * a store, schema migrations, read-only directories. What every backend
- * does is in test_store_contract.c.
+ * test_store.c - the SQLite store: open rules, put/get/scan/delete, object
+ * files, checksums, refusing what is not (or not quite) a store, and the
+ * executors' leases (scan's RUNNING records), heartbeats and attempts.
  */
 #include "test.h"
 
 #include "error.h"
 #include "store.h"
+#include "sys.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -80,7 +80,7 @@ static ctask_record done_rec(int i, const uint8_t *data, size_t n)
 
 static void put1(ctask_store *s, ctask_record r)
 {
-	int rc = ctask_store_put(s, 1, &r);
+	int rc = ctask_store_put(s, 1, &r, NULL);
 	if (rc)
 		TFAIL("put: %d %s", rc, ctask_error_last());
 }
@@ -192,6 +192,23 @@ TEST(create_reopen)
 	cleanup();
 }
 
+struct scan_ud {
+	int n, stop_at;
+	ctask_hash last;
+	uint64_t sizes;
+};
+
+static ctask_record failed_rec(int i, const char *msg)
+{
+	ctask_record r = {0};
+	task_hash(i, &r.hash);
+	r.name = "f";
+	r.state = CTASK_REC_FAILED;
+	r.message = msg;
+	r.host = "hostB";
+	return r;
+}
+
 TEST(delete_objects)
 {
 	fresh();
@@ -200,7 +217,7 @@ TEST(delete_objects)
 	ctask_record recs[4] = {
 		done_rec(1, shared, 30000), done_rec(2, shared, 30000),
 		done_rec(3, other, 40000), done_rec(4, other, 10)};
-	ASSERT_EQ(ctask_store_put(s, 4, recs), 0);
+	ASSERT_EQ(ctask_store_put(s, 4, recs, NULL), 0);
 	ASSERT_EQ(count_objects(), 2);
 	/* someone else's temporary file: never touched */
 	char of[256], tmp[300];
@@ -365,6 +382,40 @@ TEST(not_a_store)
 	cleanup();
 }
 
+/* A store being created: a directory holding only the database another
+ * process is making (ctask.db.tmp-*) is no store yet, not a foreign
+ * directory; an empty ctask.db (an older ctask making it in place) is no
+ * store yet without CREATE, and is initialised with it. */
+TEST(store_being_created)
+{
+	fresh();
+	ASSERT_EQ(mkdir(sdir, 0755), 0);
+	char p[192];
+	snprintf(p, sizeof p, "%s/ctask.db.tmp-0123456789abcdef-1-2-x", sdir);
+	FILE *f = fopen(p, "w");
+	fclose(f);
+	ctask_store *s = (ctask_store *)1;
+	ASSERT_EQ(ctask_store_open(sdir, 0, &s), CTASK_ENOTFOUND);
+	ASSERT(s == NULL);
+	ctask_store_close(open_new());
+	ASSERT(exists("%s/ctask.db", sdir));
+
+	cleanup();
+	fresh();
+	ASSERT_EQ(mkdir(sdir, 0755), 0);
+	f = fopen(db, "w");
+	fclose(f);
+	ASSERT_EQ(ctask_store_open(sdir, 0, &s), CTASK_ENOTFOUND);
+	ASSERT(strstr(ctask_error_last(), "does not exist yet"));
+	s = open_new();
+	uint8_t d[3] = {1, 2, 3};
+	put1(s, done_rec(1, d, 3));
+	ctask_store_close(s);
+	ASSERT_EQ(ctask_store_open(sdir, 0, &s), 0);
+	ctask_store_close(s);
+	cleanup();
+}
+
 TEST(no_meta_format)
 {
 	fresh();
@@ -479,7 +530,10 @@ static double wall(void)
 
 static ctask_executor executor(const char *owner)
 {
-	ctask_executor e = {owner, "hostA", (int)getpid(), wall(), 0};
+	ctask_executor e = {.owner = owner,
+			    .host = "hostA",
+			    .pid = (int)getpid(),
+			    .started = wall()};
 	return e;
 }
 
@@ -495,6 +549,149 @@ static void lease(ctask_store *s, const ctask_executor *e, double ttl,
 	if (rc)
 		TFAIL("lease: %d %s", rc, ctask_error_last());
 }
+
+/* The leases of a store, as ctask_store_leases shows them. */
+struct leases {
+	int n;
+	ctask_hash hash[16];
+	char owner[16][32];
+	double started[16], expires[16];
+};
+
+struct execs {
+	int n;
+	char owner[4][32];
+	ctask_executor_rec r[4];
+};
+
+static int count_cb(void *ud, const ctask_record *r)
+{
+	(void)r;
+	++*(int *)ud;
+	return 0;
+}
+
+/* The tag (sys.h) of a process that has ended: a child's, reaped. */
+static void dead_tag(char tag[CTASK_PROC_TAG_MAX])
+{
+	int p[2];
+	ASSERT_EQ(pipe(p), 0);
+	pid_t kid = fork();
+	ASSERT(kid >= 0);
+	if (kid == 0) {
+		ctask_proc_tag(tag);
+		_exit(write(p[1], tag, CTASK_PROC_TAG_MAX) == CTASK_PROC_TAG_MAX
+			      ? 0
+			      : 1);
+	}
+	ASSERT_EQ(read(p[0], tag, CTASK_PROC_TAG_MAX), CTASK_PROC_TAG_MAX);
+	int st;
+	ASSERT_EQ(waitpid(kid, &st, 0), kid);
+	ASSERT(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	close(p[0]);
+	close(p[1]);
+}
+
+/* Makes an empty file at DIR/rel (rel formatted with a and b). */
+static void touch(const char *rel, const char *a, const char *b)
+{
+	char name[512], p[700];
+	snprintf(name, sizeof name, rel, a, b);
+	snprintf(p, sizeof p, "%s/%s", sdir, name);
+	int fd = open(p, O_CREAT | O_WRONLY, 0644);
+	ASSERT(fd >= 0);
+	close(fd);
+}
+
+/* Opening a store for writing removes the temporaries of writers that were
+ * killed (their tags name processes that have ended): objects being
+ * written, probe files, databases being made; and puts back in objects/
+ * what a killed delete had taken away, if a row still names it. What
+ * belongs to a live process or another host stays. */
+TEST(dead_writers_temporaries)
+{
+	fresh();
+	ctask_store *s = open_new();
+	uint8_t *big = bytes(30000, 3), *other = bytes(20000, 4);
+	put1(s, done_rec(1, big, 30000));
+	put1(s, done_rec(2, other, 20000));
+	ctask_store_close(s);
+	char dead[CTASK_PROC_TAG_MAX], live[CTASK_PROC_TAG_MAX];
+	char far[CTASK_PROC_TAG_MAX], of[256], t1[700], t2[700];
+	dead_tag(dead);
+	ctask_proc_tag(live);
+	snprintf(far, sizeof far, "%s", dead);
+	far[0] = far[0] == '0' ? '1' : '0'; /* another boot id */
+
+	touch("tmp/obj-%s-%s", dead, "1234");
+	touch("tmp/probe-%s-%s", dead, "5678");
+	touch("ctask.db.tmp-%s-%s", dead, "9abc");
+	touch("ctask.db.tmp-%s-%s-journal", dead, "9abc");
+	touch("tmp/obj-%s-%s", live, "1234");
+	touch("tmp/obj-%s-%s", far, "1234");
+	touch("ctask.db.tmp-%s-%s", far, "9abc");
+	/* a delete of task 1's object, killed before it committed */
+	object_file(big, 30000, of, sizeof of);
+	const char *hex1 = of + strlen(of) - 33; /* "ab/cd..." */
+	char h1[CTASK_HASH_HEX];
+	snprintf(h1, sizeof h1, "%.2s%s", hex1, hex1 + 3);
+	snprintf(t1, sizeof t1, "%s/tmp/del-%s-%s", sdir, dead, h1);
+	ASSERT_EQ(rename(of, t1), 0);
+	/* one of an object no row names (its delete committed), and one of
+	 * an object that is back in objects/ (written again since) */
+	touch("tmp/del-%s-%s", dead, "0123456789abcdef0123456789abcdef");
+	object_file(other, 20000, of, sizeof of);
+	const char *hex2 = of + strlen(of) - 33;
+	char h2[CTASK_HASH_HEX];
+	snprintf(h2, sizeof h2, "%.2s%s", hex2, hex2 + 3);
+	touch("tmp/del-%s-%s", dead, h2);
+
+	s = open_new();
+	char lst[4096], want[4096];
+	snprintf(t2, sizeof t2, "%s/tmp", sdir);
+	listing(t2, lst, sizeof lst);
+	snprintf(want, sizeof want, "./../obj-%s-1234/obj-%s-1234/", far, live);
+	if (strcmp(far, live) > 0)
+		snprintf(want, sizeof want, "./../obj-%s-1234/obj-%s-1234/",
+			 live, far);
+	ASSERT_STR(lst, want);
+	char p[700];
+	snprintf(p, sizeof p, "%s/ctask.db.tmp-%s-9abc", sdir, dead);
+	ASSERT(!exists("%s", p));
+	snprintf(p, sizeof p, "%s/ctask.db.tmp-%s-9abc-journal", sdir, dead);
+	ASSERT(!exists("%s", p));
+	snprintf(p, sizeof p, "%s/ctask.db.tmp-%s-9abc", sdir, far);
+	ASSERT(exists("%s", p));
+	ctask_record r;
+	ctask_buf b = {0};
+	ctask_hash h;
+	task_hash(1, &h);
+	ASSERT_EQ(ctask_store_get(s, &h, &r, &b), 0);
+	ASSERT_MEM(b.p, big, 30000);
+	task_hash(2, &h);
+	ASSERT_EQ(ctask_store_get(s, &h, &r, &b), 0);
+	ASSERT_MEM(b.p, other, 20000);
+	ASSERT_EQ(count_objects(), 2);
+	ctask_buf_free(&b);
+	ctask_store_close(s);
+	free(big);
+	free(other);
+	cleanup();
+}
+
+/* Records the fingerprints seen by scan, by hash index (0..2). */
+struct prov_ud {
+	int fp_known[3];
+	ctask_hash fp[3];
+};
+
+/* What ctask_store_get_sorted delivered, per requested hash. */
+struct got {
+	int rc[300];
+	size_t size[300];
+	uint8_t first[300];
+	size_t calls;
+};
 
 /* A schema 1 store (a row per lease) opens as schema 2 with its results. */
 TEST(schema_1_migrated)
@@ -623,8 +820,78 @@ TEST(schema_2_migrated)
 	cleanup();
 }
 
+/* The checks of read_only_ok, in a process that may not write the
+ * store: it is refused, except with CTASK_STORE_READONLY_OK: then it
+ * reads, and every write says it is not writable, changing nothing. */
+static void readonly_ok_checks(const uint8_t *big)
+{
+	char before[512], after[512];
+	listing(sdir, before, sizeof before);
+	ctask_store *s;
+	ASSERT_EQ(ctask_store_open(sdir, 0, &s), CTASK_EREADONLY);
+	ASSERT_EQ(ctask_store_open(sdir, CTASK_STORE_READONLY_OK, &s), 0);
+	ASSERT(ctask_store_readonly(s));
+	ctask_record r, r3 = done_rec(3, big, 10);
+	ctask_buf b = {0};
+	ctask_hash h;
+	task_hash(1, &h);
+	ASSERT_EQ(ctask_store_get(s, &h, &r, &b), 0);
+	ASSERT_MEM(b.p, big, 30000);
+	int n = 0;
+	ASSERT_EQ(ctask_store_scan(s, count_cb, &n), 0);
+	ASSERT_EQ(n, 2);
+	ASSERT_EQ(ctask_store_put(s, 1, &r3, NULL), CTASK_EREADONLY);
+	ASSERT(strstr(ctask_error_last(), "not writable"));
+	ASSERT_EQ(ctask_store_delete(s, 1, &h, NULL, NULL), CTASK_EREADONLY);
+	ctask_executor e = executor("h:1:1");
+	uint8_t out[1];
+	ASSERT_EQ(ctask_store_executor_begin(s, &e), CTASK_EREADONLY);
+	ASSERT_EQ(ctask_store_lease(s, &e, 30, 1, &h, out, NULL),
+		  CTASK_EREADONLY);
+	ASSERT_EQ(ctask_store_note_set(s, "k", "v", 1), CTASK_EREADONLY);
+	ctask_store_close(s);
+	listing(sdir, after, sizeof after);
+	ASSERT_STR(after, before);
+	ASSERT(!exists("%s/ctask.db-wal", sdir));
+	ctask_buf_free(&b);
+}
+
+/* A store this process may not write: as root, checked by a child that
+ * became user nobody; otherwise after chmod -R a-w. */
+TEST(read_only_ok)
+{
+	fresh();
+	ctask_store *s = open_new();
+	uint8_t *big = bytes(30000, 2);
+	put1(s, done_rec(1, big, 30000));
+	put1(s, failed_rec(2, "boom"));
+	ctask_store_close(s);
+	char cmd[256];
+	snprintf(cmd, sizeof cmd, "chmod -R %s '%s'",
+		 getuid() == 0 ? "a+rX,go-w" : "a-w", root);
+	ASSERT_EQ(system(cmd), 0);
+	pid_t kid = fork();
+	ASSERT(kid >= 0);
+	if (kid == 0) {
+		if (getuid() == 0 && (setgroups(0, NULL) != 0 ||
+				      setresgid(65534, 65534, 65534) != 0 ||
+				      setresuid(65534, 65534, 65534) != 0))
+			TFAIL("cannot become nobody");
+		readonly_ok_checks(big);
+		exit(0);
+	}
+	int st;
+	ASSERT_EQ(waitpid(kid, &st, 0), kid);
+	ASSERT(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	snprintf(cmd, sizeof cmd, "chmod -R u+w '%s'", root);
+	ASSERT_EQ(system(cmd), 0);
+	free(big);
+	cleanup();
+}
+
 TEST_MAIN(T(create_reopen), T(delete_objects), T(corrupt_object),
 	  T(missing_object), T(corrupt_inline), T(not_a_store),
-	  T(no_meta_format), T(schema_version_4), T(schema_1_migrated),
-	  T(schema_2_migrated), T(schema_1_in_use_not_migrated), T(read_only),
-	  T(not_found))
+	  T(no_meta_format), T(store_being_created), T(schema_version_4),
+	  T(schema_1_migrated), T(schema_2_migrated), T(read_only_ok),
+	  T(schema_1_in_use_not_migrated), T(read_only), T(not_found),
+	  T(dead_writers_temporaries))

@@ -13,6 +13,7 @@
 
 #include "error.h"
 #include "store.h"
+#include "sys.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -162,7 +163,7 @@ static ctask_record done_rec(int i, const uint8_t *data, size_t n)
 
 static void put1(ctask_store *s, ctask_record r)
 {
-	int rc = ctask_store_put(s, 1, &r);
+	int rc = ctask_store_put(s, 1, &r, NULL);
 	if (rc)
 		TFAIL("put: %d %s", rc, ctask_error_last());
 }
@@ -209,6 +210,16 @@ static void objects_are(int n)
 		ASSERT_EQ(count_objects(), n);
 }
 
+static void sql(const char *path, const char *q)
+{
+	sqlite3 *h;
+	ASSERT_EQ(sqlite3_open(path, &h), SQLITE_OK);
+	char *err = NULL;
+	if (sqlite3_exec(h, q, NULL, NULL, &err) != SQLITE_OK)
+		TFAIL("%s: %s", q, err);
+	ASSERT_EQ(sqlite3_close(h), SQLITE_OK);
+}
+
 static int exists(const char *fmt, const char *a)
 {
 	char p[1024];
@@ -226,7 +237,7 @@ TEST(put_get)
 				done_rec(2, big, 100000),
 				done_rec(3, small, 0)};
 	recs[1].name = "g";
-	ASSERT_EQ(ctask_store_put(s, 3, recs), 0);
+	ASSERT_EQ(ctask_store_put(s, 3, recs, NULL), 0);
 	objects_are(1);
 	if (!redis_url) {
 		char of[256];
@@ -297,7 +308,7 @@ TEST(scan_all)
 	ctask_record recs[5];
 	for (int i = 0; i < 5; i++)
 		recs[i] = done_rec(i, d, (size_t)(i + 1) * 4000);
-	ASSERT_EQ(ctask_store_put(s, 5, recs), 0);
+	ASSERT_EQ(ctask_store_put(s, 5, recs, NULL), 0);
 	struct scan_ud u = {0};
 	ASSERT_EQ(ctask_store_scan(s, scan_cb, &u), 0);
 	ASSERT_EQ(u.n, 5);
@@ -392,7 +403,7 @@ TEST(concurrent_writers)
 			for (int i = 0; i < 40; i++) {
 				ctask_record r = done_rec(k * 100 + i, big,
 							  i % 2 ? 30000 : 50);
-				if (ctask_store_put(s, 1, &r) != 0)
+				if (ctask_store_put(s, 1, &r, NULL) != 0)
 					_exit(3);
 				if (i % 10 == 9) {
 					ctask_hash h;
@@ -448,7 +459,10 @@ static double wall(void)
 
 static ctask_executor executor(const char *owner)
 {
-	ctask_executor e = {owner, "hostA", (int)getpid(), wall(), 0};
+	ctask_executor e = {.owner = owner,
+			    .host = "hostA",
+			    .pid = (int)getpid(),
+			    .started = wall()};
 	return e;
 }
 
@@ -635,6 +649,167 @@ static int exec_cb(void *ud, const ctask_executor_rec *r)
 	return 0;
 }
 
+static int count_cb(void *ud, const ctask_record *r)
+{
+	(void)r;
+	++*(int *)ud;
+	return 0;
+}
+
+/* The inputs of a test record (ctask_record.inputs): tasks task_hash(i). */
+typedef struct {
+	ctask_hash h[8];
+	size_t n;
+} test_inputs;
+
+static int input_calls; /* of inputs_of */
+
+static void inputs_of(void *ud, ctask_buf *out)
+{
+	const test_inputs *t = ud;
+	input_calls++;
+	ctask_buf_append(out, t->h, t->n * sizeof t->h[0]);
+}
+
+static test_inputs inputs(const int *in, size_t n)
+{
+	test_inputs t = {.n = n};
+	ASSERT(n <= 8);
+	for (size_t k = 0; k < n; k++)
+		task_hash(in[k], &t.h[k]);
+	return t;
+}
+
+/* Puts one done record of task i (n bytes of d) with inputs in; returns
+ * whether it was refused. */
+static int put_with_inputs(ctask_store *s, int i, const uint8_t *d, size_t n,
+			   const int *in, size_t nin)
+{
+	test_inputs t = inputs(in, nin);
+	ctask_record r = done_rec(i, d, n);
+	r.inputs = inputs_of;
+	r.inputs_ud = &t;
+	uint8_t refused = 9;
+	ASSERT_EQ(ctask_store_put(s, 1, &r, &refused), 0);
+	ASSERT(refused <= 1);
+	return refused;
+}
+
+static bool has_result(ctask_store *s, int i)
+{
+	ctask_record r;
+	ctask_hash h;
+	task_hash(i, &h);
+	return ctask_store_get(s, &h, &r, NULL) == 0;
+}
+
+/* A result whose inputs were deleted after they were read (an invalidate
+ * during a run, by another process) is refused by put: not written, and
+ * reported. Inputs in the same put count (unless refused themselves);
+ * while nothing was deleted since the handle's scan, inputs are trusted
+ * (not looked up). */
+TEST(put_refuses_deleted_inputs)
+{
+	fresh();
+	ctask_store *s = open_new(), *other = open_new();
+	uint8_t *d = bytes(30000, 1);
+	put1(s, done_rec(1, d, 10));
+	put1(s, done_rec(2, d, 10));
+	int a[] = {1, 2}, b[] = {2}, ghost[] = {99};
+	/* nothing deleted: inputs are trusted, even one never stored */
+	ASSERT_EQ(put_with_inputs(s, 10, d, 10, ghost, 1), 0);
+	ASSERT(has_result(s, 10));
+	/* a delete that removes nothing counts for nothing */
+	ctask_hash h;
+	task_hash(98, &h);
+	ASSERT_EQ(ctask_store_delete(other, 1, &h, NULL, NULL), 0);
+	ASSERT_EQ(put_with_inputs(s, 11, d, 10, ghost, 1), 0);
+	ASSERT_EQ(input_calls, 0); /* not even listed */
+
+	task_hash(1, &h);
+	ASSERT_EQ(ctask_store_delete(other, 1, &h, NULL, NULL), 0);
+	int before = redis_url ? 0 : count_objects();
+	ASSERT_EQ(put_with_inputs(s, 3, d, 30000, a, 2), 1); /* 1 is gone */
+	ASSERT_EQ(input_calls, 1);
+	ASSERT(!has_result(s, 3));
+	if (!redis_url) /* its object did not stay */
+		ASSERT_EQ(count_objects(), before);
+	ASSERT_EQ(put_with_inputs(s, 4, d, 10, b, 1), 0);
+	ASSERT(has_result(s, 4));
+
+	/* one put: 5 reads 6 (written with it), 7 reads 1 (gone), 8 reads 7
+	 * (refused with it), 9 reads 1 too but 1 is in this put */
+	int six[] = {6}, one[] = {1}, seven[] = {7};
+	test_inputs in5 = inputs(six, 1), in7 = inputs(one, 1),
+		    in8 = inputs(seven, 1);
+	ctask_record r[4] = {done_rec(5, d, 10), done_rec(6, d, 10),
+			     done_rec(7, d, 10), done_rec(8, d, 10)};
+	r[0].inputs = r[2].inputs = r[3].inputs = inputs_of;
+	r[0].inputs_ud = &in5;
+	r[2].inputs_ud = &in7;
+	r[3].inputs_ud = &in8;
+	uint8_t refused[4];
+	ASSERT_EQ(ctask_store_put(s, 4, r, refused), 0);
+	ASSERT(!refused[0] && !refused[1] && refused[2] && refused[3]);
+	ASSERT(has_result(s, 5) && has_result(s, 6));
+	ASSERT(!has_result(s, 7) && !has_result(s, 8));
+	ctask_record r2[2] = {done_rec(9, d, 10), done_rec(1, d, 10)};
+	r2[0].inputs = inputs_of;
+	r2[0].inputs_ud = &in7;
+	ASSERT_EQ(ctask_store_put(s, 2, r2, refused), 0);
+	ASSERT(!refused[0] && !refused[1]);
+	ASSERT(has_result(s, 9));
+
+	/* after a scan, what was deleted before it is known to the caller */
+	ASSERT_EQ(ctask_store_delete(other, 1, &in7.h[0], NULL, NULL), 0);
+	int n = 0;
+	ASSERT_EQ(ctask_store_scan(s, count_cb, &n), 0);
+	ASSERT_EQ(put_with_inputs(s, 12, d, 10, a, 2), 0);
+	ASSERT(has_result(s, 12));
+
+	/* inputs need somewhere to say what was refused */
+	ctask_record bad = done_rec(13, d, 10);
+	bad.inputs = inputs_of;
+	bad.inputs_ud = &in5;
+	ASSERT_EQ(ctask_store_put(s, 1, &bad, NULL), CTASK_EUSAGE);
+	ctask_store_close(s);
+	ctask_store_close(other);
+	free(d);
+	cleanup();
+}
+
+/* status --workers' "tasks done" is what an executor has committed: each
+ * put adds its records to the putter's counts, in its transaction; a
+ * heartbeat leaves them. */
+TEST(put_counts_tasks_done)
+{
+	fresh();
+	ctask_store *s = open_new();
+	ctask_executor e1 = executor("h:1:1"), e2 = executor("h:2:2");
+	uint8_t *d = bytes(10, 1);
+	ASSERT_EQ(ctask_store_executor_begin(s, &e1), 0);
+	ASSERT_EQ(ctask_store_executor_begin(s, &e2), 0);
+	ctask_store_set_executor(s, &e1);
+	ctask_record r[3] = {done_rec(1, d, 10), done_rec(2, d, 10),
+			     failed_rec(3, "boom")};
+	ASSERT_EQ(ctask_store_put(s, 3, r, NULL), 0);
+	put1(s, done_rec(4, d, 10));
+	ASSERT_EQ(ctask_store_heartbeat(s, &e1, 30), 0);
+	ctask_store_set_executor(s, NULL);
+	put1(s, done_rec(5, d, 10)); /* no executor's */
+	struct execs ex = {0};
+	ASSERT_EQ(ctask_store_executors(s, exec_cb, &ex), 0);
+	ASSERT_EQ(ex.n, 2);
+	ASSERT_STR(ex.owner[0], "h:1:1");
+	ASSERT_EQ(ex.r[0].done, 3);
+	ASSERT_EQ(ex.r[0].failed, 1);
+	ASSERT_EQ(ex.r[1].done, 0);
+	ASSERT_EQ(ex.r[1].failed, 0);
+	ctask_store_close(s);
+	free(d);
+	cleanup();
+}
+
 TEST(heartbeat_extends)
 {
 	fresh();
@@ -645,7 +820,7 @@ TEST(heartbeat_extends)
 
 	ASSERT_EQ(ctask_store_executor_begin(s, &e1), 0);
 	lease(s, &e1, 0.05, 1, 2, out, x);
-	ASSERT_EQ(ctask_store_heartbeat(s, &e1, 30, 5), 0);
+	ASSERT_EQ(ctask_store_heartbeat(s, &e1, 30), 0);
 	struct leases u = leases_of(s);
 	ASSERT_EQ(u.n, 2);
 	ASSERT(u.expires[0] > x[0] && u.expires[1] > x[1]);
@@ -658,7 +833,7 @@ TEST(heartbeat_extends)
 	ASSERT_EQ(ctask_store_executors(s, exec_cb, &ex), 0);
 	ASSERT_EQ(ex.n, 2);
 	ASSERT_STR(ex.owner[0], "h:1:1");
-	ASSERT_EQ(ex.r[0].done, 5);
+	ASSERT_EQ(ex.r[0].done, 0);
 	ASSERT(ex.r[0].heartbeat >= e1.started);
 	ASSERT(ex.r[0].expires == u.expires[0]);
 	ASSERT(ex.r[0].expires >= ex.r[0].heartbeat + 30);
@@ -814,7 +989,7 @@ TEST(lease_usage)
 	ASSERT_EQ(ctask_store_lease(s, &e1, 0, 1, &h, out, NULL), CTASK_EUSAGE);
 	ASSERT_EQ(ctask_store_lease(s, &anon, 30, 1, &h, out, NULL),
 		  CTASK_EUSAGE);
-	ASSERT_EQ(ctask_store_heartbeat(s, NULL, 30, 0), CTASK_EUSAGE);
+	ASSERT_EQ(ctask_store_heartbeat(s, NULL, 30), CTASK_EUSAGE);
 	ASSERT_EQ(ctask_store_lease(s, &e1, 30, 0, NULL, NULL, NULL), 0);
 	ASSERT_EQ(leases_of(s).n, 0);
 	ctask_store_close(s);
@@ -994,12 +1169,12 @@ TEST(executor_expiry)
 	ASSERT(ex.r[0].heartbeat >= t0 && ex.r[0].heartbeat <= wall());
 	ASSERT(ex.r[1].expires == ex.r[1].heartbeat + 30);
 
-	ASSERT_EQ(ctask_store_heartbeat(s, &e1, 0.05, 3), 0);
+	ASSERT_EQ(ctask_store_heartbeat(s, &e1, 0.05), 0);
 	ASSERT_EQ(ctask_store_executor_end(s, &e2, 0, 0), 0);
 	memset(&ex, 0, sizeof ex);
 	ASSERT_EQ(ctask_store_executors(s, exec_cb, &ex), 0);
 	ASSERT(ex.r[0].expires == ex.r[0].heartbeat + 0.05);
-	ASSERT_EQ(ex.r[0].done, 3);
+	ASSERT_EQ(ex.r[0].done, 0);
 	ASSERT(ex.r[0].finished == 0);
 	ASSERT(ex.r[1].finished > 0);
 
@@ -1007,6 +1182,104 @@ TEST(executor_expiry)
 	ASSERT_EQ(ctask_store_executor_begin(s, &bad), CTASK_EUSAGE);
 	bad.ttl = NAN;
 	ASSERT_EQ(ctask_store_executor_begin(s, &bad), CTASK_EUSAGE);
+	ctask_store_close(s);
+	cleanup();
+}
+
+/* Live executors and leases of a store, as listed for status --workers. */
+static int live_exec_cb(void *ud, const ctask_executor_rec *r)
+{
+	*(int *)ud += r->live;
+	return 0;
+}
+
+static int live_lease_cb(void *ud, const ctask_lease *l)
+{
+	*(int *)ud += l->live;
+	return 0;
+}
+
+static int live_executors(ctask_store *s)
+{
+	int n = 0;
+	ASSERT_EQ(ctask_store_executors(s, live_exec_cb, &n), 0);
+	return n;
+}
+
+static int live_leases(ctask_store *s)
+{
+	int n = 0;
+	ASSERT_EQ(ctask_store_leases(s, live_lease_cb, &n), 0);
+	return n;
+}
+
+/* An executor of this host (same boot id and pid namespace) whose process
+ * has ended is dead at once, with a long ttl ahead: its leases are taken
+ * over, scan and the listings say it is not running. Only proof counts:
+ * the same row with another boot id (another host, or a container with
+ * its own pid namespace) lives until its expiry, pid gone or not. */
+TEST(gone_owner_dead_at_once)
+{
+	fresh();
+	ctask_store *s = open_new();
+	const ctask_proc_id *me = ctask_proc_self();
+	pid_t kid = fork();
+	ASSERT(kid >= 0);
+	if (kid == 0) {
+		for (;;)
+			pause();
+	}
+	ctask_executor a = executor("h:a:1"), b = executor("h:b:2");
+	a.pid = kid;
+	a.boot_id = me->boot_id;
+	a.pid_ns = me->pid_ns;
+	ASSERT_EQ(ctask_proc_start(kid, &a.proc_start), 0);
+	a.ttl = 600;
+	b.boot_id = me->boot_id;
+	b.pid_ns = me->pid_ns;
+	b.proc_start = me->start;
+	uint8_t out[2];
+
+	ASSERT_EQ(ctask_store_executor_begin(s, &a), 0);
+	lease(s, &a, 600, 1, 2, out, NULL);
+	ASSERT(out[0] == CTASK_LEASE_TAKEN && out[1] == CTASK_LEASE_TAKEN);
+	lease(s, &b, 600, 1, 1, out, NULL);
+	ASSERT_EQ(out[0], CTASK_LEASE_HELD); /* a runs */
+	ASSERT_EQ(scan_running(s).live, 2);
+	ASSERT_EQ(live_executors(s), 2);
+	ASSERT_EQ(live_leases(s), 2);
+
+	kill(kid, SIGKILL);
+	ASSERT_EQ(waitpid(kid, NULL, 0), kid);
+	ASSERT_EQ(scan_running(s).live, 0);
+	ASSERT_EQ(live_executors(s), 1); /* b */
+	ASSERT_EQ(live_leases(s), 0);
+	lease(s, &b, 600, 1, 1, out, NULL);
+	ASSERT_EQ(out[0], CTASK_LEASE_TAKEN);
+	struct run_ud u = scan_running(s);
+	ASSERT_EQ(u.running, 2);
+	ASSERT_EQ(u.live, 1); /* b's; task 2 is still in a's dead row */
+
+	/* the same row, of another host: a's pid proves nothing there */
+	if (redis_url)
+		freeReplyObject(
+			redis("HSET %s:x:h:a:1 boot_id another-boot", prefix));
+	else
+		sql(db, "UPDATE executors SET boot_id = 'another-boot' WHERE"
+			" owner = 'h:a:1'");
+	ASSERT_EQ(live_executors(s), 2);
+	lease(s, &b, 600, 2, 1, out, NULL);
+	ASSERT_EQ(out[0], CTASK_LEASE_HELD);
+	ASSERT_EQ(scan_running(s).live, 2);
+	/* nor does a row of unknown identity (made before schema 3) */
+	if (redis_url)
+		freeReplyObject(redis(
+			"HDEL %s:x:h:a:1 boot_id pid_ns proc_start", prefix));
+	else
+		sql(db, "UPDATE executors SET boot_id = NULL, pid_ns = NULL,"
+			" proc_start = NULL WHERE owner = 'h:a:1'");
+	lease(s, &b, 600, 2, 1, out, NULL);
+	ASSERT_EQ(out[0], CTASK_LEASE_HELD);
 	ctask_store_close(s);
 	cleanup();
 }
@@ -1211,7 +1484,7 @@ TEST(get_sorted)
 		small[i][0] = (uint8_t)i;
 		recs[i] = done_rec(i, small[i], 8);
 	}
-	ASSERT_EQ(ctask_store_put(s, 200, recs), 0);
+	ASSERT_EQ(ctask_store_put(s, 200, recs, NULL), 0);
 	uint8_t *big = bytes(30000, 3);
 	put1(s, done_rec(500, big, 30000));
 	put1(s, failed_rec(501, "no"));
@@ -1297,7 +1570,7 @@ TEST(takeover_takes_only_what_it_asks)
 	usleep(100000); /* past a's ttl */
 	lease(s, &b, 30, 1, 1, out, NULL);
 	ASSERT_EQ(out[0], CTASK_LEASE_TAKEN);
-	ASSERT_EQ(ctask_store_heartbeat(s, &a, 30, 0), 0); /* a is back */
+	ASSERT_EQ(ctask_store_heartbeat(s, &a, 30), 0); /* a is back */
 	lease(s, &c, 30, 2, 2, out, NULL);
 	ASSERT_EQ(out[0], CTASK_LEASE_HELD);
 	ASSERT_EQ(out[1], CTASK_LEASE_HELD);
@@ -1324,7 +1597,7 @@ TEST(put_releases_across_rows)
 	lease(s, &a, 30, 4, 3, out, NULL); /* another: 4 5 6 */
 	ctask_record recs[3] = {done_rec(2, d, 10), done_rec(4, d, 10),
 				done_rec(5, d, 10)};
-	ASSERT_EQ(ctask_store_put(s, 3, recs), 0);
+	ASSERT_EQ(ctask_store_put(s, 3, recs, NULL), 0);
 	struct leases u = leases_of(s);
 	ASSERT_EQ(u.n, 3);
 	for (int i = 1; i <= 6; i++) {
@@ -1368,7 +1641,7 @@ TEST(put_many_rows)
 			recs[i].commit = i % 2 ? "abc" : NULL;
 			recs[i].dirty = i % 2 ? i % 4 == 1 : -1;
 		}
-		ASSERT_EQ(ctask_store_put(s, N, recs), 0);
+		ASSERT_EQ(ctask_store_put(s, N, recs, NULL), 0);
 		for (int i = 0; i < N; i++) {
 			ctask_record r;
 			ctask_buf b = {0};
@@ -1402,7 +1675,7 @@ TEST(put_many_rows)
 		mix[j] =
 			j < 8 ? failed_rec(j < 4 ? j : j + 1, "late") /* done */
 			      : done_rec(100 + j, d, 3);
-	ASSERT_EQ(ctask_store_put(s, 16, mix), 0);
+	ASSERT_EQ(ctask_store_put(s, 16, mix, NULL), 0);
 	for (int j = 0; j < 16; j++) {
 		ctask_record r;
 		ASSERT_EQ(ctask_store_get(s, &mix[j].hash, &r, NULL), 0);
@@ -1476,7 +1749,7 @@ TEST(scan_small_results)
 	uint8_t *d = bytes(13, 4);
 	ctask_record recs[4] = {done_rec(0, d, 12), done_rec(1, d, 13),
 				done_rec(2, d, 0), failed_rec(3, "x")};
-	ASSERT_EQ(ctask_store_put(s, 4, recs), 0);
+	ASSERT_EQ(ctask_store_put(s, 4, recs, NULL), 0);
 	ASSERT_EQ(ctask_store_scan_small(s, small_cb, NULL), 0);
 	ASSERT(small.seen[0] && !small.seen[1] && small.seen[2] &&
 	       !small.seen[3]);
@@ -1603,6 +1876,8 @@ static const test_entry contract_tests[] = {
 	T(put_releases_lease),
 	T(failed_during_run),
 	T(heartbeat_extends),
+	T(put_counts_tasks_done),
+	T(put_refuses_deleted_inputs),
 	T(release_own_only),
 	T(executors_begin_end),
 	T(attempts_recorded),
@@ -1611,6 +1886,7 @@ static const test_entry contract_tests[] = {
 	T(running_row),
 	T(executor_expiry),
 	T(killed_executor_taken_over),
+	T(gone_owner_dead_at_once),
 	T(lease_over_failure),
 	T(provenance_roundtrip),
 	T(get_sorted),
