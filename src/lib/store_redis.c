@@ -147,17 +147,19 @@ static const char *const scripts[SC_COUNT] = {
 	"  redis.call('HSET', xk, 'owner', me, 'host', ARGV[3], 'pid',"
 	" ARGV[4], 'started', ARGV[5], 'heartbeat', fmt(now), 'expires',"
 	" fmt(till), 'finished', '', 'done', 0, 'failed', 0, 'boot_id',"
-	" ARGV[9], 'pid_ns', ARGV[10], 'proc_start', ARGV[11])\n"
+	" ARGV[9], 'pid_ns', ARGV[10], 'proc_start', ARGV[11], 'renewed',"
+	" fmt(now), 'ttl', ARGV[7])\n"
 	"  redis.call('SADD', p .. ':xs', me)\n"
 	"else\n"
-	"  redis.call('HSET', xk, 'expires', fmt(till), 'finished', '')\n"
+	"  redis.call('HSET', xk, 'expires', fmt(till), 'finished', '',"
+	" 'renewed', fmt(now), 'ttl', ARGV[7])\n"
 	"end\n"
 	"local c, out, exps, holders, seen = {}, {}, {}, {}, {}\n"
 	"local g = tonumber(ARGV[12])\n"
 	"for i = 13, 12 + g do c[ARGV[i]] = 0 end\n"
 	"local mine = me .. '\\0' .. fmt(now)\n"
 	"for i = 13 + g, #ARGV do\n"
-	"  local h, r, exp = ARGV[i], 'T', till\n"
+	"  local h, r, exp = ARGV[i], 'T', fmt(now) .. ' ' .. ARGV[7]\n"
 	"  if not known then\n"
 	"    local e = redis.call('HGET', p .. ':idx', h)\n"
 	"    if e and e:byte(1) == 1 then r = 'D'\n"
@@ -168,16 +170,18 @@ static const char *const scripts[SC_COUNT] = {
 	"    local l = redis.call('HGET', p .. ':lease', h)\n"
 	"    local o = l and lease_owner(l)\n"
 	"    if o and o ~= me and owner_exp(c, o) > now then\n"
-	"      r, exp = 'H', owner_exp(c, o)\n"
+	"      local f = redis.call('HMGET', p .. ':x:' .. o, 'renewed', 'ttl',"
+	" 'expires')\n"
+	"      r, exp = 'H', (f[1] or f[3]) .. ' ' .. (f[2] or '0')\n"
 	"      if not seen[o] then seen[o] = 1 holders[#holders + 1] = o end\n"
 	"    elseif o ~= me then\n"
 	"      if o then redis.call('SREM', p .. ':xl:' .. o, h) end\n"
 	"      redis.call('HSET', p .. ':lease', h, mine)\n"
 	"      redis.call('SADD', p .. ':xl:' .. me, h)\n"
 	"    end\n"
-	"  else exp = 0 end\n"
+	"  else exp = '0 0' end\n"
 	"  out[#out + 1] = r\n"
-	"  exps[#exps + 1] = fmt(exp)\n"
+	"  exps[#exps + 1] = exp\n"
 	"end\n"
 	"return {table.concat(out), table.concat(exps, ' '),"
 	" table.concat(holders, '\\n')}\n",
@@ -290,7 +294,7 @@ static const char *const scripts[SC_COUNT] = {
 	" ARGV[4], 'started', ARGV[5], 'heartbeat', fmt(now), 'expires',"
 	" fmt(now + tonumber(ARGV[6])), 'finished', '', 'done', 0,"
 	" 'failed', 0, 'boot_id', ARGV[7], 'pid_ns', ARGV[8], 'proc_start',"
-	" ARGV[9])\n"
+	" ARGV[9], 'renewed', fmt(now), 'ttl', ARGV[6])\n"
 	"redis.call('SADD', p .. ':xs', ARGV[2])\n"
 	"return 0\n",
 
@@ -309,7 +313,8 @@ static const char *const scripts[SC_COUNT] = {
 	"local xk = p .. ':x:' .. ARGV[2]\n"
 	"if redis.call('EXISTS', xk) == 1 then\n"
 	"  redis.call('HSET', xk, 'heartbeat', fmt(now), 'expires',"
-	" fmt(now + tonumber(ARGV[3])))\n"
+	" fmt(now + tonumber(ARGV[3])), 'renewed', fmt(now), 'ttl',"
+	" ARGV[3])\n"
 	"end\n"
 	"return 0\n",
 
@@ -640,10 +645,21 @@ static int rd_connect(rd_store *s, const char *host, int port, int db,
 	return 0;
 }
 
+/* An executor's expiry on our clock: when it was last renewed plus its
+ * ttl (as set together by every lease, begin and heartbeat), so that it is
+ * exactly its heartbeat + ttl here too; else (no renewed field) expires.
+ * 0 if neither is known. */
+static double expiry(const char *renewed, const char *ttl, const char *expires,
+		     double off)
+{
+	if (renewed && ttl)
+		return (strtod(renewed, NULL) - off) + strtod(ttl, NULL);
+	return expires ? strtod(expires, NULL) - off : 0;
+}
+
 /* The server's clock minus ours, from TIME (one round trip). */
 static int clock_offset(rd_store *s, double *off)
 {
-	double before = ctask_now();
 	redisReply *r = rd_vcmd(s, "TIME");
 	double after = ctask_now();
 	if (!r || r->type != REDIS_REPLY_ARRAY || r->elements != 2) {
@@ -653,7 +669,11 @@ static int clock_offset(rd_store *s, double *off)
 	}
 	double srv = strtod(r->element[0]->str, NULL) +
 		     strtod(r->element[1]->str, NULL) / 1e6;
-	*off = srv - (before + after) / 2;
+	/* srv was read at some instant of [before, after]: against after,
+	 * the offset is never overestimated, so an expiry moved to our
+	 * clock is never earlier than the server's (later by at most a
+	 * round trip): a lease seen expired here is expired there. */
+	*off = srv - after;
 	freeReplyObject(r);
 	return 0;
 }
@@ -817,7 +837,8 @@ static int read_index(rd_store *s, idx_entry **out, size_t *nout)
 		free(v);
 		return rc;
 	}
-	qsort(v, n, sizeof *v, by_entry);
+	if (n) /* v is NULL when P:idx is empty */
+		qsort(v, n, sizeof *v, by_entry);
 	size_t m = 0;
 	for (size_t i = 0; i < n; i++)
 		if (m == 0 || ctask_hash_cmp(&v[m - 1].h, &v[i].h) != 0)
@@ -903,12 +924,12 @@ static int read_leases(rd_store *s, lease_set *ls)
 	for (size_t i = 0; i < ls->no; i++)
 		redisAppendCommand(s->c,
 				   "HMGET %s:x:%s host pid expires finished "
-				   "boot_id pid_ns proc_start",
+				   "boot_id pid_ns proc_start renewed ttl",
 				   s->prefix, ls->o[i].owner);
 	for (size_t i = 0; i < ls->no; i++) {
 		redisReply *x = NULL;
 		if (redisGetReply(s->c, (void **)&x) != REDIS_OK || !x ||
-		    x->type != REDIS_REPLY_ARRAY || x->elements != 7) {
+		    x->type != REDIS_REPLY_ARRAY || x->elements != 9) {
 			if (!rc)
 				rc = rd_fail(s, x, "cannot read executors");
 			freeReplyObject(x);
@@ -918,9 +939,8 @@ static int read_leases(rd_store *s, lease_set *ls)
 		o->host = ctask_xstrdup(x->element[0]->str ? x->element[0]->str
 							   : "");
 		o->pid = x->element[1]->str ? atoi(x->element[1]->str) : 0;
-		double exp = x->element[2]->str
-				     ? strtod(x->element[2]->str, NULL) - off
-				     : 0;
+		double exp = expiry(x->element[7]->str, x->element[8]->str,
+				    x->element[2]->str, off);
 		if (x->element[3]->str && *x->element[3]->str) {
 			double fin = strtod(x->element[3]->str, NULL) - off;
 			exp = fin < exp ? fin : exp;
@@ -979,7 +999,8 @@ static bool entry_done(const idx_entry *v, size_t n, const ctask_hash *h)
 {
 	idx_entry key;
 	key.h = *h;
-	const idx_entry *e = bsearch(&key, v, n, sizeof *v, by_entry);
+	const idx_entry *e =
+		n ? bsearch(&key, v, n, sizeof *v, by_entry) : NULL;
 	return e && e->e[0] == CTASK_REC_DONE;
 }
 
@@ -1654,14 +1675,15 @@ static int rd_lease(ctask_store *base, const ctask_executor *e, double ttl,
 			 : c == 'H' ? CTASK_LEASE_HELD
 				    : CTASK_LEASE_TAKEN;
 		char *end;
-		double v = strtod(x, &end);
+		double renewed = strtod(x, &end);
+		double t = strtod(end, &end);
 		x = end;
 		if (expires)
 			expires[i] =
 				out[i] == CTASK_LEASE_DONE ||
 						out[i] == CTASK_LEASE_FAILED
 					? 0
-					: v - s->off;
+					: (renewed - s->off) + t;
 	}
 done:
 	freeReplyObject(r);
@@ -1747,7 +1769,11 @@ static int rd_executors(ctask_store *base,
 		x->pid = (int)num(r, "pid");
 		x->started = num(r, "started");
 		x->heartbeat = num(r, "heartbeat") - off;
-		x->expires = num(r, "expires") - off;
+		const redisReply *rn = field(r, "renewed"),
+				 *tt = field(r, "ttl"),
+				 *ex = field(r, "expires");
+		x->expires = expiry(rn ? rn->str : NULL, tt ? tt->str : NULL,
+				    ex ? ex->str : NULL, off);
 		x->finished = num(r, "finished") ? num(r, "finished") - off : 0;
 		x->done = (uint64_t)num(r, "done");
 		x->failed = (uint64_t)num(r, "failed");
