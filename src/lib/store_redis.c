@@ -36,8 +36,9 @@
  * finished and its expires (server time + ttl, set by every heartbeat and
  * lease) has not passed. The hosts' clocks need not agree. Times reported
  * to callers (expiries, heartbeats) are moved to the caller's clock by the
- * offset between the two, measured in the same round trip (TIME); a task's
- * own started time is the executor's, kept as given.
+ * offset between the two, measured at open (TIME; never overestimated, so
+ * a lease that looks expired here is expired on the server); a task's own
+ * started time is the executor's, kept as given.
  *
  * Speed. Round trips are what costs: scan is a few HSCANs of P:idx (10^4
  * entries a reply) and one HGETALL of the leases; done is HMGET on P:idx;
