@@ -83,6 +83,13 @@ typedef struct {
 	char **recorded_argv;
 } cli_session;
 
+/* Whether the store named where is on a server (redis://...), not a
+ * directory. */
+bool cli_store_is_url(const char *where);
+/* Appends to dir where ss's compiled plugins are kept (README, "Many
+ * hosts"). */
+void cli_plugin_dir(const cli_session *ss, ctask_buf *dir);
+
 /* Opens the store (creating it if create), loads the task file, builds the
  * graph and sets task states. Prints one line on error and returns the exit
  * code; the session is then already closed. */

@@ -117,7 +117,7 @@ static void prune_plugins(const cli_session *ss, bool dry_run)
 	if (!ss->store || !src)
 		return;
 	ctask_buf dir = {0};
-	ctask_buf_printf(&dir, "%s/plugins", ss->store_dir);
+	cli_plugin_dir(ss, &dir);
 	size_t n;
 	uint64_t bytes;
 	ctask_plugin_prune((char *)dir.p, src, dry_run, &n, &bytes);

@@ -221,12 +221,54 @@ static bool writes_store(const char *cmd)
 	       strcmp(cmd, "cleanup") == 0;
 }
 
-/* Opens the store if it exists (or create). */
+bool cli_store_is_url(const char *where)
+{
+	return strncmp(where, "redis://", 8) == 0;
+}
+
+/* Makes every missing directory of path (mkdir -p); errors are left to
+ * whoever then uses it. */
+static void make_dirs(char *path)
+{
+	for (char *p = path + 1; *p; p++)
+		if (*p == '/') {
+			*p = '\0';
+			mkdir(path, 0777);
+			*p = '/';
+		}
+	mkdir(path, 0777);
+}
+
+/* Where compiled plugins are kept: STORE/plugins for a store directory;
+ * for a store on a server (no directory), a local cache (README, "Many
+ * hosts"): $CTASK_PLUGIN_CACHE, else $XDG_CACHE_HOME/ctask/plugins, else
+ * ~/.cache/ctask/plugins, made if missing. */
+void cli_plugin_dir(const cli_session *ss, ctask_buf *dir)
+{
+	const char *env = getenv("CTASK_PLUGIN_CACHE");
+	const char *xdg = getenv("XDG_CACHE_HOME"), *home = getenv("HOME");
+	if (!cli_store_is_url(ss->store_dir))
+		ctask_buf_printf(dir, "%s/plugins", ss->store_dir);
+	else if (env && *env)
+		ctask_buf_printf(dir, "%s", env);
+	else if (xdg && *xdg)
+		ctask_buf_printf(dir, "%s/ctask/plugins", xdg);
+	else
+		ctask_buf_printf(dir, "%s/.cache/ctask/plugins",
+				 home && *home ? home : "/tmp");
+	if (cli_store_is_url(ss->store_dir))
+		make_dirs((char *)dir->p);
+}
+
+/* Opens the store if it exists (or create): --store, else $CTASK_STORE,
+ * else FILE.ctaskdata beside the task file. */
 static int open_store(cli_session *ss, bool create)
 {
+	const char *env = getenv("CTASK_STORE");
 	if (!ss->store_dir)
-		ss->store_dir = ss->c->store ? ctask_xstrdup(ss->c->store)
-					     : default_store(ss->c->file);
+		ss->store_dir = ss->c->store  ? ctask_xstrdup(ss->c->store)
+				: env && *env ? ctask_xstrdup(env)
+					      : default_store(ss->c->file);
 	int flags = create		       ? CTASK_STORE_CREATE
 		    : writes_store(ss->c->cmd) ? 0
 					       : CTASK_STORE_READONLY_OK;
@@ -324,7 +366,7 @@ static int cache_plugin(cli_session *ss)
 	if (ctask_store_readonly(ss->store))
 		return 0;
 	ctask_buf dir = {0};
-	ctask_buf_printf(&dir, "%s/plugins", ss->store_dir);
+	cli_plugin_dir(ss, &dir);
 	int rc = ctask_plugin_cache(ss->plugin, (char *)dir.p);
 	ctask_buf_free(&dir);
 	if (rc < 0)
@@ -339,7 +381,7 @@ static int load_graph(cli_session *ss)
 				.ldflags = ss->c->ldflags,
 				.verbose = ss->c->verbose};
 	if (ss->store) {
-		ctask_buf_printf(&cache, "%s/plugins", ss->store_dir);
+		cli_plugin_dir(ss, &cache);
 		po.cache_dir = (char *)cache.p;
 	}
 	int rc = ctask_plugin_open(ss->c->file, &po, &ss->plugin);

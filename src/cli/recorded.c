@@ -54,6 +54,18 @@ static void relative_to(ctask_buf *b, const char *dir, const char *file)
 int cli_task_identity(cli_session *ss)
 {
 	char file[PATH_MAX], store[PATH_MAX];
+	if (cli_store_is_url(ss->store_dir)) {
+		/* No directory to be relative to: the task file's name, as
+		 * every host names it (a prefix apart per project). */
+		const char *slash = strrchr(ss->c->file, '/');
+		char *id = ctask_xstrdup(slash ? slash + 1 : ss->c->file);
+		char *dot = strrchr(id, '.');
+		if (dot && dot != id)
+			*dot = '\0';
+		free(ss->ident);
+		ss->ident = id;
+		return 0;
+	}
 	if (!realpath(ss->c->file, file) || !realpath(ss->store_dir, store))
 		return cli_error(ss->c->cmd, EXIT_STORE, "%s: %s",
 				 realpath(ss->c->file, file) ? ss->store_dir

@@ -10,6 +10,7 @@
 #include <math.h>
 #include <stddef.h>
 #include <stdlib.h>
+#include <string.h>
 
 int ctask_store_open(const char *dir, int flags, ctask_store **out)
 {
@@ -20,8 +21,9 @@ int ctask_store_open(const char *dir, int flags, ctask_store **out)
 	if (flags & ~(CTASK_STORE_CREATE | CTASK_STORE_READONLY_OK))
 		return ctask_error_set(CTASK_EUSAGE,
 				       "unknown store open flags 0x%x", flags);
-	/* Only the embedded backend exists so far; a "redis://" prefix will
-	 * choose the Redis table here. */
+	/* A URL names a server; anything else is a directory. */
+	if (strncmp(dir, "redis://", 8) == 0)
+		return ctask_store__redis_ops.open(dir, flags, out);
 	return ctask_store__sqlite_ops.open(dir, flags, out);
 }
 

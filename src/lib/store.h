@@ -106,7 +106,8 @@ enum {
 	CTASK_STORE_READONLY_OK = 2,
 };
 
-/* Opens the SQLite store in directory dir. Without CTASK_STORE_CREATE, a
+/* Opens the SQLite store in directory dir (or, if dir is a URL
+ * redis://..., the Redis store: store_redis.c). Without CTASK_STORE_CREATE, a
  * missing directory is CTASK_ENOTFOUND. Errors (message names dir):
  *   CTASK_ESTORE     dir exists but is not a ctask store, or has another
  *                    schema version

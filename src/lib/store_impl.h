@@ -5,7 +5,7 @@
  * with a struct ctask_store, so store.c can dispatch through s->ops without
  * knowing the backend's fields; the backend casts back to its own type.
  * store.c holds the public ctask_store_* wrappers; store_sqlite.c is the
- * embedded backend; a Redis backend will be a second table.
+ * embedded backend; store_redis.c the Redis one (a URL redis://...).
  */
 #ifndef CTASK_STORE_IMPL_H
 #define CTASK_STORE_IMPL_H
@@ -71,6 +71,7 @@ struct ctask_store {
 };
 
 extern const struct ctask_store_ops ctask_store__sqlite_ops;
+extern const struct ctask_store_ops ctask_store__redis_ops; /* redis:// */
 
 /* What tells that DIR/ctask.db was written (for a handle that reads it as
  * immutable, store_sqlite.c): its device, inode, size and mtime (ns), and
