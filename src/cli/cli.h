@@ -124,6 +124,8 @@ int cli_create_store(cli_session *ss);
  * beside A/), so that primes.c and primes.so are one task file, and the
  * store and its task files can move together. Returns 0 or an exit code. */
 int cli_task_identity(cli_session *ss);
+/* FILE's stem: "primes" for dir/primes.c (malloc'd). */
+char *cli_file_stem(const char *file);
 /* Records in the store what this execute was given (--cflags, --ldflags,
  * or their environment variables, and the arguments after `--`), for the
  * other commands to use when they are given none (README, "Commands"),

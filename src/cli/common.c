@@ -188,7 +188,7 @@ int cli_check_args(const cli_common *c, int max_names)
 }
 
 /* FILE's stem: "primes" for dir/primes.c (malloc'd). */
-static char *file_stem(const char *file)
+char *cli_file_stem(const char *file)
 {
 	const char *slash = strrchr(file, '/');
 	const char *base = slash ? slash + 1 : file;
@@ -204,7 +204,7 @@ static char *default_store(const char *file)
 {
 	const char *slash = strrchr(file, '/');
 	const char *base = slash ? slash + 1 : file;
-	char *stem = file_stem(file); /* owned here */
+	char *stem = cli_file_stem(file); /* owned here */
 	ctask_buf b = {0};
 	ctask_buf_printf(&b, "%.*s%s.ctaskdata", (int)(base - file), file,
 			 stem);

@@ -57,19 +57,15 @@ int cli_task_identity(cli_session *ss)
 	if (cli_store_is_url(ss->store_dir)) {
 		/* No directory to be relative to: the task file's name, as
 		 * every host names it (a prefix apart per project). */
-		const char *slash = strrchr(ss->c->file, '/');
-		char *id = ctask_xstrdup(slash ? slash + 1 : ss->c->file);
-		char *dot = strrchr(id, '.');
-		if (dot && dot != id)
-			*dot = '\0';
 		free(ss->ident);
-		ss->ident = id;
+		ss->ident = cli_file_stem(ss->c->file);
 		return 0;
 	}
-	if (!realpath(ss->c->file, file) || !realpath(ss->store_dir, store))
-		return cli_error(ss->c->cmd, EXIT_STORE, "%s: %s",
-				 realpath(ss->c->file, file) ? ss->store_dir
-							     : ss->c->file,
+	const char *bad = !realpath(ss->c->file, file)	    ? ss->c->file
+			  : !realpath(ss->store_dir, store) ? ss->store_dir
+							    : NULL;
+	if (bad)
+		return cli_error(ss->c->cmd, EXIT_STORE, "%s: %s", bad,
 				 strerror(errno));
 	char *slash = strrchr(store, '/');
 	if (slash == store)

@@ -108,7 +108,8 @@ static int by_name(const spec_ctx *sc, const char *name, long want,
 		const ctask_task *task = ctask_graph_task(g, t);
 		if (task->name_id != (uint32_t)id)
 			continue;
-		if (want < 0 || (size_t)want == count)
+		/* NAME#I: I is the task's index (graph.h), one definition */
+		if (want < 0 || ctask_task_index(task) == (uint64_t)want)
 			out[(*n)++] = task;
 		count++;
 	}

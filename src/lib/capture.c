@@ -397,6 +397,21 @@ void ctask_capture_begin(uint32_t id)
 	atomic_store_explicit(&wk.task, id, memory_order_relaxed);
 }
 
+/* With wk.lock held: appends what was printed to out (bounded), after
+ * forwarding its last lines when live, and empties the file. Returns the
+ * bytes appended. */
+static size_t take_locked(ctask_buf *out, bool live)
+{
+	off_t pos = capture_size();
+	if (pos <= 0)
+		return 0;
+	if (live)
+		forward(pos, true);
+	size_t n = read_bounded(wk.fd, pos, out);
+	empty();
+	return n;
+}
+
 size_t ctask_capture_end(ctask_buf *out)
 {
 	if (wk.fd < 0)
@@ -408,13 +423,7 @@ size_t ctask_capture_end(ctask_buf *out)
 	/* It printed something, or it closed wk.fd. */
 	if (!is_capture(wk.fd, &pos) || pos > 0) {
 		pthread_mutex_lock(&wk.lock);
-		pos = capture_size();
-		if (pos > 0 && wk.o.live)
-			forward(pos, true);
-		if (pos > 0) {
-			n = read_bounded(wk.fd, pos, out);
-			empty();
-		}
+		n = take_locked(out, wk.o.live);
 		pthread_mutex_unlock(&wk.lock);
 	}
 	atomic_store_explicit(&wk.task, NO_TASK, memory_order_relaxed);
@@ -428,17 +437,14 @@ void ctask_capture_untagged(const char *who)
 	fflush(stdout);
 	fflush(stderr);
 	pthread_mutex_lock(&wk.lock);
-	off_t pos = capture_size();
-	if (pos > 0) {
-		ctask_buf b = {0}; /* owned here */
-		read_bounded(wk.fd, pos, &b);
+	ctask_buf b = {0}; /* owned here */
+	if (take_locked(&b, false) > 0) {
 		outgoing o;
 		set_tag(&o, NO_TASK, who);
 		out_lines(&o, b.p, b.len, true);
 		out_flush(&o);
-		ctask_buf_free(&b);
-		empty();
 	}
+	ctask_buf_free(&b);
 	pthread_mutex_unlock(&wk.lock);
 }
 

@@ -602,7 +602,7 @@ static bool is_stem_key(const char *base, size_t n, const char *stem)
 	    base[sl] != '-')
 		return false;
 	for (size_t i = sl + 1; i < n; i++)
-		if (!strchr("0123456789abcdef", base[i]))
+		if (ctask_hex_digit(base[i]) < 0)
 			return false;
 	return true;
 }

@@ -444,8 +444,6 @@ static void run_one(const ctask_graph *g, shared_slot *slot, uint32_t id,
 	ctask_capture_end(&printed);
 	atomic_store(&slot->current, NO_TASK);
 	prev->id = NO_TASK;
-	if (printed.len > UINT32_MAX / 2) /* frames carry 32-bit lengths */
-		printed.len = 0;
 	if (oc.state == CTASK_REC_DONE &&
 	    oc.result.len > UINT32_MAX - 64 - printed.len) {
 		/* Frames carry 32-bit lengths. */
@@ -953,7 +951,6 @@ static void reap(worker *w)
 	w->kill_counted = false;
 	w->interrupted = false;
 	w->finished_one = false;
-	w->rbuf.len = 0;
 	w->queued.len = 0; /* already returned above, with the inflight */
 	w->nqueued = 0;
 	uv_close((uv_handle_t *)&w->pipe, on_close);

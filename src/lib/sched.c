@@ -515,6 +515,19 @@ static void uncount(sched *sc, const ctask_task *d)
 	}
 }
 
+/* Makes t, done, ready to run again: its dependents wait for it anew. */
+static void again(sched *sc, ctask_task *t)
+{
+	t->small_n = 0;
+	sc->todo[t->name_id] += sc->want[t->id];
+	uncount(sc, t);
+	t->state = CTASK_S_READY;
+	for (uint32_t k = sc->rdep_off[t->id]; k < sc->rdep_off[t->id + 1]; k++)
+		sc->pending[sc->rdeps[k]]++;
+	if (sc->pending[t->id] == 0)
+		push_ready(sc, t->id);
+}
+
 /* A result that was done turned out to be missing or corrupt: forget it
  * (deleting a corrupt one), so that it is computed again before the tasks
  * that need it. */
@@ -526,30 +539,8 @@ static int undo(sched *sc, ctask_task *d, int why)
 			return rc;
 	}
 	sc->st->recomputed++;
-	d->small_n = 0;
-	sc->todo[d->name_id] += sc->want[d->id];
-	uncount(sc, d);
-	d->state = CTASK_S_READY;
-	for (uint32_t k = sc->rdep_off[d->id]; k < sc->rdep_off[d->id + 1]; k++)
-		sc->pending[sc->rdeps[k]]++;
-	if (sc->pending[d->id] == 0)
-		push_ready(sc, d->id);
+	again(sc, d);
 	return 0;
-}
-
-/* Makes t, done, ready to run again (as undo, but t ran in this run: not
- * a result found missing). */
-static void again(sched *sc, ctask_task *t)
-{
-	drop_kept(sc, t->id);
-	t->small_n = 0;
-	sc->todo[t->name_id] += sc->want[t->id];
-	uncount(sc, t);
-	t->state = CTASK_S_READY;
-	for (uint32_t k = sc->rdep_off[t->id]; k < sc->rdep_off[t->id + 1]; k++)
-		sc->pending[sc->rdeps[k]]++;
-	if (sc->pending[t->id] == 0)
-		push_ready(sc, t->id);
 }
 
 /* The store refused t's result: results t read were deleted after it read
@@ -560,37 +551,23 @@ static void again(sched *sc, ctask_task *t)
  * leaves them all undone. */
 static void redo_refused(sched *sc, ctask_task *t)
 {
-	size_t n = 0;
-	CTASK_FOREACH_INPUT(t, d, n++);
-	ctask_task **ds = ctask_xmalloc((n ? n : 1) * sizeof *ds); /* owned */
-	ctask_hash *hs = ctask_xmalloc((n ? n : 1) * sizeof *hs);  /* owned */
-	uint8_t *there = ctask_xcalloc(n ? n : 1, 1);		   /* owned */
-	n = 0;
+	/* Each input looked up (not ctask_store_done: that says "none"
+	 * without looking while no other connection wrote since the scan, and
+	 * the deletion that refused t may be this executor's own). A failed
+	 * read counts as not there: that input runs again. */
 	CTASK_FOREACH_INPUT(t, d, {
-		if (d->state == CTASK_S_DONE) {
-			ds[n] = d;
-			hs[n++] = d->hash;
+		ctask_record rec;
+		if (d->state == CTASK_S_DONE &&
+		    !(ctask_store_get(sc->s, &d->hash, &rec, NULL) == 0 &&
+		      rec.state == CTASK_REC_DONE)) {
+			drop_kept(sc, d->id);
+			undo(sc, d, CTASK_ENOTFOUND);
 		}
 	});
-	/* Each looked up (not ctask_store_done: that says "none" without
-	 * looking while no other connection wrote since the scan, and the
-	 * deletion that refused t may be this executor's own). A failed read
-	 * counts as not there: that input runs again. */
-	for (size_t k = 0; k < n; k++) {
-		ctask_record rec;
-		there[k] = ctask_store_get(sc->s, &hs[k], &rec, NULL) == 0 &&
-			   rec.state == CTASK_REC_DONE;
-	}
-	for (size_t k = 0; k < n; k++)
-		if (!there[k] && ds[k]->state == CTASK_S_DONE) {
-			drop_kept(sc, ds[k]->id);
-			undo(sc, ds[k], CTASK_ENOTFOUND);
-		}
-	if (t->state == CTASK_S_DONE) /* (unless undone as another's input) */
+	if (t->state == CTASK_S_DONE) { /* (unless undone as another's input) */
+		drop_kept(sc, t->id);
 		again(sc, t);
-	free(ds);
-	free(hs);
-	free(there);
+	}
 }
 
 static void record_duration(sched *sc, const ctask_outcome *oc)

@@ -404,16 +404,21 @@ static void args_fmt(args *a, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 static void args_fmt(args *a, const char *fmt, ...)
 {
-	char tmp[64];
-	va_list ap;
+	va_list ap, again;
 	va_start(ap, fmt);
-	vsnprintf(tmp, sizeof tmp, fmt, ap);
+	va_copy(again, ap);
+	int n = vsnprintf(NULL, 0, fmt, ap); /* any length: owner names too */
 	va_end(ap);
+	char *p = ctask_xmalloc((size_t)(n < 0 ? 0 : n) + 1); /* a->own's */
+	if (n < 0)
+		p[0] = '\0';
+	else
+		vsnprintf(p, (size_t)n + 1, fmt, again);
+	va_end(again);
 	if (a->nown == a->capown) {
 		a->capown = a->capown ? a->capown * 2 : 16;
 		a->own = ctask_xrealloc(a->own, a->capown * sizeof *a->own);
 	}
-	char *p = ctask_xstrdup(tmp);
 	a->own[a->nown++] = p;
 	args_str(a, p);
 }
@@ -1602,7 +1607,7 @@ static int gone_owners(rd_store *s, const redisReply *holders, args *a,
 			return rc;
 		if (gone) {
 			char *o = xstrndup(p, len);
-			args_fmt(a, "%s", o); /* owner strings are short */
+			args_fmt(a, "%s", o);
 			free(o);
 			(*ngone)++;
 		}
